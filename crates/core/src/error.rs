@@ -1,0 +1,78 @@
+//! Errors of the domain layer. The server maps [`Error`] to HTTP and WebSocket errors in one place.
+
+/// A value that failed to parse at the edge. `code()` is the machine-readable code on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("username must be 3 to 32 characters of a-z, 0-9, '_', '.' and '-'")]
+    InvalidUsername,
+    #[error("password must be 8 to {max} characters", max = crate::values::PASSWORD_MAX_CHARS)]
+    InvalidPassword,
+    #[error("display name must be 1 to 64 characters without control characters")]
+    InvalidDisplayName,
+    #[error("status must be at most 140 characters without control characters")]
+    InvalidStatus,
+    #[error("room name must be 1 to 64 characters without control characters")]
+    InvalidRoomName,
+    #[error("topic must be at most 500 characters without control characters")]
+    InvalidTopic,
+    #[error("message body must be 1 to 4000 characters after trimming")]
+    InvalidBody,
+    #[error("client_id must be 1 to 64 printable ASCII characters")]
+    InvalidClientId,
+    #[error("a direct message needs 1 to 8 other existing users")]
+    InvalidDmMembers,
+}
+
+impl DomainError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::InvalidUsername => "invalid_username",
+            DomainError::InvalidPassword => "invalid_password",
+            DomainError::InvalidDisplayName => "invalid_display_name",
+            DomainError::InvalidStatus => "invalid_status",
+            DomainError::InvalidRoomName => "invalid_room_name",
+            DomainError::InvalidTopic => "invalid_topic",
+            DomainError::InvalidBody => "invalid_body",
+            DomainError::InvalidClientId => "invalid_client_id",
+            DomainError::InvalidDmMembers => "invalid_dm_members",
+        }
+    }
+}
+
+/// What a storage back-end can report. Anything but the named cases is `Backend`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// The error of every use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Conflict(what) => Error::Conflict(what),
+            other => Error::Store(other),
+        }
+    }
+}

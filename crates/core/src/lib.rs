@@ -1,0 +1,24 @@
+//! The domain: identifiers, validated values, permission rules and the use cases that run over
+//! the [`Store`] trait.
+//!
+//! Core never does I/O of its own and knows nothing of HTTP, SQL or JSON. Input is parsed into
+//! newtypes at the edge ([`Username::parse`], [`MessageBody::parse`], ...), so everything past
+//! the edge is valid by type. Storage back-ends implement [`Store`] and prove it by passing the
+//! conformance suite in [`testkit`].
+
+mod error;
+mod ids;
+mod model;
+mod service;
+mod store;
+pub mod testkit;
+mod values;
+
+pub use error::{DomainError, Error, StoreError};
+pub use ids::{MessageId, RoomId, SessionId, UserId};
+pub use model::{Message, Room, RoomKind, Session, Timestamp, User};
+pub use service::{DmOutcome, Page, Service, MAX_DM_OTHERS};
+pub use store::{
+    AppendOutcome, Credentials, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, Store,
+};
+pub use values::{ClientId, DisplayName, MessageBody, Password, RoomName, StatusText, Topic, Username};

@@ -1,0 +1,202 @@
+//! Use cases: the permission rules of accounts, rooms and messages, over a [`Store`].
+
+use std::sync::Arc;
+
+use crate::{
+    ClientId, DomainError, Error, Message, MessageBody, NewMessage, NewRoom, NewUser, Room,
+    RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+};
+
+/// The most other people one DM can hold.
+pub const MAX_DM_OTHERS: usize = 8;
+
+pub struct DmOutcome {
+    pub room: Room,
+    pub created: bool,
+    pub members: Vec<UserId>,
+}
+
+/// Which page of history to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    Latest,
+    After(i64),
+    Before(i64),
+}
+
+/// The domain's entry point; cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Service { store }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub async fn register(&self, new: NewUser) -> Result<User, Error> {
+        Ok(self.store.create_user(new).await?)
+    }
+
+    /// The room if `user` may see it: public rooms to everyone, others to members only.
+    /// Anything else is `NotFound`, so private rooms do not leak their existence.
+    pub async fn visible_room(&self, user: UserId, room: RoomId) -> Result<Room, Error> {
+        let found = self.store.room(room).await?.ok_or(Error::NotFound)?;
+        if found.kind == RoomKind::Public || self.store.is_member(room, user).await? {
+            Ok(found)
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// The room if `user` is a member of it; `NotFound` if invisible, `Forbidden` if only visible.
+    pub async fn member_room(&self, user: UserId, room: RoomId) -> Result<Room, Error> {
+        let found = self.visible_room(user, room).await?;
+        if found.kind != RoomKind::Public || self.store.is_member(room, user).await? {
+            Ok(found)
+        } else {
+            Err(Error::Forbidden("join the room first"))
+        }
+    }
+
+    pub async fn create_room(
+        &self,
+        creator: UserId,
+        name: RoomName,
+        topic: Topic,
+        kind: RoomKind,
+    ) -> Result<Room, Error> {
+        let new = NewRoom {
+            name: name.into_string(),
+            topic: topic.into_string(),
+            kind,
+            creator,
+        };
+        Ok(self.store.create_room(new).await?)
+    }
+
+    /// Joins a public room. The flag says whether the user was newly added.
+    pub async fn join(&self, user: UserId, room: RoomId) -> Result<(Room, bool), Error> {
+        let found = self.visible_room(user, room).await?;
+        if found.kind != RoomKind::Public {
+            // A visible non-public room means the user is already a member.
+            return Ok((found, false));
+        }
+        let added = self.store.add_member(room, user).await?;
+        Ok((found, added))
+    }
+
+    /// Leaves a room. The flag says whether the user was a member.
+    pub async fn leave(&self, user: UserId, room: RoomId) -> Result<bool, Error> {
+        let found = self.visible_room(user, room).await?;
+        if found.kind == RoomKind::Dm {
+            return Err(Error::Forbidden("direct messages cannot be left"));
+        }
+        Ok(self.store.remove_member(room, user).await?)
+    }
+
+    pub async fn members(&self, user: UserId, room: RoomId) -> Result<Vec<User>, Error> {
+        self.visible_room(user, room).await?;
+        Ok(self.store.room_members(room).await?)
+    }
+
+    /// A member adds another user to a public or private room.
+    pub async fn add_member(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        target: UserId,
+    ) -> Result<(Room, User, bool), Error> {
+        let found = self.member_room(actor, room).await?;
+        if found.kind == RoomKind::Dm {
+            return Err(Error::Forbidden(
+                "members cannot be added to a direct message; open a new one",
+            ));
+        }
+        let user = self.store.user(target).await?.ok_or(Error::NotFound)?;
+        let added = self.store.add_member(room, target).await?;
+        Ok((found, user, added))
+    }
+
+    /// The one DM room for `opener` and `others`, the same every time for the same people.
+    pub async fn open_dm(&self, opener: UserId, others: &[UserId]) -> Result<DmOutcome, Error> {
+        let mut members: Vec<UserId> = others.iter().copied().filter(|u| *u != opener).collect();
+        members.sort();
+        members.dedup();
+        if members.is_empty() || members.len() > MAX_DM_OTHERS {
+            return Err(DomainError::InvalidDmMembers.into());
+        }
+        let mut names = Vec::with_capacity(members.len() + 1);
+        for id in &members {
+            let user = self.store.user(*id).await?;
+            names.push(user.ok_or(DomainError::InvalidDmMembers)?.username);
+        }
+        let opener_user = self.store.user(opener).await?.ok_or(Error::NotFound)?;
+        names.push(opener_user.username);
+        names.sort();
+        members.push(opener);
+        members.sort();
+        let (room, created) = self
+            .store
+            .find_or_create_dm(&members, names.join(", "))
+            .await?;
+        Ok(DmOutcome {
+            room,
+            created,
+            members,
+        })
+    }
+
+    /// Checks that `sender` may post in `room` and builds the message to append.
+    pub async fn prepare_send(
+        &self,
+        sender: UserId,
+        room: RoomId,
+        body: &str,
+        client_id: Option<&str>,
+    ) -> Result<NewMessage, Error> {
+        let body = MessageBody::parse(body)?;
+        let client_id = client_id.map(ClientId::parse).transpose()?;
+        self.member_room(sender, room).await?;
+        Ok(NewMessage {
+            room_id: room,
+            sender_id: sender,
+            body,
+            client_id,
+        })
+    }
+
+    /// A page of history, ascending, and whether more lies beyond it in the paging direction.
+    pub async fn history(
+        &self,
+        user: UserId,
+        room: RoomId,
+        page: Page,
+        limit: u32,
+    ) -> Result<(Vec<Message>, bool), Error> {
+        self.visible_room(user, room).await?;
+        let limit = limit.clamp(1, 100);
+        let mut messages = match page {
+            Page::Latest => self.store.messages_before(room, i64::MAX, limit + 1).await?,
+            Page::Before(seq) => self.store.messages_before(room, seq, limit + 1).await?,
+            Page::After(seq) => self.store.messages_after(room, seq, limit + 1).await?,
+        };
+        let has_more = messages.len() > limit as usize;
+        if has_more {
+            match page {
+                Page::After(_) => {
+                    messages.pop();
+                }
+                Page::Latest | Page::Before(_) => {
+                    messages.remove(0);
+                }
+            }
+        }
+        Ok((messages, has_more))
+    }
+}

@@ -1,0 +1,201 @@
+//! The storage conformance suite. Every [`Store`] back-end runs [`conformance`] against fresh,
+//! empty stores; passing it is what "implements Store" means.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::{
+    ClientId, MessageBody, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, RoomKind,
+    Store, StoreError, Timestamp, UserId, Username,
+};
+
+/// Runs every check, each on a new store from `fresh`. Panics name the failed check.
+pub async fn conformance<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    users_are_unique_ignoring_case_and_the_first_is_admin(fresh().await).await;
+    every_new_user_joins_general(fresh().await).await;
+    sessions_are_found_by_hash_until_they_expire_or_are_deleted(fresh().await).await;
+    rooms_have_members_and_visibility(fresh().await).await;
+    a_dm_is_the_same_room_for_the_same_people(fresh().await).await;
+    seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
+    history_pages_in_both_directions(fresh().await).await;
+}
+
+async fn user(store: &dyn Store, name: &str) -> UserId {
+    let new = NewUser {
+        username: Username::parse(name).unwrap(),
+        display_name: name.to_owned(),
+        password_hash: format!("hash-of-{name}"),
+    };
+    store.create_user(new).await.unwrap().id
+}
+
+fn msg(room: crate::RoomId, sender: UserId, body: &str, client_id: Option<&str>) -> NewMessage {
+    NewMessage {
+        room_id: room,
+        sender_id: sender,
+        body: MessageBody::parse(body).unwrap(),
+        client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+    }
+}
+
+async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let first = user(s, "alice").await;
+    let second = user(s, "bob").await;
+    assert!(s.user(first).await.unwrap().unwrap().is_admin);
+    assert!(!s.user(second).await.unwrap().unwrap().is_admin);
+    let dup = NewUser {
+        username: Username::parse("ALICE").unwrap(),
+        display_name: "x".into(),
+        password_hash: "h".into(),
+    };
+    assert!(matches!(s.create_user(dup).await, Err(StoreError::Conflict(_))));
+    let creds = s.credentials(&Username::parse("Alice").unwrap()).await.unwrap();
+    assert_eq!(creds.unwrap().password_hash, "hash-of-alice");
+    s.set_password_hash(first, "new".into()).await.unwrap();
+    assert_eq!(s.password_hash(first).await.unwrap(), "new");
+    let change = ProfileChange {
+        display_name: Some("Alice A.".into()),
+        status: Some("busy".into()),
+    };
+    let updated = s.update_profile(first, change).await.unwrap();
+    assert_eq!((updated.display_name.as_str(), updated.status.as_str()), ("Alice A.", "busy"));
+    let found = s.users_by_prefix("al", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    s.set_last_seen(first, Timestamp(42)).await.unwrap();
+    assert_eq!(s.user(first).await.unwrap().unwrap().last_seen, Some(Timestamp(42)));
+}
+
+async fn every_new_user_joins_general(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let rooms = s.member_rooms(a).await.unwrap();
+    assert_eq!(rooms.len(), 1);
+    assert_eq!((rooms[0].name.as_str(), rooms[0].kind), ("general", RoomKind::Public));
+}
+
+async fn sessions_are_found_by_hash_until_they_expire_or_are_deleted(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let now = Timestamp::now();
+    let new = |b: u8, exp: Timestamp| NewSession {
+        user_id: a,
+        token_hash: [b; 32],
+        expires_at: exp,
+    };
+    let live = s.create_session(new(1, now.plus_secs(60))).await.unwrap();
+    let other = s.create_session(new(2, now.plus_secs(60))).await.unwrap();
+    s.create_session(new(3, now.plus_secs(-1))).await.unwrap();
+    let found = s.session_by_token_hash(&[1; 32], now).await.unwrap().unwrap();
+    assert_eq!((found.id, found.user.id), (live, a));
+    assert!(s.session_by_token_hash(&[3; 32], now).await.unwrap().is_none());
+    assert!(s.session_by_token_hash(&[9; 32], now).await.unwrap().is_none());
+    let revoked = s.delete_other_sessions(a, live).await.unwrap();
+    assert!(revoked.contains(&other));
+    assert!(s.session_by_token_hash(&[2; 32], now).await.unwrap().is_none());
+    s.delete_session(live).await.unwrap();
+    assert!(s.session_by_token_hash(&[1; 32], now).await.unwrap().is_none());
+}
+
+async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b) = (user(s, "alice").await, user(s, "bob").await);
+    let new = |name: &str, kind| NewRoom {
+        name: name.into(),
+        topic: "t".into(),
+        kind,
+        creator: a,
+    };
+    let secret = s.create_room(new("secret", RoomKind::Private)).await.unwrap();
+    let open = s.create_room(new("open", RoomKind::Public)).await.unwrap();
+    let taken = s.create_room(new("SECRET", RoomKind::Public)).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))));
+    assert!(s.is_member(secret.id, a).await.unwrap());
+    assert!(!s.is_member(secret.id, b).await.unwrap());
+    let b_sees: Vec<String> = s.visible_rooms(b).await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(b_sees, ["general", "open"]);
+    assert!(s.add_member(secret.id, b).await.unwrap());
+    assert!(!s.add_member(secret.id, b).await.unwrap());
+    assert_eq!(s.member_ids(secret.id).await.unwrap(), [a, b]);
+    assert_eq!(s.room_members(open.id).await.unwrap().len(), 1);
+    assert!(s.remove_member(secret.id, b).await.unwrap());
+    assert!(!s.remove_member(secret.id, b).await.unwrap());
+    assert_eq!(s.room(open.id).await.unwrap().unwrap().name, "open");
+}
+
+async fn a_dm_is_the_same_room_for_the_same_people(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b, c) = (user(s, "alice").await, user(s, "bob").await, user(s, "carol").await);
+    let (first, created) = s.find_or_create_dm(&[a, b], "alice, bob".into()).await.unwrap();
+    assert!(created);
+    let (again, created) = s.find_or_create_dm(&[a, b], "alice, bob".into()).await.unwrap();
+    assert!(!created);
+    assert_eq!(first.id, again.id);
+    assert_eq!(again.kind, RoomKind::Dm);
+    assert_eq!(again.dm_members, [a, b]);
+    let (group, _) = s.find_or_create_dm(&[a, b, c], "g".into()).await.unwrap();
+    assert_ne!(group.id, first.id);
+    assert!(!s.is_member(first.id, c).await.unwrap());
+    let visible = s.visible_rooms(c).await.unwrap();
+    assert!(visible.iter().all(|r| r.id != first.id));
+}
+
+async fn seqs_are_gapless_across_batches_and_client_ids_dedupe(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let room = s.member_rooms(a).await.unwrap()[0].id;
+    let first = s
+        .append_messages(vec![msg(room, a, "one", Some("c1")), msg(room, a, "two", None)])
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = first.iter().map(|r| r.as_ref().unwrap().message.seq).collect();
+    assert_eq!(seqs, [1, 2]);
+    let missing = crate::RoomId(room.0 + 1000);
+    let second = s
+        .append_messages(vec![
+            msg(room, a, "one again", Some("c1")),
+            msg(missing, a, "nowhere", None),
+            msg(room, a, "three", Some("c3")),
+            msg(room, a, "three again", Some("c3")),
+        ])
+        .await
+        .unwrap();
+    let retried = second[0].as_ref().unwrap();
+    assert!(retried.duplicate);
+    assert_eq!((retried.message.seq, retried.message.body.as_str()), (1, "one"));
+    assert!(second[1].is_err());
+    let third = second[2].as_ref().unwrap();
+    assert_eq!((third.message.seq, third.duplicate), (3, false));
+    assert!(second[3].as_ref().unwrap().duplicate);
+    assert_eq!(s.room(room).await.unwrap().unwrap().last_seq, 3);
+    let other = s
+        .create_room(NewRoom {
+            name: "other".into(),
+            topic: String::new(),
+            kind: RoomKind::Public,
+            creator: a,
+        })
+        .await
+        .unwrap();
+    let reused = s.append_messages(vec![msg(other.id, a, "x", Some("c1"))]).await.unwrap();
+    assert!(matches!(reused[0], Err(StoreError::Conflict(_))));
+}
+
+async fn history_pages_in_both_directions(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let room = s.member_rooms(a).await.unwrap()[0].id;
+    let batch = (1..=10).map(|i| msg(room, a, &format!("m{i}"), None)).collect();
+    s.append_messages(batch).await.unwrap();
+    let seqs = |v: Vec<crate::Message>| v.into_iter().map(|m| m.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(s.messages_after(room, 7, 50).await.unwrap()), [8, 9, 10]);
+    assert_eq!(seqs(s.messages_after(room, 2, 2).await.unwrap()), [3, 4]);
+    assert_eq!(seqs(s.messages_before(room, 4, 50).await.unwrap()), [1, 2, 3]);
+    assert_eq!(seqs(s.messages_before(room, i64::MAX, 3).await.unwrap()), [8, 9, 10]);
+    let m = &s.messages_after(room, 0, 1).await.unwrap()[0];
+    assert_eq!((m.body.as_str(), m.sender_id, m.room_id), ("m1", a, room));
+}

@@ -1,0 +1,193 @@
+//! Validated values: each is parsed once at the edge and valid by type afterwards.
+
+use crate::DomainError;
+
+pub(crate) const PASSWORD_MAX_CHARS: usize = 1024;
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// A login name: 3 to 32 of `a-z 0-9 _ . -`, stored lowercase so uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let lower = raw.trim().to_ascii_lowercase();
+        let ok_chars = lower
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
+        if (3..=32).contains(&lower.len()) && ok_chars {
+            Ok(Username(lower))
+        } else {
+            Err(DomainError::InvalidUsername)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password in the clear, 8 to 1024 characters, never trimmed or truncated.
+/// `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let n = raw.chars().count();
+        if (8..=PASSWORD_MAX_CHARS).contains(&n) {
+            Ok(Password(raw.to_owned()))
+        } else {
+            Err(DomainError::InvalidPassword)
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $err:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, DomainError> {
+                let t = raw.trim();
+                let n = t.chars().count();
+                if !($min..=$max).contains(&n) || has_control(t) {
+                    return Err($err);
+                }
+                Ok($name(t.to_owned()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+    };
+}
+
+text_value!(
+    /// What others see instead of the username: 1 to 64 characters, trimmed.
+    DisplayName, 1, 64, DomainError::InvalidDisplayName
+);
+text_value!(
+    /// A short status line: up to 140 characters, trimmed; empty clears it.
+    StatusText, 0, 140, DomainError::InvalidStatus
+);
+text_value!(
+    /// A room's name: 1 to 64 characters, trimmed.
+    RoomName, 1, 64, DomainError::InvalidRoomName
+);
+text_value!(
+    /// A room's topic: up to 500 characters, trimmed.
+    Topic, 0, 500, DomainError::InvalidTopic
+);
+
+/// A message body: 1 to 4000 characters after trimming. Newlines and tabs are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub const MAX_CHARS: usize = 4000;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let t = raw.trim();
+        let n = t.chars().count();
+        let bad_control = t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t'));
+        if n == 0 || n > Self::MAX_CHARS || bad_control {
+            return Err(DomainError::InvalidBody);
+        }
+        Ok(MessageBody(t.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A client-chosen idempotency key for a send: 1 to 64 printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        if ok {
+            Ok(ClientId(raw.to_owned()))
+        } else {
+            Err(DomainError::InvalidClientId)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_limited_to_the_allowed_characters() {
+        assert_eq!(Username::parse("Alice_1.x-y").unwrap().as_str(), "alice_1.x-y");
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse(&"a".repeat(33)).is_err());
+        assert!(Username::parse(&"a".repeat(32)).is_ok());
+        assert!(Username::parse("al ice").is_err());
+        assert!(Username::parse("alicé").is_err());
+        assert!(Username::parse("al/ce").is_err());
+    }
+
+    #[test]
+    fn passwords_keep_every_character_and_are_never_truncated() {
+        assert!(Password::parse("short").is_err());
+        let long = "x".repeat(1000) + "  ";
+        assert_eq!(Password::parse(&long).unwrap().expose(), long);
+        assert!(Password::parse(&"x".repeat(1025)).is_err());
+        assert_eq!(format!("{:?}", Password::parse("hunter22").unwrap()), "Password(<redacted>)");
+    }
+
+    #[test]
+    fn message_bodies_are_trimmed_and_counted_in_characters() {
+        assert_eq!(MessageBody::parse("  hi \n").unwrap().as_str(), "hi");
+        assert!(MessageBody::parse("   \n\t ").is_err());
+        assert!(MessageBody::parse(&"é".repeat(4000)).is_ok());
+        assert!(MessageBody::parse(&"é".repeat(4001)).is_err());
+        assert!(MessageBody::parse("line one\nline two").is_ok());
+        assert!(MessageBody::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn names_and_topics_reject_control_characters_and_bad_lengths() {
+        assert!(RoomName::parse("").is_err());
+        assert!(RoomName::parse("dev\nops").is_err());
+        assert_eq!(RoomName::parse(" dev ").unwrap().as_str(), "dev");
+        assert!(Topic::parse("").is_ok());
+        assert!(Topic::parse(&"t".repeat(501)).is_err());
+        assert!(StatusText::parse("").is_ok());
+        assert!(DisplayName::parse(" ").is_err());
+    }
+
+    #[test]
+    fn client_ids_are_short_printable_ascii() {
+        assert!(ClientId::parse("abc-123").is_ok());
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse("with space").is_err());
+        assert!(ClientId::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! WebSocket frames: JSON text messages tagged by `type`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Message, Room, User};
+
+/// Close code sent to a client whose outbound queue overflowed: reconnect and `sync`.
+pub const CLOSE_RESYNC: u16 = 4000;
+/// Close code sent when the connection's session was logged out or revoked.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+/// Close code sent when the client sent nothing (not even a pong) for the idle timeout.
+pub const CLOSE_IDLE: u16 = 4002;
+/// Close code for a server going away (shutdown), from RFC 6455.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Send {
+        room_id: String,
+        body: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    Typing {
+        room_id: String,
+        active: bool,
+    },
+    /// The last `seq` the client saw, per room; the server replays everything after it.
+    Sync {
+        since: BTreeMap<String, i64>,
+    },
+    Ping,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberEvent {
+    Joined,
+    Left,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Ready {
+        user: User,
+        rooms: Vec<Room>,
+        online: Vec<String>,
+    },
+    Message {
+        message: Message,
+    },
+    Ack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+        message: Message,
+    },
+    Typing {
+        room_id: String,
+        user_id: String,
+        active: bool,
+    },
+    Presence {
+        user_id: String,
+        online: bool,
+    },
+    Member {
+        room_id: String,
+        user_id: String,
+        event: MemberEvent,
+    },
+    Room {
+        room: Room,
+    },
+    Synced,
+    Pong,
+    Error {
+        code: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+}

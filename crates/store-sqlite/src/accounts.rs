@@ -1,0 +1,175 @@
+//! Users and sessions.
+
+use natter_core::{
+    Credentials, NewSession, NewUser, ProfileChange, Session, SessionId, StoreError, Timestamp,
+    User, UserId,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::rows::{self, USER_COLS};
+use crate::{backend, conflict_or_backend};
+
+pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let now = Timestamp::now().0;
+    let first: bool = tx
+        .query_row("SELECT NOT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))
+        .map_err(backend)?;
+    tx.execute(
+        "INSERT INTO users (username, display_name, password_hash, is_admin, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new.username.as_str(), new.display_name, new.password_hash, first, now],
+    )
+    .map_err(conflict_or_backend("username"))?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at)
+         SELECT id, ?1, ?2 FROM rooms WHERE name = 'general' AND kind = 'public'",
+        params![id, now],
+    )
+    .map_err(backend)?;
+    let user = user_by_id(&tx, UserId(id))?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(user)
+}
+
+pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE id = ?1");
+    conn.query_row(&sql, [id.0], rows::user)
+        .optional()
+        .map_err(backend)
+}
+
+pub(crate) fn credentials(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1");
+    conn.query_row(&sql, [username], |r| {
+        Ok(Credentials {
+            user: rows::user(r)?,
+            password_hash: r.get(7)?,
+        })
+    })
+    .optional()
+    .map_err(backend)
+}
+
+pub(crate) fn password_hash(conn: &Connection, id: UserId) -> Result<String, StoreError> {
+    conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id.0], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(backend)?
+    .ok_or(StoreError::NotFound)
+}
+
+pub(crate) fn set_password_hash(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let n = conn
+        .execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id.0])
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub(crate) fn users_by_prefix(
+    conn: &Connection,
+    prefix: &str,
+    limit: u32,
+) -> Result<Vec<User>, StoreError> {
+    let escaped: String = prefix
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users WHERE username LIKE ?1 ESCAPE '\\' ORDER BY username LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map(params![format!("{escaped}%"), limit], rows::user)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
+}
+
+pub(crate) fn update_profile(
+    conn: &Connection,
+    id: UserId,
+    change: ProfileChange,
+) -> Result<User, StoreError> {
+    conn.execute(
+        "UPDATE users SET display_name = COALESCE(?1, display_name), status = COALESCE(?2, status)
+         WHERE id = ?3",
+        params![change.display_name, change.status, id.0],
+    )
+    .map_err(backend)?;
+    user_by_id(conn, id)?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) fn set_last_seen(conn: &Connection, id: UserId, at: Timestamp) -> Result<(), StoreError> {
+    conn.execute("UPDATE users SET last_seen = ?1 WHERE id = ?2", params![at.0, id.0])
+        .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) fn create_session(conn: &Connection, new: NewSession) -> Result<SessionId, StoreError> {
+    conn.execute(
+        "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![new.user_id.0, &new.token_hash[..], Timestamp::now().0, new.expires_at.0],
+    )
+    .map_err(conflict_or_backend("session"))?;
+    Ok(SessionId(conn.last_insert_rowid()))
+}
+
+pub(crate) fn session_by_token_hash(
+    conn: &Connection,
+    hash: &[u8; 32],
+    now: Timestamp,
+) -> Result<Option<Session>, StoreError> {
+    let sql = format!(
+        "SELECT {USER_COLS}, sessions.id, sessions.expires_at
+         FROM sessions JOIN users ON users.id = sessions.user_id
+         WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2"
+    );
+    conn.query_row(&sql, params![&hash[..], now.0], |r| {
+        Ok(Session {
+            user: rows::user(r)?,
+            id: SessionId(r.get(7)?),
+            expires_at: Timestamp(r.get(8)?),
+        })
+    })
+    .optional()
+    .map_err(backend)
+}
+
+pub(crate) fn delete_session(conn: &Connection, id: SessionId) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM sessions WHERE id = ?1", [id.0])
+        .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) fn delete_other_sessions(
+    conn: &Connection,
+    user: UserId,
+    keep: SessionId,
+) -> Result<Vec<SessionId>, StoreError> {
+    let mut stmt = conn
+        .prepare("DELETE FROM sessions WHERE user_id = ?1 AND id != ?2 RETURNING id")
+        .map_err(backend)?;
+    let ids = stmt
+        .query_map(params![user.0, keep.0], |r| r.get(0).map(SessionId))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(ids)
+}

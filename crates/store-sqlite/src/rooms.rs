@@ -1,0 +1,136 @@
+//! Rooms, memberships and DMs.
+
+use natter_core::{NewRoom, Room, RoomId, RoomKind, StoreError, Timestamp, User, UserId};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::rows::{self, ROOM_COLS, USER_COLS};
+use crate::{backend, conflict_or_backend};
+
+pub(crate) fn create_room(conn: &mut Connection, new: NewRoom) -> Result<Room, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let now = Timestamp::now().0;
+    tx.execute(
+        "INSERT INTO rooms (name, kind, topic, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new.name, new.kind.as_str(), new.topic, new.creator.0, now],
+    )
+    .map_err(conflict_or_backend("room name"))?;
+    let id = RoomId(tx.last_insert_rowid());
+    add_member(&tx, id, new.creator)?;
+    let room = room(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(room)
+}
+
+pub(crate) fn room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreError> {
+    let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1");
+    conn.query_row(&sql, [id.0], rows::room)
+        .optional()
+        .map_err(backend)
+}
+
+fn rooms_where(conn: &Connection, cond: &str, user: UserId) -> Result<Vec<Room>, StoreError> {
+    let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE {cond} ORDER BY rooms.name, rooms.id");
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map([user.0], rows::room)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
+}
+
+const IS_MEMBER: &str =
+    "EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = ?1)";
+
+pub(crate) fn visible_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
+    rooms_where(conn, &format!("rooms.kind = 'public' OR {IS_MEMBER}"), user)
+}
+
+pub(crate) fn member_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
+    rooms_where(conn, IS_MEMBER, user)
+}
+
+pub(crate) fn is_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2)")
+        .and_then(|mut s| s.query_row([room.0, user.0], |r| r.get(0)))
+        .map_err(backend)
+}
+
+pub(crate) fn add_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+            params![room.0, user.0, Timestamp::now().0],
+        )
+        .map_err(conflict_or_backend("member"))?;
+    Ok(n == 1)
+}
+
+pub(crate) fn remove_member(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2",
+            [room.0, user.0],
+        )
+        .map_err(backend)?;
+    Ok(n == 1)
+}
+
+pub(crate) fn room_members(conn: &Connection, room: RoomId) -> Result<Vec<User>, StoreError> {
+    let sql = format!(
+        "SELECT {USER_COLS} FROM room_members m JOIN users ON users.id = m.user_id
+         WHERE m.room_id = ?1 ORDER BY users.username"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map([room.0], rows::user)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
+}
+
+pub(crate) fn member_ids(conn: &Connection, room: RoomId) -> Result<Vec<UserId>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT user_id FROM room_members WHERE room_id = ?1 ORDER BY user_id")
+        .map_err(backend)?;
+    let ids = stmt
+        .query_map([room.0], |r| r.get(0).map(UserId))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(ids)
+}
+
+pub(crate) fn find_or_create_dm(
+    conn: &mut Connection,
+    members: &[UserId],
+    name: String,
+) -> Result<(Room, bool), StoreError> {
+    let key = rows::dm_key(members);
+    let tx = conn.transaction().map_err(backend)?;
+    let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE dm_key = ?1");
+    if let Some(found) = tx
+        .query_row(&sql, [&key], rows::room)
+        .optional()
+        .map_err(backend)?
+    {
+        return Ok((found, false));
+    }
+    tx.execute(
+        "INSERT INTO rooms (name, kind, dm_key, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, RoomKind::Dm.as_str(), key, members[0].0, Timestamp::now().0],
+    )
+    .map_err(backend)?;
+    let id = RoomId(tx.last_insert_rowid());
+    for member in members {
+        add_member(&tx, id, *member)?;
+    }
+    let created = room(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok((created, true))
+}

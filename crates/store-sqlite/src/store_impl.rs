@@ -1,0 +1,120 @@
+//! `impl Store for SqliteStore`: each method picks the writer or a reader and delegates.
+
+use async_trait::async_trait;
+use natter_core::{
+    AppendOutcome, Credentials, Message, NewMessage, NewRoom, NewSession, NewUser, ProfileChange,
+    Room, RoomId, Session, SessionId, Store, StoreError, Timestamp, User, UserId, Username,
+};
+
+use crate::{accounts, messages, rooms, SqliteStore};
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        self.write(move |c| accounts::create_user(c, new)).await
+    }
+    async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError> {
+        let name = username.as_str().to_owned();
+        self.read(move |c| accounts::credentials(c, &name)).await
+    }
+    async fn password_hash(&self, user: UserId) -> Result<String, StoreError> {
+        self.read(move |c| accounts::password_hash(c, user)).await
+    }
+    async fn set_password_hash(&self, user: UserId, hash: String) -> Result<(), StoreError> {
+        self.write(move |c| accounts::set_password_hash(c, user, &hash)).await
+    }
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.read(move |c| accounts::user_by_id(c, id)).await
+    }
+    async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError> {
+        let prefix = prefix.to_owned();
+        self.read(move |c| accounts::users_by_prefix(c, &prefix, limit)).await
+    }
+    async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError> {
+        self.write(move |c| accounts::update_profile(c, id, change)).await
+    }
+    async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError> {
+        self.write(move |c| accounts::set_last_seen(c, id, at)).await
+    }
+
+    async fn create_session(&self, new: NewSession) -> Result<SessionId, StoreError> {
+        self.write(move |c| accounts::create_session(c, new)).await
+    }
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
+        let hash = *token_hash;
+        self.read(move |c| accounts::session_by_token_hash(c, &hash, now)).await
+    }
+    async fn delete_session(&self, id: SessionId) -> Result<(), StoreError> {
+        self.write(move |c| accounts::delete_session(c, id)).await
+    }
+    async fn delete_other_sessions(
+        &self,
+        user: UserId,
+        keep: SessionId,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        self.write(move |c| accounts::delete_other_sessions(c, user, keep)).await
+    }
+
+    async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError> {
+        self.write(move |c| rooms::create_room(c, new)).await
+    }
+    async fn room(&self, id: RoomId) -> Result<Option<Room>, StoreError> {
+        self.read(move |c| rooms::room(c, id)).await
+    }
+    async fn visible_rooms(&self, user: UserId) -> Result<Vec<Room>, StoreError> {
+        self.read(move |c| rooms::visible_rooms(c, user)).await
+    }
+    async fn member_rooms(&self, user: UserId) -> Result<Vec<Room>, StoreError> {
+        self.read(move |c| rooms::member_rooms(c, user)).await
+    }
+    async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.read(move |c| rooms::is_member(c, room, user)).await
+    }
+    async fn add_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.write(move |c| rooms::add_member(c, room, user)).await
+    }
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.write(move |c| rooms::remove_member(c, room, user)).await
+    }
+    async fn room_members(&self, room: RoomId) -> Result<Vec<User>, StoreError> {
+        self.read(move |c| rooms::room_members(c, room)).await
+    }
+    async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |c| rooms::member_ids(c, room)).await
+    }
+    async fn find_or_create_dm(
+        &self,
+        members: &[UserId],
+        name: String,
+    ) -> Result<(Room, bool), StoreError> {
+        let members = members.to_vec();
+        self.write(move |c| rooms::find_or_create_dm(c, &members, name)).await
+    }
+
+    async fn append_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
+        self.write(move |c| messages::append_batch(c, batch)).await
+    }
+    async fn messages_after(
+        &self,
+        room: RoomId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| messages::after(c, room, after, limit)).await
+    }
+    async fn messages_before(
+        &self,
+        room: RoomId,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| messages::before(c, room, before, limit)).await
+    }
+}
