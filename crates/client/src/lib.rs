@@ -1,1 +1,62 @@
-//! placeholder
+//! The Rust client library for natter: the REST API ([`Client`]) and the real-time
+//! WebSocket protocol ([`Connection`]). The tests, the terminal client and the load generator
+//! all talk to the server through this crate.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), natter_client::ClientError> {
+//! use natter_client::Client;
+//! let mut client = Client::new("http://127.0.0.1:8080");
+//! client.login("alice", "correct horse battery").await?;
+//! let rooms = client.rooms().await?;
+//! let mut conn = client.connect().await?;
+//! client.send_message(&rooms[0].id, "hello", None).await?;
+//! while let Some(frame) = conn.next_frame().await? {
+//!     println!("{frame:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+mod http;
+mod ws;
+
+pub use http::{Client, History};
+pub use natter_proto as proto;
+pub use ws::Connection;
+
+/// Everything the client can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error body.
+    #[error("{status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("websocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    #[error("unexpected frame from server: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("not logged in")]
+    NotLoggedIn,
+}
+
+impl ClientError {
+    /// The machine-readable error code, if the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

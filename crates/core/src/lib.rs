@@ -21,4 +21,6 @@ pub use service::{DmOutcome, Page, Service, MAX_DM_OTHERS};
 pub use store::{
     AppendOutcome, Credentials, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, Store,
 };
-pub use values::{ClientId, DisplayName, MessageBody, Password, RoomName, StatusText, Topic, Username};
+pub use values::{
+    ClientId, DisplayName, MessageBody, Password, RoomName, StatusText, Topic, Username,
+};

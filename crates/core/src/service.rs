@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    ClientId, DomainError, Error, Message, MessageBody, NewMessage, NewRoom, NewUser, Room,
-    RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+    ClientId, DomainError, Error, Message, MessageBody, NewMessage, NewRoom, NewUser, Room, RoomId,
+    RoomKind, RoomName, Store, Topic, User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -182,7 +182,11 @@ impl Service {
         self.visible_room(user, room).await?;
         let limit = limit.clamp(1, 100);
         let mut messages = match page {
-            Page::Latest => self.store.messages_before(room, i64::MAX, limit + 1).await?,
+            Page::Latest => {
+                self.store
+                    .messages_before(room, i64::MAX, limit + 1)
+                    .await?
+            }
             Page::Before(seq) => self.store.messages_before(room, seq, limit + 1).await?,
             Page::After(seq) => self.store.messages_after(room, seq, limit + 1).await?,
         };

@@ -53,8 +53,14 @@ async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn St
         display_name: "x".into(),
         password_hash: "h".into(),
     };
-    assert!(matches!(s.create_user(dup).await, Err(StoreError::Conflict(_))));
-    let creds = s.credentials(&Username::parse("Alice").unwrap()).await.unwrap();
+    assert!(matches!(
+        s.create_user(dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let creds = s
+        .credentials(&Username::parse("Alice").unwrap())
+        .await
+        .unwrap();
     assert_eq!(creds.unwrap().password_hash, "hash-of-alice");
     s.set_password_hash(first, "new".into()).await.unwrap();
     assert_eq!(s.password_hash(first).await.unwrap(), "new");
@@ -63,11 +69,17 @@ async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn St
         status: Some("busy".into()),
     };
     let updated = s.update_profile(first, change).await.unwrap();
-    assert_eq!((updated.display_name.as_str(), updated.status.as_str()), ("Alice A.", "busy"));
+    assert_eq!(
+        (updated.display_name.as_str(), updated.status.as_str()),
+        ("Alice A.", "busy")
+    );
     let found = s.users_by_prefix("al", 10).await.unwrap();
     assert_eq!(found.len(), 1);
     s.set_last_seen(first, Timestamp(42)).await.unwrap();
-    assert_eq!(s.user(first).await.unwrap().unwrap().last_seen, Some(Timestamp(42)));
+    assert_eq!(
+        s.user(first).await.unwrap().unwrap().last_seen,
+        Some(Timestamp(42))
+    );
 }
 
 async fn every_new_user_joins_general(store: Arc<dyn Store>) {
@@ -75,7 +87,10 @@ async fn every_new_user_joins_general(store: Arc<dyn Store>) {
     let a = user(s, "alice").await;
     let rooms = s.member_rooms(a).await.unwrap();
     assert_eq!(rooms.len(), 1);
-    assert_eq!((rooms[0].name.as_str(), rooms[0].kind), ("general", RoomKind::Public));
+    assert_eq!(
+        (rooms[0].name.as_str(), rooms[0].kind),
+        ("general", RoomKind::Public)
+    );
 }
 
 async fn sessions_are_found_by_hash_until_they_expire_or_are_deleted(store: Arc<dyn Store>) {
@@ -90,15 +105,35 @@ async fn sessions_are_found_by_hash_until_they_expire_or_are_deleted(store: Arc<
     let live = s.create_session(new(1, now.plus_secs(60))).await.unwrap();
     let other = s.create_session(new(2, now.plus_secs(60))).await.unwrap();
     s.create_session(new(3, now.plus_secs(-1))).await.unwrap();
-    let found = s.session_by_token_hash(&[1; 32], now).await.unwrap().unwrap();
+    let found = s
+        .session_by_token_hash(&[1; 32], now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((found.id, found.user.id), (live, a));
-    assert!(s.session_by_token_hash(&[3; 32], now).await.unwrap().is_none());
-    assert!(s.session_by_token_hash(&[9; 32], now).await.unwrap().is_none());
+    assert!(s
+        .session_by_token_hash(&[3; 32], now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .session_by_token_hash(&[9; 32], now)
+        .await
+        .unwrap()
+        .is_none());
     let revoked = s.delete_other_sessions(a, live).await.unwrap();
     assert!(revoked.contains(&other));
-    assert!(s.session_by_token_hash(&[2; 32], now).await.unwrap().is_none());
+    assert!(s
+        .session_by_token_hash(&[2; 32], now)
+        .await
+        .unwrap()
+        .is_none());
     s.delete_session(live).await.unwrap();
-    assert!(s.session_by_token_hash(&[1; 32], now).await.unwrap().is_none());
+    assert!(s
+        .session_by_token_hash(&[1; 32], now)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
@@ -110,13 +145,22 @@ async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
         kind,
         creator: a,
     };
-    let secret = s.create_room(new("secret", RoomKind::Private)).await.unwrap();
+    let secret = s
+        .create_room(new("secret", RoomKind::Private))
+        .await
+        .unwrap();
     let open = s.create_room(new("open", RoomKind::Public)).await.unwrap();
     let taken = s.create_room(new("SECRET", RoomKind::Public)).await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))));
     assert!(s.is_member(secret.id, a).await.unwrap());
     assert!(!s.is_member(secret.id, b).await.unwrap());
-    let b_sees: Vec<String> = s.visible_rooms(b).await.unwrap().into_iter().map(|r| r.name).collect();
+    let b_sees: Vec<String> = s
+        .visible_rooms(b)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(b_sees, ["general", "open"]);
     assert!(s.add_member(secret.id, b).await.unwrap());
     assert!(!s.add_member(secret.id, b).await.unwrap());
@@ -129,10 +173,20 @@ async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
 
 async fn a_dm_is_the_same_room_for_the_same_people(store: Arc<dyn Store>) {
     let s = store.as_ref();
-    let (a, b, c) = (user(s, "alice").await, user(s, "bob").await, user(s, "carol").await);
-    let (first, created) = s.find_or_create_dm(&[a, b], "alice, bob".into()).await.unwrap();
+    let (a, b, c) = (
+        user(s, "alice").await,
+        user(s, "bob").await,
+        user(s, "carol").await,
+    );
+    let (first, created) = s
+        .find_or_create_dm(&[a, b], "alice, bob".into())
+        .await
+        .unwrap();
     assert!(created);
-    let (again, created) = s.find_or_create_dm(&[a, b], "alice, bob".into()).await.unwrap();
+    let (again, created) = s
+        .find_or_create_dm(&[a, b], "alice, bob".into())
+        .await
+        .unwrap();
     assert!(!created);
     assert_eq!(first.id, again.id);
     assert_eq!(again.kind, RoomKind::Dm);
@@ -149,10 +203,16 @@ async fn seqs_are_gapless_across_batches_and_client_ids_dedupe(store: Arc<dyn St
     let a = user(s, "alice").await;
     let room = s.member_rooms(a).await.unwrap()[0].id;
     let first = s
-        .append_messages(vec![msg(room, a, "one", Some("c1")), msg(room, a, "two", None)])
+        .append_messages(vec![
+            msg(room, a, "one", Some("c1")),
+            msg(room, a, "two", None),
+        ])
         .await
         .unwrap();
-    let seqs: Vec<i64> = first.iter().map(|r| r.as_ref().unwrap().message.seq).collect();
+    let seqs: Vec<i64> = first
+        .iter()
+        .map(|r| r.as_ref().unwrap().message.seq)
+        .collect();
     assert_eq!(seqs, [1, 2]);
     let missing = crate::RoomId(room.0 + 1000);
     let second = s
@@ -166,7 +226,10 @@ async fn seqs_are_gapless_across_batches_and_client_ids_dedupe(store: Arc<dyn St
         .unwrap();
     let retried = second[0].as_ref().unwrap();
     assert!(retried.duplicate);
-    assert_eq!((retried.message.seq, retried.message.body.as_str()), (1, "one"));
+    assert_eq!(
+        (retried.message.seq, retried.message.body.as_str()),
+        (1, "one")
+    );
     assert!(second[1].is_err());
     let third = second[2].as_ref().unwrap();
     assert_eq!((third.message.seq, third.duplicate), (3, false));
@@ -181,7 +244,10 @@ async fn seqs_are_gapless_across_batches_and_client_ids_dedupe(store: Arc<dyn St
         })
         .await
         .unwrap();
-    let reused = s.append_messages(vec![msg(other.id, a, "x", Some("c1"))]).await.unwrap();
+    let reused = s
+        .append_messages(vec![msg(other.id, a, "x", Some("c1"))])
+        .await
+        .unwrap();
     assert!(matches!(reused[0], Err(StoreError::Conflict(_))));
 }
 
@@ -189,13 +255,24 @@ async fn history_pages_in_both_directions(store: Arc<dyn Store>) {
     let s = store.as_ref();
     let a = user(s, "alice").await;
     let room = s.member_rooms(a).await.unwrap()[0].id;
-    let batch = (1..=10).map(|i| msg(room, a, &format!("m{i}"), None)).collect();
+    let batch = (1..=10)
+        .map(|i| msg(room, a, &format!("m{i}"), None))
+        .collect();
     s.append_messages(batch).await.unwrap();
     let seqs = |v: Vec<crate::Message>| v.into_iter().map(|m| m.seq).collect::<Vec<_>>();
-    assert_eq!(seqs(s.messages_after(room, 7, 50).await.unwrap()), [8, 9, 10]);
+    assert_eq!(
+        seqs(s.messages_after(room, 7, 50).await.unwrap()),
+        [8, 9, 10]
+    );
     assert_eq!(seqs(s.messages_after(room, 2, 2).await.unwrap()), [3, 4]);
-    assert_eq!(seqs(s.messages_before(room, 4, 50).await.unwrap()), [1, 2, 3]);
-    assert_eq!(seqs(s.messages_before(room, i64::MAX, 3).await.unwrap()), [8, 9, 10]);
+    assert_eq!(
+        seqs(s.messages_before(room, 4, 50).await.unwrap()),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        seqs(s.messages_before(room, i64::MAX, 3).await.unwrap()),
+        [8, 9, 10]
+    );
     let m = &s.messages_after(room, 0, 1).await.unwrap()[0];
     assert_eq!((m.body.as_str(), m.sender_id, m.room_id), ("m1", a, room));
 }

@@ -106,7 +106,9 @@ impl MessageBody {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let t = raw.trim();
         let n = t.chars().count();
-        let bad_control = t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t'));
+        let bad_control = t
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'));
         if n == 0 || n > Self::MAX_CHARS || bad_control {
             return Err(DomainError::InvalidBody);
         }
@@ -144,7 +146,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_limited_to_the_allowed_characters() {
-        assert_eq!(Username::parse("Alice_1.x-y").unwrap().as_str(), "alice_1.x-y");
+        assert_eq!(
+            Username::parse("Alice_1.x-y").unwrap().as_str(),
+            "alice_1.x-y"
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse(&"a".repeat(33)).is_err());
         assert!(Username::parse(&"a".repeat(32)).is_ok());
@@ -159,7 +164,10 @@ mod tests {
         let long = "x".repeat(1000) + "  ";
         assert_eq!(Password::parse(&long).unwrap().expose(), long);
         assert!(Password::parse(&"x".repeat(1025)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("hunter22").unwrap()), "Password(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Password::parse("hunter22").unwrap()),
+            "Password(<redacted>)"
+        );
     }
 
     #[test]

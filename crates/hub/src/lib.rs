@@ -1,1 +1,122 @@
-//! placeholder
+//! Fan-out: who is connected, and delivery of pre-encoded frames to their connections.
+//!
+//! The [`Hub`] trait is the seam for running several nodes: [`LocalHub`] delivers within one
+//! process; a Redis-backed hub will relay the same calls between nodes. Frames arrive already
+//! serialized ([`Frame`] holds reference-counted bytes), so one event is encoded once and every
+//! recipient gets a clone of the same buffer. Each connection has a bounded queue: a connection
+//! that falls behind is kicked ([`KickReason::Lagged`]) rather than allowed to grow memory.
+
+mod local;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use natter_core::{RoomId, SessionId, UserId};
+use tokio::sync::{mpsc, Notify};
+
+pub use local::LocalHub;
+
+/// One live WebSocket connection, unique within a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnId(pub u64);
+
+/// An encoded server frame. `bytes` is valid UTF-8 JSON. Message-bearing frames carry the
+/// room and seq of their message so a connection can drop what a replay already sent.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub bytes: Bytes,
+    pub seq: Option<(RoomId, i64)>,
+}
+
+impl Frame {
+    pub fn new(json: String) -> Self {
+        Frame {
+            bytes: Bytes::from(json),
+            seq: None,
+        }
+    }
+
+    pub fn with_seq(json: String, room: RoomId, seq: i64) -> Self {
+        Frame {
+            bytes: Bytes::from(json),
+            seq: Some((room, seq)),
+        }
+    }
+}
+
+/// Who receives a published frame.
+pub enum Recipients {
+    Users(Vec<UserId>),
+    Everyone,
+}
+
+/// Why the hub asks a connection to close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KickReason {
+    /// Its outbound queue overflowed; the client must reconnect and resync.
+    Lagged,
+    /// Its session was logged out or revoked.
+    SessionEnded,
+}
+
+/// A one-way signal from the hub to a connection task: close, for this reason.
+#[derive(Debug, Default)]
+pub struct Kick {
+    notify: Notify,
+    reason: AtomicU8,
+}
+
+impl Kick {
+    pub(crate) fn fire(&self, reason: KickReason) {
+        let code = match reason {
+            KickReason::Lagged => 1,
+            KickReason::SessionEnded => 2,
+        };
+        // The first reason wins; later ones do not overwrite it.
+        if self
+            .reason
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Waits until the connection is kicked and says why.
+    pub async fn fired(&self) -> KickReason {
+        loop {
+            match self.reason.load(Ordering::Acquire) {
+                1 => return KickReason::Lagged,
+                2 => return KickReason::SessionEnded,
+                _ => self.notify.notified().await,
+            }
+        }
+    }
+}
+
+/// What a connection task gets when it attaches: its id, its bounded queue, its kick signal,
+/// and whether this connection brought its user online.
+pub struct Attachment {
+    pub id: ConnId,
+    pub rx: mpsc::Receiver<Frame>,
+    pub kick: Arc<Kick>,
+    pub came_online: bool,
+}
+
+#[async_trait]
+pub trait Hub: Send + Sync + 'static {
+    /// Registers a connection of `user` in `session`.
+    async fn attach(&self, user: UserId, session: SessionId) -> Attachment;
+    /// Unregisters a connection; `true` if that was the user's last one (they went offline).
+    async fn detach(&self, conn: ConnId) -> bool;
+    /// Queues `frame` on every connection of every recipient, except `except`.
+    async fn publish(&self, to: Recipients, frame: Frame, except: Option<ConnId>);
+    /// Queues `frame` on one connection, in order with everything published to it.
+    async fn send_to(&self, conn: ConnId, frame: Frame);
+    /// Kicks every connection of `user` that belongs to one of `sessions`.
+    async fn end_sessions(&self, user: UserId, sessions: &[SessionId]);
+    /// Users with at least one connection.
+    async fn online_users(&self) -> Vec<UserId>;
+}

@@ -1,1 +1,179 @@
-//! placeholder
+//! The HTTP API and WebSocket gateway over the domain [`Service`] and a fan-out [`Hub`].
+//!
+//! [`Server::bind`] binds the listener first (so callers know the address before anything
+//! runs); [`Server::run`] serves until the shutdown future resolves, then closes WebSockets
+//! with 1001 and lets in-flight message writes commit before returning.
+
+mod auth;
+mod error;
+mod events;
+mod extract;
+mod pipeline;
+mod routes;
+mod wire;
+mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use natter_core::{Service, Store};
+use natter_hub::Hub;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+pub use error::ApiError;
+
+/// Settings of the HTTP and WebSocket layers. The binary fills this from its configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Origins besides the server's own that may open a cookie-authenticated WebSocket.
+    pub allowed_origins: Vec<String>,
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (set when serving over HTTPS).
+    pub secure_cookies: bool,
+    /// How often the server pings each WebSocket.
+    pub heartbeat_interval: Duration,
+    /// A WebSocket that sends nothing (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+    /// A typing indicator not refreshed for this long ends by itself.
+    pub typing_ttl: Duration,
+    /// Frames a connection may have queued before it is told to resync and disconnected.
+    pub outbound_queue: usize,
+    /// A single WebSocket write that takes longer than this drops the connection.
+    pub write_timeout: Duration,
+    /// Largest accepted REST body and WebSocket message, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            allowed_origins: Vec::new(),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            secure_cookies: false,
+            heartbeat_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            typing_ttl: Duration::from_secs(6),
+            outbound_queue: 256,
+            write_timeout: Duration::from_secs(10),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Shared state of every handler and connection task. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: Service,
+    hub: Arc<dyn Hub>,
+    config: ServerConfig,
+    hasher: auth::Hasher,
+    pipeline: pipeline::Pipeline,
+    shutdown: watch::Receiver<bool>,
+    /// Held by every WebSocket task; `run` waits until all clones are gone.
+    ws_alive: mpsc::Sender<()>,
+}
+
+impl AppState {
+    pub(crate) fn service(&self) -> &Service {
+        &self.inner.service
+    }
+    pub(crate) fn hub(&self) -> &dyn Hub {
+        self.inner.hub.as_ref()
+    }
+    pub(crate) fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+    pub(crate) fn hasher(&self) -> &auth::Hasher {
+        &self.inner.hasher
+    }
+    pub(crate) fn pipeline(&self) -> &pipeline::Pipeline {
+        &self.inner.pipeline
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+    ws_done: mpsc::Receiver<()>,
+    pipeline_task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn bind(
+        addr: SocketAddr,
+        store: Arc<dyn Store>,
+        hub: Arc<dyn Hub>,
+        config: ServerConfig,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let service = Service::new(store);
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let (ws_alive, ws_done) = mpsc::channel(1);
+        let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());
+        let state = AppState {
+            inner: Arc::new(Inner {
+                service,
+                hub,
+                config,
+                hasher: auth::Hasher::new(),
+                pipeline,
+                shutdown,
+                ws_alive,
+            }),
+        };
+        Ok(Server {
+            listener,
+            state,
+            shutdown_tx,
+            ws_done,
+            pipeline_task,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then shuts down gracefully.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Server {
+            listener,
+            state,
+            shutdown_tx,
+            mut ws_done,
+            pipeline_task,
+        } = self;
+        let app = routes::router(state.clone());
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing WebSockets, finishing writes");
+            let _ = shutdown_tx.send(true);
+        };
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
+        // Every WebSocket task holds a clone of `state`; dropping ours and waiting for the
+        // channel to close waits for them all, after which the pipeline drains and stops.
+        drop(state);
+        let grace = Duration::from_secs(10);
+        let _ = tokio::time::timeout(grace, ws_done.recv()).await;
+        let _ = tokio::time::timeout(grace, pipeline_task).await;
+        tracing::info!("stopped");
+        served
+    }
+}

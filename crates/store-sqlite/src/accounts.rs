@@ -18,7 +18,13 @@ pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, S
     tx.execute(
         "INSERT INTO users (username, display_name, password_hash, is_admin, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![new.username.as_str(), new.display_name, new.password_hash, first, now],
+        params![
+            new.username.as_str(),
+            new.display_name,
+            new.password_hash,
+            first,
+            now
+        ],
     )
     .map_err(conflict_or_backend("username"))?;
     let id = tx.last_insert_rowid();
@@ -56,9 +62,11 @@ pub(crate) fn credentials(
 }
 
 pub(crate) fn password_hash(conn: &Connection, id: UserId) -> Result<String, StoreError> {
-    conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id.0], |r| {
-        r.get(0)
-    })
+    conn.query_row(
+        "SELECT password_hash FROM users WHERE id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )
     .optional()
     .map_err(backend)?
     .ok_or(StoreError::NotFound)
@@ -70,7 +78,10 @@ pub(crate) fn set_password_hash(
     hash: &str,
 ) -> Result<(), StoreError> {
     let n = conn
-        .execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id.0])
+        .execute(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![hash, id.0],
+        )
         .map_err(backend)?;
     if n == 0 {
         return Err(StoreError::NotFound);
@@ -116,9 +127,16 @@ pub(crate) fn update_profile(
     user_by_id(conn, id)?.ok_or(StoreError::NotFound)
 }
 
-pub(crate) fn set_last_seen(conn: &Connection, id: UserId, at: Timestamp) -> Result<(), StoreError> {
-    conn.execute("UPDATE users SET last_seen = ?1 WHERE id = ?2", params![at.0, id.0])
-        .map_err(backend)?;
+pub(crate) fn set_last_seen(
+    conn: &Connection,
+    id: UserId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE users SET last_seen = ?1 WHERE id = ?2",
+        params![at.0, id.0],
+    )
+    .map_err(backend)?;
     Ok(())
 }
 

@@ -23,7 +23,8 @@ pub(crate) fn append_batch(
 /// Every check happens before any write, so a failed item leaves nothing behind.
 fn append_one(tx: &Transaction<'_>, new: NewMessage) -> Result<AppendOutcome, StoreError> {
     if let Some(client_id) = &new.client_id {
-        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_id = ?2");
+        let sql =
+            format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_id = ?2");
         let existing = tx
             .prepare_cached(&sql)
             .and_then(|mut s| {

@@ -51,12 +51,18 @@ pub(crate) fn member_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>,
 }
 
 pub(crate) fn is_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2)")
-        .and_then(|mut s| s.query_row([room.0, user.0], |r| r.get(0)))
-        .map_err(backend)
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2)",
+    )
+    .and_then(|mut s| s.query_row([room.0, user.0], |r| r.get(0)))
+    .map_err(backend)
 }
 
-pub(crate) fn add_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+pub(crate) fn add_member(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+) -> Result<bool, StoreError> {
     let n = conn
         .execute(
             "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at) VALUES (?1, ?2, ?3)",

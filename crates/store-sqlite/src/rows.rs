@@ -7,8 +7,7 @@ pub(crate) const USER_COLS: &str =
     "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen";
 pub(crate) const ROOM_COLS: &str =
     "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at";
-pub(crate) const MESSAGE_COLS: &str =
-    "id, room_id, seq, sender_id, body, client_id, created_at";
+pub(crate) const MESSAGE_COLS: &str = "id, room_id, seq, sender_id, body, client_id, created_at";
 
 /// Maps the first seven columns of `row`, in `USER_COLS` order.
 pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -51,7 +50,11 @@ pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// A DM's key: its member ids ascending, comma-separated. Unique per set of people.
 pub(crate) fn dm_key(members: &[UserId]) -> String {
-    members.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(",")
+    members
+        .iter()
+        .map(|u| u.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn parse_dm_key(key: &str) -> Vec<UserId> {

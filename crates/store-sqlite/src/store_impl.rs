@@ -21,20 +21,24 @@ impl Store for SqliteStore {
         self.read(move |c| accounts::password_hash(c, user)).await
     }
     async fn set_password_hash(&self, user: UserId, hash: String) -> Result<(), StoreError> {
-        self.write(move |c| accounts::set_password_hash(c, user, &hash)).await
+        self.write(move |c| accounts::set_password_hash(c, user, &hash))
+            .await
     }
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         self.read(move |c| accounts::user_by_id(c, id)).await
     }
     async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError> {
         let prefix = prefix.to_owned();
-        self.read(move |c| accounts::users_by_prefix(c, &prefix, limit)).await
+        self.read(move |c| accounts::users_by_prefix(c, &prefix, limit))
+            .await
     }
     async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError> {
-        self.write(move |c| accounts::update_profile(c, id, change)).await
+        self.write(move |c| accounts::update_profile(c, id, change))
+            .await
     }
     async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError> {
-        self.write(move |c| accounts::set_last_seen(c, id, at)).await
+        self.write(move |c| accounts::set_last_seen(c, id, at))
+            .await
     }
 
     async fn create_session(&self, new: NewSession) -> Result<SessionId, StoreError> {
@@ -46,7 +50,8 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Option<Session>, StoreError> {
         let hash = *token_hash;
-        self.read(move |c| accounts::session_by_token_hash(c, &hash, now)).await
+        self.read(move |c| accounts::session_by_token_hash(c, &hash, now))
+            .await
     }
     async fn delete_session(&self, id: SessionId) -> Result<(), StoreError> {
         self.write(move |c| accounts::delete_session(c, id)).await
@@ -56,7 +61,8 @@ impl Store for SqliteStore {
         user: UserId,
         keep: SessionId,
     ) -> Result<Vec<SessionId>, StoreError> {
-        self.write(move |c| accounts::delete_other_sessions(c, user, keep)).await
+        self.write(move |c| accounts::delete_other_sessions(c, user, keep))
+            .await
     }
 
     async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError> {
@@ -78,7 +84,8 @@ impl Store for SqliteStore {
         self.write(move |c| rooms::add_member(c, room, user)).await
     }
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
-        self.write(move |c| rooms::remove_member(c, room, user)).await
+        self.write(move |c| rooms::remove_member(c, room, user))
+            .await
     }
     async fn room_members(&self, room: RoomId) -> Result<Vec<User>, StoreError> {
         self.read(move |c| rooms::room_members(c, room)).await
@@ -92,7 +99,8 @@ impl Store for SqliteStore {
         name: String,
     ) -> Result<(Room, bool), StoreError> {
         let members = members.to_vec();
-        self.write(move |c| rooms::find_or_create_dm(c, &members, name)).await
+        self.write(move |c| rooms::find_or_create_dm(c, &members, name))
+            .await
     }
 
     async fn append_messages(
@@ -107,7 +115,8 @@ impl Store for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        self.read(move |c| messages::after(c, room, after, limit)).await
+        self.read(move |c| messages::after(c, room, after, limit))
+            .await
     }
     async fn messages_before(
         &self,
@@ -115,6 +124,7 @@ impl Store for SqliteStore {
         before: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        self.read(move |c| messages::before(c, room, before, limit)).await
+        self.read(move |c| messages::before(c, room, before, limit))
+            .await
     }
 }

@@ -31,5 +31,9 @@ async fn reopening_a_database_keeps_its_data_and_does_not_rerun_migrations() {
     drop(store);
     let reopened = SqliteStore::open(&path).unwrap();
     let rooms = reopened.member_rooms(alice.id).await.unwrap();
-    assert_eq!(rooms.len(), 1, "general exists once and alice is still in it");
+    assert_eq!(
+        rooms.len(),
+        1,
+        "general exists once and alice is still in it"
+    );
 }

@@ -1,0 +1,171 @@
+//! One typed configuration: defaults, then a TOML file, then `NATTER_*` environment variables,
+//! then command-line flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use natter_server::ServerConfig;
+use serde::{Deserialize, Serialize};
+
+/// Every setting, all optional: one layer of configuration. The same struct reads the TOML
+/// file and the flags (each flag also reads its `NATTER_*` variable).
+#[derive(Debug, Clone, Default, Args, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (the chosen address is logged).
+    #[arg(long, env = "NATTER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the database (created if missing).
+    #[arg(long, env = "NATTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Extra origins allowed to open cookie-authenticated WebSockets (comma-separated).
+    #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Session lifetime in hours.
+    #[arg(long, env = "NATTER_SESSION_TTL_HOURS")]
+    pub session_ttl_hours: Option<u64>,
+    /// Mark the session cookie Secure (true behind HTTPS).
+    #[arg(long, env = "NATTER_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// Seconds between server pings on each WebSocket.
+    #[arg(long, env = "NATTER_HEARTBEAT_SECS")]
+    pub heartbeat_secs: Option<u64>,
+    /// Seconds of silence after which a WebSocket is closed.
+    #[arg(long, env = "NATTER_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Milliseconds a typing indicator lasts unless refreshed.
+    #[arg(long, env = "NATTER_TYPING_TTL_MS")]
+    pub typing_ttl_ms: Option<u64>,
+    /// Frames a WebSocket may have queued before it is told to resync.
+    #[arg(long, env = "NATTER_OUTBOUND_QUEUE")]
+    pub outbound_queue: Option<usize>,
+    /// Largest REST body or WebSocket message, in bytes.
+    #[arg(long, env = "NATTER_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Log filter, e.g. `info` or `natter_server=debug`.
+    #[arg(long, env = "NATTER_LOG")]
+    pub log: Option<String>,
+}
+
+impl Settings {
+    /// Reads a TOML file of settings; unknown keys are an error, not silently ignored.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+    }
+
+    /// `self` with every setting `over` has replacing its own.
+    pub fn overridden_by(self, over: Settings) -> Settings {
+        Settings {
+            listen: over.listen.or(self.listen),
+            data_dir: over.data_dir.or(self.data_dir),
+            allowed_origins: over.allowed_origins.or(self.allowed_origins),
+            session_ttl_hours: over.session_ttl_hours.or(self.session_ttl_hours),
+            secure_cookies: over.secure_cookies.or(self.secure_cookies),
+            heartbeat_secs: over.heartbeat_secs.or(self.heartbeat_secs),
+            idle_timeout_secs: over.idle_timeout_secs.or(self.idle_timeout_secs),
+            typing_ttl_ms: over.typing_ttl_ms.or(self.typing_ttl_ms),
+            outbound_queue: over.outbound_queue.or(self.outbound_queue),
+            max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
+            log: over.log.or(self.log),
+        }
+    }
+}
+
+/// The resolved configuration: every setting has a value.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub log: String,
+    pub server: ServerConfig,
+}
+
+impl Config {
+    pub fn resolve(s: Settings) -> Config {
+        let d = ServerConfig::default();
+        let secs =
+            |v: Option<u64>, default: Duration| v.map(Duration::from_secs).unwrap_or(default);
+        Config {
+            listen: s
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("natter-data")),
+            log: s.log.unwrap_or_else(|| "info".to_owned()),
+            server: ServerConfig {
+                allowed_origins: s.allowed_origins.unwrap_or_default(),
+                session_ttl: s
+                    .session_ttl_hours
+                    .map(|h| Duration::from_secs(h.saturating_mul(3600)))
+                    .unwrap_or(d.session_ttl),
+                secure_cookies: s.secure_cookies.unwrap_or(d.secure_cookies),
+                heartbeat_interval: secs(s.heartbeat_secs, d.heartbeat_interval)
+                    .max(Duration::from_secs(1)),
+                idle_timeout: secs(s.idle_timeout_secs, d.idle_timeout).max(Duration::from_secs(1)),
+                typing_ttl: s
+                    .typing_ttl_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(d.typing_ttl),
+                outbound_queue: s.outbound_queue.unwrap_or(d.outbound_queue).max(1),
+                write_timeout: d.write_timeout,
+                max_body_bytes: s.max_body_bytes.unwrap_or(d.max_body_bytes).max(1024),
+            },
+        }
+    }
+
+    /// The resolved configuration as TOML, the format of the config file. It holds no secrets
+    /// today; a secret setting added later must be redacted here.
+    pub fn to_toml(&self) -> String {
+        let c = &self.server;
+        let settings = Settings {
+            listen: Some(self.listen),
+            data_dir: Some(self.data_dir.clone()),
+            allowed_origins: Some(c.allowed_origins.clone()),
+            session_ttl_hours: Some(c.session_ttl.as_secs() / 3600),
+            secure_cookies: Some(c.secure_cookies),
+            heartbeat_secs: Some(c.heartbeat_interval.as_secs()),
+            idle_timeout_secs: Some(c.idle_timeout.as_secs()),
+            typing_ttl_ms: Some(c.typing_ttl.as_millis() as u64),
+            outbound_queue: Some(c.outbound_queue),
+            max_body_bytes: Some(c.max_body_bytes),
+            log: Some(self.log.clone()),
+        };
+        toml::to_string(&settings).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_layers_override_earlier_ones_and_defaults_fill_the_rest() {
+        let file: Settings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nheartbeat_secs = 5\n").unwrap();
+        let flags = Settings {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Settings::default()
+        };
+        let config = Config::resolve(file.overridden_by(flags));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(config.server.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(config.data_dir, PathBuf::from("natter-data"));
+        assert_eq!(config.server.typing_ttl, Duration::from_secs(6));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_printed_config_reads_back_as_the_same_config() {
+        let config = Config::resolve(Settings::default());
+        let again: Settings = toml::from_str(&config.to_toml()).unwrap();
+        assert_eq!(Config::resolve(again).to_toml(), config.to_toml());
+    }
+}

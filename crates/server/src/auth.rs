@@ -1,0 +1,220 @@
+//! Passwords, session tokens and the authenticated-request extractor.
+//!
+//! Passwords are hashed with Argon2id at OWASP's parameters (19 MiB, 2 passes, 1 lane) on the
+//! blocking pool, at most one hash per core at a time. Tokens are 256 random bits, handed to the
+//! client once and stored only as their SHA-256.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderMap};
+use natter_core::{Password, Session, Timestamp};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::{ApiError, AppState};
+
+pub const COOKIE_NAME: &str = "natter_session";
+
+/// Argon2id hashing, off the async threads and bounded in concurrency.
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    dummy: Arc<OnceLock<String>>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP: m = 19 MiB, t = 2, p = 1. The constants are valid, so `new` cannot fail.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+impl Hasher {
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Hasher {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy: Arc::new(OnceLock::new()),
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Internal("hasher closed".into()))?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| ApiError::Internal(format!("hash task failed: {e}")))
+    }
+
+    pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))
+        })
+        .await?
+    }
+
+    /// Checks `password` against `stored`. With no stored hash (unknown user) it verifies
+    /// against a dummy so the answer takes as long either way and reveals nothing.
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, ApiError> {
+        let password = password.to_owned();
+        let known = stored.is_some();
+        let dummy = self.dummy.clone();
+        let ok = self
+            .run(move || {
+                let stored = stored.unwrap_or_else(|| {
+                    dummy
+                        .get_or_init(|| {
+                            let salt = SaltString::generate(&mut OsRng);
+                            argon2()
+                                .hash_password(b"not a real password", &salt)
+                                .map(|h| h.to_string())
+                                .unwrap_or_default()
+                        })
+                        .clone()
+                });
+                PasswordHash::new(&stored)
+                    .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+                    .unwrap_or(false)
+            })
+            .await?;
+        Ok(ok && known)
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A new random session token: 32 bytes from the OS, hex-encoded.
+pub fn new_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// How a request proved who it is. Cookie-authenticated WebSocket upgrades get an origin check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Bearer,
+    Cookie,
+}
+
+/// An authenticated request: its session (and user), and how it authenticated.
+pub struct Authed {
+    pub session: Session,
+    pub via: AuthVia,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+}
+
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authed, ApiError> {
+    let (token, via) = match (bearer(headers), cookie(headers)) {
+        (Some(t), _) => (t, AuthVia::Bearer),
+        (None, Some(t)) => (t, AuthVia::Cookie),
+        (None, None) => return Err(ApiError::Unauthorized),
+    };
+    let session = state
+        .service()
+        .store()
+        .session_by_token_hash(&token_hash(token), Timestamp::now())
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(Authed { session, via })
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(state, &parts.headers).await
+    }
+}
+
+/// The `Set-Cookie` value that hands a browser its session.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}")
+}
+
+/// The `Set-Cookie` value that makes a browser forget its session.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed_deterministically() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn the_bearer_header_and_the_session_cookie_are_both_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "x=1; natter_session=abc; y=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Bearer tok".parse().unwrap());
+        assert_eq!(bearer(&headers), Some("tok"));
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() {
+        let hasher = Hasher::new();
+        let hash = hasher
+            .hash(Password::parse("correct horse").unwrap())
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(hasher
+            .verify("correct horse", Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher.verify("wrong horse", Some(hash)).await.unwrap());
+        assert!(!hasher.verify("correct horse", None).await.unwrap());
+    }
+}

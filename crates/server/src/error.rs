@@ -1,0 +1,122 @@
+//! The one mapping from errors to HTTP responses and WebSocket error frames.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use natter_core::Error;
+use natter_proto::{ErrorBody, ErrorDetail, ServerFrame};
+
+/// Every error a handler or the WebSocket gateway can produce.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] Error),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("cross-site WebSocket upgrade refused")]
+    ForbiddenOrigin,
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests; slow down")]
+    RateLimited,
+    #[error("no such endpoint")]
+    NoRoute,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The status and machine-readable code, shared by HTTP and WebSocket errors.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use StatusCode as S;
+        match self {
+            ApiError::Domain(e) => match e {
+                Error::Invalid(d) => (S::UNPROCESSABLE_ENTITY, d.code()),
+                Error::NotFound => (S::NOT_FOUND, "not_found"),
+                Error::Forbidden(_) => (S::FORBIDDEN, "forbidden"),
+                Error::Conflict("username") => (S::CONFLICT, "username_taken"),
+                Error::Conflict("room name") => (S::CONFLICT, "room_name_taken"),
+                Error::Conflict("client_id") => (S::CONFLICT, "client_id_reused"),
+                Error::Conflict(_) => (S::CONFLICT, "conflict"),
+                Error::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials"),
+                Error::Store(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
+            },
+            ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
+            ApiError::ForbiddenOrigin => (S::FORBIDDEN, "forbidden_origin"),
+            ApiError::BadRequest(code, _) => (S::BAD_REQUEST, code),
+            ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnsupportedMediaType(_) => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::NoRoute => (S::NOT_FOUND, "not_found"),
+            ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The human-readable message. Server faults get a generic one; the cause goes to the log.
+    fn public_message(&self) -> String {
+        let (status, _) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, debug = ?self, "request failed");
+            return "internal server error".to_owned();
+        }
+        self.to_string()
+    }
+
+    /// The WebSocket form of this error, tagged with the client's `client_id` if it sent one.
+    pub fn to_frame(&self, client_id: Option<String>) -> ServerFrame {
+        let (_, code) = self.status_and_code();
+        ServerFrame::Error {
+            code: code.to_owned(),
+            message: self.public_message(),
+            client_id,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.public_message(),
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(r.body_text()),
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::BadRequest("invalid_body", r.body_text()),
+            _ => ApiError::BadRequest("malformed_json", r.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::BadRequest("invalid_query", r.body_text())
+    }
+}
+
+impl From<natter_core::DomainError> for ApiError {
+    fn from(e: natter_core::DomainError) -> Self {
+        ApiError::Domain(e.into())
+    }
+}
+
+impl From<natter_core::StoreError> for ApiError {
+    fn from(e: natter_core::StoreError) -> Self {
+        ApiError::Domain(e.into())
+    }
+}

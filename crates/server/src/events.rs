@@ -1,0 +1,69 @@
+//! Publishing room, membership, presence and typing events to the people they concern.
+
+use natter_core::{Room, RoomId, UserId};
+use natter_hub::{ConnId, Recipients};
+use natter_proto::{MemberEvent, ServerFrame};
+
+use crate::{wire, AppState};
+
+impl AppState {
+    /// Tells `users` (all their sessions) that `room` appeared for them or changed.
+    pub(crate) async fn announce_room(&self, users: Vec<UserId>, room: &Room) {
+        let frame = wire::frame(&ServerFrame::Room {
+            room: wire::room(room),
+        });
+        self.hub()
+            .publish(Recipients::Users(users), frame, None)
+            .await;
+    }
+
+    /// Tells the room's members, and `user` themselves, that `user` joined or left.
+    pub(crate) async fn announce_member(&self, room: RoomId, user: UserId, event: MemberEvent) {
+        let mut to = match self.service().store().member_ids(room).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!(error = %e, %room, "could not load members to announce");
+                return;
+            }
+        };
+        if !to.contains(&user) {
+            to.push(user);
+        }
+        let frame = wire::frame(&ServerFrame::Member {
+            room_id: room.to_string(),
+            user_id: user.to_string(),
+            event,
+        });
+        self.hub().publish(Recipients::Users(to), frame, None).await;
+    }
+
+    /// Presence is server-wide: every connected user hears who comes and goes.
+    pub(crate) async fn announce_presence(&self, user: UserId, online: bool) {
+        let frame = wire::frame(&ServerFrame::Presence {
+            user_id: user.to_string(),
+            online,
+        });
+        self.hub().publish(Recipients::Everyone, frame, None).await;
+    }
+
+    /// Tells the room's members, except the typing connection itself, that `user` is typing.
+    pub(crate) async fn announce_typing(
+        &self,
+        room: RoomId,
+        user: UserId,
+        active: bool,
+        from: ConnId,
+    ) {
+        let Ok(to) = self.service().store().member_ids(room).await else {
+            return;
+        };
+        let frame = wire::frame(&ServerFrame::Typing {
+            room_id: room.to_string(),
+            user_id: user.to_string(),
+            active,
+        });
+        self.hub()
+            .publish(Recipients::Users(to), frame, Some(from))
+            .await;
+    }
+}

@@ -1,0 +1,149 @@
+//! The message pipeline: every send, from REST or WebSocket, passes through here.
+//!
+//! One task takes sends off a queue in batches, appends each batch in one store transaction
+//! (group commit), and only after the commit publishes each message to the room's members and
+//! acknowledges its sender, in commit order. One task means a room's messages reach every
+//! connection in `seq` order, and a burst of sends costs one fsync rather than one each.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use natter_core::{AppendOutcome, Error, NewMessage, RoomId, Service, UserId};
+use natter_hub::{ConnId, Hub, Recipients};
+use natter_proto::ServerFrame;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{wire, ApiError};
+
+const MAX_BATCH: usize = 256;
+const QUEUE: usize = 4096;
+
+/// Where the outcome of a send goes.
+pub enum ReplyTo {
+    /// A REST handler waiting for the outcome.
+    Rest(oneshot::Sender<Result<AppendOutcome, Error>>),
+    /// A WebSocket connection: it gets an `ack` or `error` frame, in order with its other frames.
+    Ws(ConnId),
+}
+
+struct Job {
+    new: NewMessage,
+    reply: ReplyTo,
+}
+
+#[derive(Clone)]
+pub struct Pipeline {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Pipeline {
+    /// Queues a send; waits only for queue space, not for the commit.
+    pub async fn submit(&self, new: NewMessage, reply: ReplyTo) -> Result<(), ApiError> {
+        self.tx
+            .send(Job { new, reply })
+            .await
+            .map_err(|_| ApiError::Internal("message pipeline stopped".into()))
+    }
+
+    /// Queues a send and waits until it is committed (or refused).
+    pub async fn send_and_wait(&self, new: NewMessage) -> Result<AppendOutcome, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.submit(new, ReplyTo::Rest(tx)).await?;
+        let outcome = rx
+            .await
+            .map_err(|_| ApiError::Internal("message pipeline dropped a send".into()))?;
+        Ok(outcome?)
+    }
+}
+
+/// Starts the pipeline task. It ends once every `Pipeline` handle is dropped and the queue is
+/// drained, so in-flight sends still commit during shutdown.
+pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
+    let task = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            commit_batch(&service, hub.as_ref(), std::mem::take(&mut batch)).await;
+        }
+    });
+    (Pipeline { tx }, task)
+}
+
+#[tracing::instrument(skip_all, fields(size = jobs.len()))]
+async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) {
+    let news = jobs.iter().map(|j| j.new.clone()).collect();
+    let outcomes = match service.store().append_messages(news).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::error!(error = %e, "message batch failed to commit");
+            let failed = || natter_core::StoreError::Backend("commit failed".into());
+            (0..jobs.len()).map(|_| Err(failed())).collect()
+        }
+    };
+    let mut members: HashMap<RoomId, Vec<UserId>> = HashMap::new();
+    for (job, outcome) in jobs.into_iter().zip(outcomes) {
+        let outcome = outcome.map_err(Error::from);
+        if let Ok(done) = &outcome {
+            if !done.duplicate {
+                publish(service, hub, &mut members, done, &job.reply).await;
+            }
+        }
+        reply(hub, job, outcome).await;
+    }
+}
+
+async fn publish(
+    service: &Service,
+    hub: &dyn Hub,
+    members: &mut HashMap<RoomId, Vec<UserId>>,
+    done: &AppendOutcome,
+    reply: &ReplyTo,
+) {
+    let room = done.message.room_id;
+    if !members.contains_key(&room) {
+        match service.store().member_ids(room).await {
+            Ok(ids) => members.insert(room, ids),
+            Err(e) => {
+                // Stored but not delivered live: clients recover it with `sync`.
+                tracing::error!(error = %e, %room, "could not load members to publish");
+                return;
+            }
+        };
+    }
+    let recipients = members.get(&room).cloned().unwrap_or_default();
+    let frame = ServerFrame::Message {
+        message: wire::message(&done.message),
+    };
+    let except = match reply {
+        ReplyTo::Ws(conn) => Some(*conn),
+        ReplyTo::Rest(_) => None,
+    };
+    hub.publish(
+        Recipients::Users(recipients),
+        wire::message_frame(&frame, &done.message),
+        except,
+    )
+    .await;
+}
+
+async fn reply(hub: &dyn Hub, job: Job, outcome: Result<AppendOutcome, Error>) {
+    match job.reply {
+        ReplyTo::Rest(tx) => {
+            let _ = tx.send(outcome);
+        }
+        ReplyTo::Ws(conn) => {
+            let client_id = job.new.client_id.map(|c| c.as_str().to_owned());
+            let frame = match outcome {
+                Ok(done) => {
+                    let ack = ServerFrame::Ack {
+                        client_id,
+                        message: wire::message(&done.message),
+                    };
+                    wire::message_frame(&ack, &done.message)
+                }
+                Err(e) => wire::frame(&ApiError::from(e).to_frame(client_id)),
+            };
+            hub.send_to(conn, frame).await;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Registration, login, logout, profile and password.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use natter_core::{
+    DisplayName, Error, NewSession, NewUser, Password, ProfileChange, StatusText, Timestamp, User,
+    Username,
+};
+use natter_proto::{
+    AuthResponse, ChangePasswordRequest, LoginRequest, MemberEvent, RegisterRequest,
+    UpdateProfileRequest, UsersResponse,
+};
+use serde::Deserialize;
+
+use crate::auth::{self, Authed};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::{wire, ApiError, AppState};
+
+/// Creates a session for `user` and answers with its token in the body and a cookie.
+async fn start_session(
+    state: &AppState,
+    user: &User,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let token = auth::new_token()?;
+    let ttl = state.config().session_ttl.as_secs() as i64;
+    let new = NewSession {
+        user_id: user.id,
+        token_hash: auth::token_hash(&token),
+        expires_at: Timestamp::now().plus_secs(ttl),
+    };
+    state.service().store().create_session(new).await?;
+    let cookie = auth::session_cookie(&token, ttl, state.config().secure_cookies);
+    let body = AuthResponse {
+        user: wire::user(user),
+        token,
+    };
+    Ok((status, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> Result<Response, ApiError> {
+    let username = Username::parse(&req.username)?;
+    let password = Password::parse(&req.password)?;
+    let display_name = match req.display_name.as_deref() {
+        Some(raw) => DisplayName::parse(raw)?.into_string(),
+        None => username.as_str().to_owned(),
+    };
+    let password_hash = state.hasher().hash(password).await?;
+    let new = NewUser {
+        username,
+        display_name,
+        password_hash,
+    };
+    let user = state.service().register(new).await?;
+    tracing::info!(user = %user.id, "registered");
+    for room in state.service().store().member_rooms(user.id).await? {
+        state
+            .announce_member(room.id, user.id, MemberEvent::Joined)
+            .await;
+    }
+    start_session(&state, &user, StatusCode::CREATED).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let creds = match Username::parse(&req.username) {
+        Ok(name) => state.service().store().credentials(&name).await?,
+        Err(_) => None,
+    };
+    let (user, stored) = match creds {
+        Some(c) => (Some(c.user), Some(c.password_hash)),
+        None => (None, None),
+    };
+    // Unknown users are verified against a dummy hash: same work, same answer.
+    let ok = state.hasher().verify(&req.password, stored).await?;
+    match user {
+        Some(user) if ok => start_session(&state, &user, StatusCode::OK).await,
+        _ => Err(Error::InvalidCredentials.into()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Response, ApiError> {
+    let session = authed.session;
+    state.service().store().delete_session(session.id).await?;
+    state
+        .hub()
+        .end_sessions(session.user.id, &[session.id])
+        .await;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::clear_cookie())],
+    )
+        .into_response())
+}
+
+pub async fn me(authed: Authed) -> Json<natter_proto::User> {
+    Json(wire::user(&authed.session.user))
+}
+
+pub async fn update_me(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<natter_proto::User>, ApiError> {
+    let change = ProfileChange {
+        display_name: req
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()?
+            .map(DisplayName::into_string),
+        status: req
+            .status
+            .as_deref()
+            .map(StatusText::parse)
+            .transpose()?
+            .map(StatusText::into_string),
+    };
+    let user = state
+        .service()
+        .store()
+        .update_profile(authed.session.user.id, change)
+        .await?;
+    Ok(Json(wire::user(&user)))
+}
+
+/// Changes the password and signs out every other session of the user.
+pub async fn change_password(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let user = authed.session.user.id;
+    let store = state.service().store();
+    let stored = store.password_hash(user).await?;
+    if !state
+        .hasher()
+        .verify(&req.current_password, Some(stored))
+        .await?
+    {
+        return Err(Error::Forbidden("the current password is incorrect").into());
+    }
+    let new_password = Password::parse(&req.new_password)?;
+    let hash = state.hasher().hash(new_password).await?;
+    store.set_password_hash(user, hash).await?;
+    let revoked = store.delete_other_sessions(user, authed.session.id).await?;
+    state.hub().end_sessions(user, &revoked).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct UserQuery {
+    #[serde(default)]
+    query: String,
+}
+
+pub async fn search_users(
+    State(state): State<AppState>,
+    _authed: Authed,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> Result<Json<UsersResponse>, ApiError> {
+    let prefix = q.query.trim().to_ascii_lowercase();
+    if prefix.len() > 32 {
+        return Ok(Json(UsersResponse { users: Vec::new() }));
+    }
+    let found = state.service().store().users_by_prefix(&prefix, 20).await?;
+    Ok(Json(UsersResponse {
+        users: found.iter().map(wire::user).collect(),
+    }))
+}

@@ -1,0 +1,74 @@
+//! History and sending over REST. Sends take the same pipeline as WebSocket sends.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use natter_core::Page;
+use natter_proto::{Message, MessagesPage, SendMessageRequest};
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::extract::{ApiJson, ApiQuery, RoomPath};
+use crate::{wire, ApiError, AppState};
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    after: Option<i64>,
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<MessagesPage>, ApiError> {
+    let page = match (q.after, q.before) {
+        (Some(_), Some(_)) => {
+            let msg = "give `after` or `before`, not both".to_owned();
+            return Err(ApiError::BadRequest("invalid_query", msg));
+        }
+        (Some(after), None) => Page::After(after),
+        (None, Some(before)) => Page::Before(before),
+        (None, None) => Page::Latest,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        let msg = "limit must be between 1 and 100".to_owned();
+        return Err(ApiError::BadRequest("invalid_query", msg));
+    }
+    let (messages, has_more) = state
+        .service()
+        .history(authed.session.user.id, id, page, limit)
+        .await?;
+    Ok(Json(MessagesPage {
+        messages: messages.iter().map(wire::message).collect(),
+        has_more,
+    }))
+}
+
+/// 201 with the new message, or 200 with the original when `client_id` was already used.
+pub async fn send(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+    ApiJson(req): ApiJson<SendMessageRequest>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let new = state
+        .service()
+        .prepare_send(
+            authed.session.user.id,
+            id,
+            &req.body,
+            req.client_id.as_deref(),
+        )
+        .await?;
+    let outcome = state.pipeline().send_and_wait(new).await?;
+    let status = if outcome.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(wire::message(&outcome.message))))
+}

@@ -1,0 +1,45 @@
+//! The REST router under `/api/v1`, plus `/healthz` and the WebSocket endpoint.
+
+mod accounts;
+mod messages;
+mod rooms;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::{ws, ApiError, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/register", post(accounts::register))
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/me", get(accounts::me).patch(accounts::update_me))
+        .route("/me/password", post(accounts::change_password))
+        .route("/users", get(accounts::search_users))
+        .route("/rooms", get(rooms::list).post(rooms::create))
+        .route("/rooms/{id}", get(rooms::get_one))
+        .route("/rooms/{id}/join", post(rooms::join))
+        .route("/rooms/{id}/leave", post(rooms::leave))
+        .route(
+            "/rooms/{id}/members",
+            get(rooms::members).post(rooms::add_member),
+        )
+        .route(
+            "/rooms/{id}/messages",
+            get(messages::history).post(messages::send),
+        )
+        .route("/dms", post(rooms::open_dm))
+        .route("/ws", get(ws::upgrade));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::NoRoute })
+        .layer(DefaultBodyLimit::max(state.config().max_body_bytes))
+        .with_state(state)
+}
+
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}

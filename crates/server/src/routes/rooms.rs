@@ -1,0 +1,144 @@
+//! Rooms, membership and direct messages.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use natter_core::{RoomKind, RoomName, Topic};
+use natter_proto::{
+    AddMemberRequest, CreateRoomRequest, MemberEvent, MembersResponse, OpenDmRequest, Room,
+    RoomsResponse, Visibility,
+};
+
+use crate::auth::Authed;
+use crate::extract::{user_id, ApiJson, RoomPath};
+use crate::{wire, ApiError, AppState};
+
+pub async fn list(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Json<RoomsResponse>, ApiError> {
+    let rooms = state
+        .service()
+        .store()
+        .visible_rooms(authed.session.user.id)
+        .await?;
+    Ok(Json(RoomsResponse {
+        rooms: rooms.iter().map(wire::room).collect(),
+    }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<CreateRoomRequest>,
+) -> Result<(StatusCode, Json<Room>), ApiError> {
+    let name = RoomName::parse(&req.name)?;
+    let topic = Topic::parse(req.topic.as_deref().unwrap_or(""))?;
+    let kind = match req.visibility {
+        Visibility::Public => RoomKind::Public,
+        Visibility::Private => RoomKind::Private,
+    };
+    let creator = authed.session.user.id;
+    let room = state
+        .service()
+        .create_room(creator, name, topic, kind)
+        .await?;
+    state.announce_room(vec![creator], &room).await;
+    Ok((StatusCode::CREATED, Json(wire::room(&room))))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+) -> Result<Json<Room>, ApiError> {
+    let room = state
+        .service()
+        .visible_room(authed.session.user.id, id)
+        .await?;
+    Ok(Json(wire::room(&room)))
+}
+
+pub async fn join(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+) -> Result<Json<Room>, ApiError> {
+    let user = authed.session.user.id;
+    let (room, added) = state.service().join(user, id).await?;
+    if added {
+        state.announce_room(vec![user], &room).await;
+        state.announce_member(id, user, MemberEvent::Joined).await;
+    }
+    Ok(Json(wire::room(&room)))
+}
+
+pub async fn leave(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+) -> Result<StatusCode, ApiError> {
+    let user = authed.session.user.id;
+    if state.service().leave(user, id).await? {
+        state.announce_member(id, user, MemberEvent::Left).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+) -> Result<Json<MembersResponse>, ApiError> {
+    let members = state.service().members(authed.session.user.id, id).await?;
+    Ok(Json(MembersResponse {
+        members: members.iter().map(wire::user).collect(),
+    }))
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    authed: Authed,
+    RoomPath(id): RoomPath,
+    ApiJson(req): ApiJson<AddMemberRequest>,
+) -> Result<Json<Room>, ApiError> {
+    let target = user_id(&req.user_id)?;
+    let (room, _, added) = state
+        .service()
+        .add_member(authed.session.user.id, id, target)
+        .await?;
+    if added {
+        state.announce_room(vec![target], &room).await;
+        state.announce_member(id, target, MemberEvent::Joined).await;
+    }
+    Ok(Json(wire::room(&room)))
+}
+
+pub async fn open_dm(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<OpenDmRequest>,
+) -> Result<(StatusCode, Json<Room>), ApiError> {
+    if req.user_ids.len() > 2 * natter_core::MAX_DM_OTHERS {
+        return Err(natter_core::DomainError::InvalidDmMembers.into());
+    }
+    let others = req
+        .user_ids
+        .iter()
+        .map(|raw| {
+            raw.parse()
+                .map_err(|_| natter_core::DomainError::InvalidDmMembers)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let dm = state
+        .service()
+        .open_dm(authed.session.user.id, &others)
+        .await?;
+    let status = if dm.created {
+        state.announce_room(dm.members.clone(), &dm.room).await;
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(wire::room(&dm.room))))
+}

@@ -1,0 +1,212 @@
+//! One task per WebSocket connection: a single `select!` loop over shutdown, kicks from the
+//! hub, inbound frames, the outbound queue, the heartbeat and typing expiry.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::FutureExt;
+use natter_core::{RoomId, Session, Timestamp, UserId};
+use natter_hub::{ConnId, Frame, Kick, KickReason};
+use natter_proto::{self as proto, ServerFrame};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::tracker::SeqTracker;
+use crate::{wire, AppState};
+
+/// Why the loop ended: close with a code, or the peer is already gone.
+pub(super) enum Exit {
+    Close(u16, &'static str),
+    Gone,
+}
+
+/// A typing indicator this connection has announced and not yet ended.
+pub(super) struct Typing {
+    pub room: RoomId,
+    pub expires: Instant,
+    pub announced: Instant,
+}
+
+pub(super) struct Conn {
+    pub state: AppState,
+    pub socket: WebSocket,
+    pub user: UserId,
+    pub id: ConnId,
+    pub seen: SeqTracker,
+    pub typing: Vec<Typing>,
+    rx: mpsc::Receiver<Frame>,
+    kick: Arc<Kick>,
+    last_heard: Instant,
+}
+
+pub async fn run(state: AppState, socket: WebSocket, session: Session) {
+    let _alive = state.inner.ws_alive.clone();
+    let user = session.user.id;
+    let attachment = state.hub().attach(user, session.id).await;
+    tracing::debug!(%user, conn = attachment.id.0, "connected");
+    if attachment.came_online {
+        state.announce_presence(user, true).await;
+    }
+    let mut conn = Conn {
+        state,
+        socket,
+        user,
+        id: attachment.id,
+        seen: SeqTracker::default(),
+        typing: Vec::new(),
+        rx: attachment.rx,
+        kick: attachment.kick,
+        last_heard: Instant::now(),
+    };
+    let exit = match conn.send_ready(&session).await {
+        // A panic inside the loop still closes the socket and runs the cleanup below.
+        Ok(()) => std::panic::AssertUnwindSafe(conn.serve())
+            .catch_unwind()
+            .await
+            .unwrap_or(Exit::Close(1011, "internal error")),
+        Err(exit) => exit,
+    };
+    if let Exit::Close(code, reason) = exit {
+        let close = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = conn.write(Message::Close(Some(close))).await;
+    }
+    conn.cleanup().await;
+}
+
+impl Conn {
+    async fn send_ready(&mut self, session: &Session) -> Result<(), Exit> {
+        let store = self.state.service().store();
+        let rooms = store.member_rooms(self.user).await.map_err(|e| {
+            tracing::error!(error = %e, "could not load rooms for ready");
+            Exit::Close(1011, "internal error")
+        })?;
+        let online = self.state.hub().online_users().await;
+        let ready = ServerFrame::Ready {
+            user: wire::user(&session.user),
+            rooms: rooms.iter().map(wire::room).collect(),
+            online: online.iter().map(|u| u.to_string()).collect(),
+        };
+        self.write_frame(&ready).await
+    }
+
+    async fn serve(&mut self) -> Exit {
+        let config = self.state.config().clone();
+        let mut shutdown = self.state.inner.shutdown.clone();
+        let period = config.heartbeat_interval;
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
+        if *shutdown.borrow() {
+            return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
+        }
+        loop {
+            let typing_due = self.typing.iter().map(|t| t.expires).min();
+            let far = Instant::now() + Duration::from_secs(3600);
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
+                }
+                reason = self.kick.fired() => {
+                    return match reason {
+                        KickReason::Lagged => Exit::Close(proto::CLOSE_RESYNC, "too far behind; reconnect and sync"),
+                        KickReason::SessionEnded => Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended"),
+                    };
+                }
+                inbound = self.socket.recv() => match inbound {
+                    Some(Ok(msg)) => {
+                        self.last_heard = Instant::now();
+                        if let Err(exit) = self.on_message(msg).await {
+                            return exit;
+                        }
+                    }
+                    Some(Err(e)) => return read_error_exit(&e),
+                    None => return Exit::Gone,
+                },
+                frame = self.rx.recv() => match frame {
+                    Some(frame) => {
+                        if let Err(exit) = self.deliver(frame).await {
+                            return exit;
+                        }
+                    }
+                    None => return Exit::Gone,
+                },
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() >= config.idle_timeout {
+                        return Exit::Close(proto::CLOSE_IDLE, "idle timeout");
+                    }
+                    if let Err(exit) = self.write(Message::Ping(Default::default())).await {
+                        return exit;
+                    }
+                }
+                _ = tokio::time::sleep_until(typing_due.unwrap_or(far)), if typing_due.is_some() => {
+                    self.expire_typing().await;
+                }
+            }
+        }
+    }
+
+    /// Writes one queued frame unless a replay already sent its message.
+    async fn deliver(&mut self, frame: Frame) -> Result<(), Exit> {
+        if let Some((room, seq)) = frame.seq {
+            if !self.seen.take_live(room, seq) {
+                return Ok(());
+            }
+        }
+        let text = Utf8Bytes::try_from(frame.bytes).map_err(|_| Exit::Close(1011, "bad frame"))?;
+        self.write(Message::Text(text)).await
+    }
+
+    pub(super) async fn write_frame(&mut self, frame: &ServerFrame) -> Result<(), Exit> {
+        self.write(Message::Text(wire::encode(frame).into())).await
+    }
+
+    /// Writes to the socket, giving up on a peer that does not take the bytes in time.
+    pub(super) async fn write(&mut self, msg: Message) -> Result<(), Exit> {
+        let limit = self.state.config().write_timeout;
+        match tokio::time::timeout(limit, self.socket.send(msg)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Exit::Gone),
+        }
+    }
+
+    async fn expire_typing(&mut self) {
+        let now = Instant::now();
+        let (expired, kept): (Vec<_>, Vec<_>) =
+            self.typing.drain(..).partition(|t| t.expires <= now);
+        self.typing = kept;
+        for t in expired {
+            self.state
+                .announce_typing(t.room, self.user, false, self.id)
+                .await;
+        }
+    }
+
+    /// Runs on every exit path: ends typing, detaches, and records presence.
+    async fn cleanup(self) {
+        for t in &self.typing {
+            self.state
+                .announce_typing(t.room, self.user, false, self.id)
+                .await;
+        }
+        if self.state.hub().detach(self.id).await {
+            let store = self.state.service().store();
+            if let Err(e) = store.set_last_seen(self.user, Timestamp::now()).await {
+                tracing::warn!(error = %e, "could not record last_seen");
+            }
+            self.state.announce_presence(self.user, false).await;
+        }
+        tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
+    }
+}
+
+/// An oversized message is answered with 1009; any other read error means the peer is gone.
+fn read_error_exit(e: &axum::Error) -> Exit {
+    let text = e.to_string();
+    if text.contains("too long") || text.contains("too big") {
+        return Exit::Close(1009, "message too big");
+    }
+    Exit::Gone
+}

@@ -1,0 +1,203 @@
+//! What a connection does with each frame its client sends.
+
+use axum::extract::ws::Message;
+use natter_core::RoomId;
+use natter_proto::{ClientFrame, ServerFrame};
+use tokio::time::Instant;
+
+use super::conn::{Conn, Exit, Typing};
+use crate::pipeline::ReplyTo;
+use crate::{wire, ApiError};
+
+/// Rooms one `sync` frame may name.
+const MAX_SYNC_ROOMS: usize = 1000;
+/// Messages read from the store per replay page.
+const REPLAY_PAGE: u32 = 100;
+
+const KNOWN_TYPES: &[&str] = &["send", "typing", "sync", "ping"];
+
+fn bad_frame(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(code, message.into())
+}
+
+/// Explains why a text frame did not parse: not JSON, an unknown `type`, or wrong fields.
+fn classify_parse_error(text: &str, err: serde_json::Error) -> ApiError {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return bad_frame("malformed_frame", "frames must be JSON objects");
+    };
+    match value.get("type").and_then(|t| t.as_str()) {
+        Some(t) if KNOWN_TYPES.contains(&t) => bad_frame("invalid_frame", err.to_string()),
+        Some(t) => bad_frame("unknown_type", format!("unknown frame type `{t}`")),
+        None => bad_frame("malformed_frame", "frames need a string `type`"),
+    }
+}
+
+fn room_id(raw: &str) -> Result<RoomId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::Domain(natter_core::Error::NotFound))
+}
+
+impl Conn {
+    pub(super) async fn on_message(&mut self, msg: Message) -> Result<(), Exit> {
+        match msg {
+            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+                Ok(frame) => self.on_frame(frame).await,
+                Err(e) => {
+                    let err = classify_parse_error(&text, e);
+                    self.write_frame(&err.to_frame(None)).await
+                }
+            },
+            Message::Binary(_) => {
+                let err = bad_frame("unsupported_frame", "send JSON text frames");
+                self.write_frame(&err.to_frame(None)).await
+            }
+            // tungstenite answers pings itself; any traffic already counted as liveness.
+            Message::Ping(_) | Message::Pong(_) => Ok(()),
+            Message::Close(_) => Err(Exit::Gone),
+        }
+    }
+
+    async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), Exit> {
+        match frame {
+            ClientFrame::Ping => self.write_frame(&ServerFrame::Pong).await,
+            ClientFrame::Send {
+                room_id,
+                body,
+                client_id,
+            } => {
+                if let Err(e) = self.send(&room_id, &body, client_id.as_deref()).await {
+                    self.write_frame(&e.to_frame(client_id)).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Typing { room_id, active } => {
+                if let Err(e) = self.typing(&room_id, active).await {
+                    self.write_frame(&e.to_frame(None)).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Sync { since } => {
+                if since.len() > MAX_SYNC_ROOMS {
+                    let err = bad_frame("invalid_frame", "too many rooms in one sync");
+                    return self.write_frame(&err.to_frame(None)).await;
+                }
+                for (room, seq) in since {
+                    self.replay(&room, seq).await?;
+                }
+                self.write_frame(&ServerFrame::Synced).await
+            }
+        }
+    }
+
+    /// Hands the message to the pipeline; the `ack` (or `error`) comes back through the queue.
+    async fn send(
+        &mut self,
+        room: &str,
+        body: &str,
+        client_id: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let room = room_id(room)?;
+        let new = self
+            .state
+            .service()
+            .prepare_send(self.user, room, body, client_id)
+            .await?;
+        self.state
+            .pipeline()
+            .submit(new, ReplyTo::Ws(self.id))
+            .await?;
+        self.stop_typing(room).await;
+        Ok(())
+    }
+
+    async fn typing(&mut self, room: &str, active: bool) -> Result<(), ApiError> {
+        let room = room_id(room)?;
+        self.state.service().member_room(self.user, room).await?;
+        if !active {
+            self.stop_typing(room).await;
+            return Ok(());
+        }
+        let now = Instant::now();
+        let ttl = self.state.config().typing_ttl;
+        let refresh_after = ttl / 2;
+        match self.typing.iter_mut().find(|t| t.room == room) {
+            Some(t) => {
+                t.expires = now + ttl;
+                if now.duration_since(t.announced) < refresh_after {
+                    return Ok(());
+                }
+                t.announced = now;
+            }
+            None => self.typing.push(Typing {
+                room,
+                expires: now + ttl,
+                announced: now,
+            }),
+        }
+        self.state
+            .announce_typing(room, self.user, true, self.id)
+            .await;
+        Ok(())
+    }
+
+    async fn stop_typing(&mut self, room: RoomId) {
+        let before = self.typing.len();
+        self.typing.retain(|t| t.room != room);
+        if self.typing.len() != before {
+            self.state
+                .announce_typing(room, self.user, false, self.id)
+                .await;
+        }
+    }
+
+    /// Sends every message of `room` after `since` that this connection has not yet been sent.
+    async fn replay(&mut self, room: &str, since: i64) -> Result<(), Exit> {
+        let checked = match room_id(room) {
+            Ok(id) => self
+                .state
+                .service()
+                .member_room(self.user, id)
+                .await
+                .map(|_| id)
+                .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        let room = match checked {
+            Ok(id) => id,
+            Err(e) => return self.write_frame(&e.to_frame(None)).await,
+        };
+        let limit = self.seen.replay_limit(room);
+        let mut cursor = since.max(0);
+        loop {
+            let page = match self
+                .state
+                .service()
+                .store()
+                .messages_after(room, cursor, REPLAY_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    return self.write_frame(&ApiError::from(e).to_frame(None)).await;
+                }
+            };
+            let full = page.len() == REPLAY_PAGE as usize;
+            for m in page {
+                if limit.is_some_and(|l| m.seq > l) {
+                    self.seen.replayed(room, cursor);
+                    return Ok(());
+                }
+                let frame = ServerFrame::Message {
+                    message: wire::message(&m),
+                };
+                self.write_frame(&frame).await?;
+                cursor = m.seq;
+            }
+            if !full {
+                break;
+            }
+        }
+        self.seen.replayed(room, cursor);
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! The WebSocket gateway: authentication and origin checks at upgrade, then one task per
+//! connection ([`conn`]).
+
+mod conn;
+mod inbound;
+mod tracker;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+
+use crate::auth::{authenticate, AuthVia};
+use crate::{ApiError, AppState};
+
+/// Read buffer per connection. tungstenite's default (128 KiB) would dominate per-connection
+/// memory; chat frames are small, and a larger message just takes more reads.
+const READ_BUFFER: usize = 4 * 1024;
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let authed = authenticate(&state, &headers).await?;
+    if authed.via == AuthVia::Cookie && !origin_allowed(&headers, &state.config().allowed_origins) {
+        return Err(ApiError::ForbiddenOrigin);
+    }
+    let ws = ws.map_err(|r| ApiError::BadRequest("websocket_required", r.body_text()))?;
+    let limit = state.config().max_body_bytes;
+    let session = authed.session;
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        // Write each frame straight through; queued frames wait in the hub's bounded queue.
+        .write_buffer_size(0)
+        .max_write_buffer_size(limit.max(64 * 1024) * 2)
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| conn::run(state, socket, session)))
+}
+
+/// A cookie-authenticated upgrade must come from the server's own origin or a configured one:
+/// otherwise any site the user visits could open a socket with their cookie. Clients that send
+/// no `Origin` are not browsers and are not subject to this attack.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin.split_once("://"), host) {
+        (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_own_origin_or_a_configured_one_may_upgrade_with_a_cookie() {
+        let own = "chat.example.org";
+        assert!(origin_allowed(
+            &headers(Some("https://chat.example.org"), own),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), own),
+            &[]
+        ));
+        assert!(!origin_allowed(&headers(Some("null"), own), &[]));
+        let allowed = vec!["https://app.example.org".to_owned()];
+        assert!(origin_allowed(
+            &headers(Some("https://app.example.org"), own),
+            &allowed
+        ));
+        assert!(origin_allowed(&headers(None, own), &[]));
+    }
+}
