@@ -15,6 +15,9 @@ use tokio::time::Instant;
 use super::tracker::SeqTracker;
 use crate::{wire, AppState};
 
+/// How long the final close frame may take; the peer may be the reason we are closing.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Why the loop ended: close with a code, or the peer is already gone.
 pub(super) enum Exit {
     Close(u16, &'static str),
@@ -68,11 +71,7 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session) {
         Err(exit) => exit,
     };
     if let Exit::Close(code, reason) = exit {
-        let close = CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        };
-        let _ = conn.write(Message::Close(Some(close))).await;
+        conn.close(code, reason).await;
     }
     conn.cleanup().await;
 }
@@ -109,12 +108,7 @@ impl Conn {
                 _ = shutdown.changed() => {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
-                reason = self.kick.fired() => {
-                    return match reason {
-                        KickReason::Lagged => Exit::Close(proto::CLOSE_RESYNC, "too far behind; reconnect and sync"),
-                        KickReason::SessionEnded => Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended"),
-                    };
-                }
+                reason = self.kick.fired() => return kick_exit(reason),
                 inbound = self.socket.recv() => match inbound {
                     Some(Ok(msg)) => {
                         self.last_heard = Instant::now();
@@ -163,13 +157,27 @@ impl Conn {
         self.write(Message::Text(wire::encode(frame).into())).await
     }
 
-    /// Writes to the socket, giving up on a peer that does not take the bytes in time.
+    /// Writes to the socket, giving up on a peer that does not take the bytes in time, and
+    /// on a connection the hub kicks while the write is stuck.
     pub(super) async fn write(&mut self, msg: Message) -> Result<(), Exit> {
         let limit = self.state.config().write_timeout;
-        match tokio::time::timeout(limit, self.socket.send(msg)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(Exit::Gone),
+        tokio::select! {
+            sent = tokio::time::timeout(limit, self.socket.send(msg)) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) | Err(_) => Err(Exit::Gone),
+            },
+            reason = self.kick.fired() => Err(kick_exit(reason)),
         }
+    }
+
+    /// The last word: a close frame, if the peer takes it within a moment.
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let close = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.socket.send(Message::Close(Some(close))))
+            .await;
     }
 
     async fn expire_typing(&mut self) {
@@ -199,6 +207,15 @@ impl Conn {
             self.state.announce_presence(self.user, false).await;
         }
         tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
+    }
+}
+
+fn kick_exit(reason: KickReason) -> Exit {
+    match reason {
+        KickReason::Lagged => {
+            Exit::Close(proto::CLOSE_RESYNC, "too far behind; reconnect and sync")
+        }
+        KickReason::SessionEnded => Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended"),
     }
 }
 

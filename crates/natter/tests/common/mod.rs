@@ -1,0 +1,176 @@
+//! Test harness: the real server on 127.0.0.1:0 with a temporary data dir, driven by the real
+//! client library over real sockets. The listener is bound before the server task starts, so
+//! no test ever sleeps waiting for it.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use natter::{Config, Settings};
+use natter_client::proto::{ServerFrame, User};
+use natter_client::{Client, Connection};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server with settings adjusted by `adjust` (short timeouts, small queues, ...).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: Some(dir.path().to_owned()),
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let config = Config::resolve(settings);
+    let server = natter::bind(&config).await.expect("server binds");
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Registers `name` (password `password-<name>`) and returns the logged-in client.
+    pub async fn user(&self, name: &str) -> (Client, User) {
+        let mut client = self.client();
+        let auth = client
+            .register(name, &password(name), None)
+            .await
+            .expect("registration succeeds");
+        (client, auth.user)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(WAIT, task).await;
+        }
+    }
+}
+
+pub fn password(name: &str) -> String {
+    format!("password-{name}")
+}
+
+/// Runs `fut` or fails the test after `WAIT`.
+pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, fut)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Opens a WebSocket and returns it with its `ready` frame, which must come first.
+pub async fn connect(client: &Client) -> (Connection, ServerFrame) {
+    let mut conn = client.connect().await.expect("websocket connects");
+    let first = within("ready", conn.next_frame())
+        .await
+        .unwrap()
+        .expect("a first frame");
+    assert!(
+        matches!(first, ServerFrame::Ready { .. }),
+        "first frame is ready: {first:?}"
+    );
+    (conn, first)
+}
+
+/// Reads frames until one matches `pred`, failing if the connection closes first.
+pub async fn expect_frame(
+    conn: &mut Connection,
+    what: &str,
+    pred: impl Fn(&ServerFrame) -> bool,
+) -> ServerFrame {
+    within(what, async {
+        loop {
+            match conn.next_frame().await.expect("frame decodes") {
+                Some(frame) if pred(&frame) => return frame,
+                Some(_) => continue,
+                None => panic!(
+                    "connection closed while waiting for {what}: {:?}",
+                    conn.close_frame()
+                ),
+            }
+        }
+    })
+    .await
+}
+
+/// Reads frames for `quiet`, failing if any matches `pred`.
+pub async fn expect_none(
+    conn: &mut Connection,
+    quiet: Duration,
+    pred: impl Fn(&ServerFrame) -> bool,
+) {
+    let read = async {
+        loop {
+            match conn.next_frame().await {
+                Ok(Some(frame)) => assert!(!pred(&frame), "unexpected frame: {frame:?}"),
+                _ => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(quiet, read).await;
+}
+
+/// Reads frames until the server closes the connection; returns the close code.
+pub async fn expect_closed(conn: &mut Connection, what: &str) -> Option<u16> {
+    within(what, async {
+        loop {
+            match conn.next_frame().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return conn.close_frame().map(|(code, _)| code),
+                Err(_) => return None,
+            }
+        }
+    })
+    .await
+}
+
+/// The message body of a `message` frame, if it is one.
+pub fn message_body(frame: &ServerFrame) -> Option<&str> {
+    match frame {
+        ServerFrame::Message { message } => Some(&message.body),
+        _ => None,
+    }
+}
+
+pub fn general(ready: &ServerFrame) -> String {
+    match ready {
+        ServerFrame::Ready { rooms, .. } => rooms
+            .iter()
+            .find(|r| r.name == "general")
+            .expect("general is among the ready rooms")
+            .id
+            .clone(),
+        other => panic!("not a ready frame: {other:?}"),
+    }
+}

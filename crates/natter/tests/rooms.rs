@@ -1,0 +1,171 @@
+//! Rooms, membership and direct messages over real HTTP.
+
+mod common;
+
+use common::spawn_app;
+use natter_client::proto::{RoomKind, Visibility};
+use natter_client::History;
+
+#[tokio::test]
+async fn every_new_account_is_in_general() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let rooms = alice.rooms().await.unwrap();
+    assert_eq!(rooms.len(), 1);
+    assert_eq!(
+        (rooms[0].name.as_str(), rooms[0].kind),
+        ("general", RoomKind::Public)
+    );
+    let (bob, _) = app.user("bob").await;
+    let members = bob.members(&rooms[0].id).await.unwrap();
+    assert_eq!(members.len(), 2);
+}
+
+#[tokio::test]
+async fn public_rooms_are_listed_for_everyone_and_can_be_joined_and_left() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (bob, _) = app.user("bob").await;
+    let room = alice
+        .create_room("rust", Some("crabs"), Visibility::Public)
+        .await
+        .unwrap();
+    assert_eq!(
+        (room.topic.as_str(), room.kind),
+        ("crabs", RoomKind::Public)
+    );
+    assert!(bob.rooms().await.unwrap().iter().any(|r| r.id == room.id));
+    let err = bob.send_message(&room.id, "hi", None).await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "members only may post");
+    bob.join(&room.id).await.unwrap();
+    bob.send_message(&room.id, "hi", None).await.unwrap();
+    assert_eq!(alice.members(&room.id).await.unwrap().len(), 2);
+    bob.leave(&room.id).await.unwrap();
+    assert_eq!(alice.members(&room.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn room_names_are_unique_and_validated() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    alice
+        .create_room("Rust", None, Visibility::Public)
+        .await
+        .unwrap();
+    let dup = alice
+        .create_room("rust", None, Visibility::Private)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (dup.status(), dup.code()),
+        (Some(409), Some("room_name_taken"))
+    );
+    let empty = alice
+        .create_room("  ", None, Visibility::Public)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (empty.status(), empty.code()),
+        (Some(422), Some("invalid_room_name"))
+    );
+}
+
+#[tokio::test]
+async fn private_rooms_are_invisible_to_outsiders_until_a_member_adds_them() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (bob, bob_user) = app.user("bob").await;
+    let secret = alice
+        .create_room("secret", None, Visibility::Private)
+        .await
+        .unwrap();
+    alice
+        .send_message(&secret.id, "classified", None)
+        .await
+        .unwrap();
+    assert!(bob.rooms().await.unwrap().iter().all(|r| r.id != secret.id));
+    for err in [
+        bob.room(&secret.id).await.unwrap_err(),
+        bob.join(&secret.id).await.unwrap_err(),
+        bob.members(&secret.id).await.unwrap_err(),
+        bob.messages(&secret.id, History::default())
+            .await
+            .unwrap_err(),
+        bob.send_message(&secret.id, "let me in", None)
+            .await
+            .unwrap_err(),
+        bob.add_member(&secret.id, &bob_user.id).await.unwrap_err(),
+    ] {
+        assert_eq!((err.status(), err.code()), (Some(404), Some("not_found")));
+    }
+    alice.add_member(&secret.id, &bob_user.id).await.unwrap();
+    let history = bob.messages(&secret.id, History::default()).await.unwrap();
+    assert_eq!(history.messages[0].body, "classified");
+    assert!(bob.rooms().await.unwrap().iter().any(|r| r.id == secret.id));
+}
+
+#[tokio::test]
+async fn a_dm_is_the_same_room_every_time_for_the_same_people() {
+    let app = spawn_app().await;
+    let (alice, a) = app.user("alice").await;
+    let (bob, b) = app.user("bob").await;
+    let (_, c) = app.user("carol").await;
+    let first = alice.open_dm(&[&b.id]).await.unwrap();
+    assert_eq!(first.kind, RoomKind::Dm);
+    let again = bob.open_dm(&[&a.id, &b.id]).await.unwrap();
+    assert_eq!(first.id, again.id, "same pair, same room, whoever opens it");
+    let group = alice.open_dm(&[&c.id, &b.id]).await.unwrap();
+    assert_ne!(group.id, first.id);
+    assert_eq!(group, bob.open_dm(&[&a.id, &c.id]).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_dm_needs_one_to_eight_other_existing_users() {
+    let app = spawn_app().await;
+    let (alice, a) = app.user("alice").await;
+    let mut ids = Vec::new();
+    for i in 0..9 {
+        ids.push(app.user(&format!("user{i}")).await.1.id);
+    }
+    let nine: Vec<&str> = ids.iter().map(String::as_str).collect();
+    for bad in [
+        &nine[..],
+        &[],
+        &[a.id.as_str()],
+        &["999999"],
+        &["not-an-id"],
+    ] {
+        let err = alice.open_dm(bad).await.unwrap_err();
+        assert_eq!(
+            (err.status(), err.code()),
+            (Some(422), Some("invalid_dm_members")),
+            "{bad:?}"
+        );
+    }
+    alice.open_dm(&nine[..8]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_third_user_cannot_read_or_write_a_dm_between_two_others() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (_, b) = app.user("bob").await;
+    let (carol, _) = app.user("carol").await;
+    let dm = alice.open_dm(&[&b.id]).await.unwrap();
+    alice
+        .send_message(&dm.id, "just between us", None)
+        .await
+        .unwrap();
+    let read = carol
+        .messages(&dm.id, History::default())
+        .await
+        .unwrap_err();
+    assert_eq!(read.status(), Some(404));
+    let write = carol
+        .send_message(&dm.id, "hello?", None)
+        .await
+        .unwrap_err();
+    assert_eq!(write.status(), Some(404));
+    assert_eq!(carol.leave(&dm.id).await.unwrap_err().status(), Some(404));
+    assert!(carol.rooms().await.unwrap().iter().all(|r| r.id != dm.id));
+}
