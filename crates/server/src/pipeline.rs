@@ -139,7 +139,8 @@ async fn reply(hub: &dyn Hub, job: Job, outcome: Result<AppendOutcome, Error>) {
                         client_id,
                         message: wire::message(&done.message),
                     };
-                    wire::message_frame(&ack, &done.message)
+                    // Untagged: an ack is never dropped as already-seen, even for a retry.
+                    wire::frame(&ack)
                 }
                 Err(e) => wire::frame(&ApiError::from(e).to_frame(client_id)),
             };

@@ -18,6 +18,9 @@ use crate::{wire, AppState};
 /// How long the final close frame may take; the peer may be the reason we are closing.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How long queued frames wait for the client's first frame after `ready`.
+const RESUME_GRACE: Duration = Duration::from_secs(1);
+
 /// Why the loop ended: close with a code, or the peer is already gone.
 pub(super) enum Exit {
     Close(u16, &'static str),
@@ -41,6 +44,10 @@ pub(super) struct Conn {
     rx: mpsc::Receiver<Frame>,
     kick: Arc<Kick>,
     last_heard: Instant,
+    /// Queued frames flow once the client has sent its first frame (typically `sync`) or the
+    /// resume grace has passed. Until then they wait in the bounded queue, so a replay is
+    /// never overtaken by a live message that arrived between `ready` and `sync`.
+    pub flowing: bool,
 }
 
 pub async fn run(state: AppState, socket: WebSocket, session: Session) {
@@ -61,6 +68,7 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session) {
         rx: attachment.rx,
         kick: attachment.kick,
         last_heard: Instant::now(),
+        flowing: false,
     };
     let exit = match conn.send_ready(&session).await {
         // A panic inside the loop still closes the socket and runs the cleanup below.
@@ -97,6 +105,7 @@ impl Conn {
         let mut shutdown = self.state.inner.shutdown.clone();
         let period = config.heartbeat_interval;
         let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
+        let hold_until = Instant::now() + RESUME_GRACE;
         if *shutdown.borrow() {
             return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
         }
@@ -119,7 +128,8 @@ impl Conn {
                     Some(Err(e)) => return read_error_exit(&e),
                     None => return Exit::Gone,
                 },
-                frame = self.rx.recv() => match frame {
+                _ = tokio::time::sleep_until(hold_until), if !self.flowing => self.flowing = true,
+                frame = self.rx.recv(), if self.flowing => match frame {
                     Some(frame) => {
                         if let Err(exit) = self.deliver(frame).await {
                             return exit;

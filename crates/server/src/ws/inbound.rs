@@ -40,13 +40,17 @@ fn room_id(raw: &str) -> Result<RoomId, ApiError> {
 impl Conn {
     pub(super) async fn on_message(&mut self, msg: Message) -> Result<(), Exit> {
         match msg {
-            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
-                Ok(frame) => self.on_frame(frame).await,
-                Err(e) => {
-                    let err = classify_parse_error(&text, e);
-                    self.write_frame(&err.to_frame(None)).await
-                }
-            },
+            Message::Text(text) => {
+                let handled = match serde_json::from_str::<ClientFrame>(&text) {
+                    Ok(frame) => self.on_frame(frame).await,
+                    Err(e) => {
+                        let err = classify_parse_error(&text, e);
+                        self.write_frame(&err.to_frame(None)).await
+                    }
+                };
+                self.flowing = true;
+                handled
+            }
             Message::Binary(_) => {
                 let err = bad_frame("unsupported_frame", "send JSON text frames");
                 self.write_frame(&err.to_frame(None)).await
