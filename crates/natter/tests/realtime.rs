@@ -340,8 +340,7 @@ async fn a_cross_site_cookie_upgrade_is_refused_and_a_same_site_one_accepted() {
     };
     let refused = attempt("https://evil.example".into())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(refused.to_string().contains("403"), "{refused}");
     let (mut ok, _) = attempt(format!("http://{}", app.addr))
         .await

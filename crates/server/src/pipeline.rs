@@ -5,7 +5,7 @@
 //! acknowledges its sender, in commit order. One task means a room's messages reach every
 //! connection in `seq` order, and a burst of sends costs one fsync rather than one each.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::sync::Arc;
 
 use natter_core::{AppendOutcome, Error, NewMessage, RoomId, Service, UserId};
@@ -100,17 +100,17 @@ async fn publish(
     reply: &ReplyTo,
 ) {
     let room = done.message.room_id;
-    if !members.contains_key(&room) {
-        match service.store().member_ids(room).await {
-            Ok(ids) => members.insert(room, ids),
+    let recipients = match members.entry(room) {
+        Entry::Occupied(known) => known.get().clone(),
+        Entry::Vacant(slot) => match service.store().member_ids(room).await {
+            Ok(ids) => slot.insert(ids).clone(),
             Err(e) => {
                 // Stored but not delivered live: clients recover it with `sync`.
                 tracing::error!(error = %e, %room, "could not load members to publish");
                 return;
             }
-        };
-    }
-    let recipients = members.get(&room).cloned().unwrap_or_default();
+        },
+    };
     let frame = ServerFrame::Message {
         message: wire::message(&done.message),
     };

@@ -1,0 +1,123 @@
+//! Snapshots of the wire format: a change to any of these strings is a protocol change and
+//! must be deliberate (and documented in docs/protocol.md).
+
+use std::collections::BTreeMap;
+
+use expect_test::expect;
+use natter_proto::*;
+
+fn message() -> Message {
+    Message {
+        id: "7".into(),
+        room_id: "1".into(),
+        seq: 3,
+        sender_id: "2".into(),
+        body: "hi".into(),
+        created_at: "2026-11-21T10:00:00.000Z".into(),
+        client_id: Some("c-1".into()),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+#[test]
+fn server_frames_have_their_documented_shape() {
+    let user = User {
+        id: "2".into(),
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        status: String::new(),
+        is_admin: false,
+        last_seen: None,
+    };
+    let room = Room {
+        id: "1".into(),
+        name: "general".into(),
+        kind: RoomKind::Public,
+        topic: "".into(),
+        last_seq: 3,
+        member_ids: None,
+    };
+    let ready = ServerFrame::Ready {
+        user,
+        rooms: vec![room],
+        online: vec!["2".into()],
+    };
+    expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3}],"online":["2"]}"#]]
+        .assert_eq(&json(&ready));
+    expect![[r#"{"type":"message","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+        .assert_eq(&json(&ServerFrame::Message { message: message() }));
+    expect![[r#"{"type":"ack","client_id":"c-1","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+        .assert_eq(&json(&ServerFrame::Ack { client_id: Some("c-1".into()), message: message() }));
+    expect![[r#"{"type":"typing","room_id":"1","user_id":"2","active":true}"#]].assert_eq(&json(
+        &ServerFrame::Typing {
+            room_id: "1".into(),
+            user_id: "2".into(),
+            active: true,
+        },
+    ));
+    expect![[r#"{"type":"presence","user_id":"2","online":false}"#]].assert_eq(&json(
+        &ServerFrame::Presence {
+            user_id: "2".into(),
+            online: false,
+        },
+    ));
+    expect![[r#"{"type":"member","room_id":"1","user_id":"2","event":"joined"}"#]].assert_eq(
+        &json(&ServerFrame::Member {
+            room_id: "1".into(),
+            user_id: "2".into(),
+            event: MemberEvent::Joined,
+        }),
+    );
+    expect![[r#"{"type":"synced"}"#]].assert_eq(&json(&ServerFrame::Synced));
+    expect![[r#"{"type":"pong"}"#]].assert_eq(&json(&ServerFrame::Pong));
+    expect![[r#"{"type":"error","code":"not_found","message":"not found","client_id":"c-1"}"#]]
+        .assert_eq(&json(&ServerFrame::Error {
+            code: "not_found".into(),
+            message: "not found".into(),
+            client_id: Some("c-1".into()),
+        }));
+}
+
+#[test]
+fn client_frames_parse_from_their_documented_shape() {
+    let send: ClientFrame =
+        serde_json::from_str(r#"{"type":"send","room_id":"1","body":"hi","client_id":"c-1"}"#)
+            .unwrap();
+    assert_eq!(
+        send,
+        ClientFrame::Send {
+            room_id: "1".into(),
+            body: "hi".into(),
+            client_id: Some("c-1".into())
+        }
+    );
+    let sync: ClientFrame =
+        serde_json::from_str(r#"{"type":"sync","since":{"1":3,"4":0}}"#).unwrap();
+    assert_eq!(
+        sync,
+        ClientFrame::Sync {
+            since: BTreeMap::from([("1".into(), 3), ("4".into(), 0)])
+        }
+    );
+    expect![[r#"{"type":"typing","room_id":"1","active":false}"#]].assert_eq(&json(
+        &ClientFrame::Typing {
+            room_id: "1".into(),
+            active: false,
+        },
+    ));
+    expect![[r#"{"type":"ping"}"#]].assert_eq(&json(&ClientFrame::Ping));
+}
+
+#[test]
+fn rest_errors_have_their_documented_shape() {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: "invalid_body".into(),
+            message: "too long".into(),
+        },
+    };
+    expect![[r#"{"error":{"code":"invalid_body","message":"too long"}}"#]].assert_eq(&json(&body));
+}
