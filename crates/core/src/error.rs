@@ -59,7 +59,7 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     Forbidden(&'static str),
-    #[error("{0}")]
+    #[error("{0} already in use")]
     Conflict(&'static str),
     #[error("invalid credentials")]
     InvalidCredentials,

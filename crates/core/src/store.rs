@@ -76,6 +76,7 @@ pub trait Store: Send + Sync + 'static {
     async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError>;
     async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError>;
 
+    /// Stores a session; expired sessions may be purged at the same time.
     async fn create_session(&self, new: NewSession) -> Result<SessionId, StoreError>;
     /// The unexpired session whose token hashes to `token_hash`.
     async fn session_by_token_hash(
@@ -92,7 +93,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<SessionId>, StoreError>;
 
     /// Creates a public or private room with its creator as the first member.
-    /// `Conflict("room name")` if a room of that name (ignoring case) exists.
+    /// `Conflict("room name")` if a public room of that name (ignoring case) exists. Private
+    /// room names need not be unique, so creating a room reveals nothing about private ones.
     async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError>;
     async fn room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
     /// Public rooms and every room `user` is a member of, by name.

@@ -150,8 +150,13 @@ async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let open = s.create_room(new("open", RoomKind::Public)).await.unwrap();
-    let taken = s.create_room(new("SECRET", RoomKind::Public)).await;
+    let taken = s.create_room(new("OPEN", RoomKind::Public)).await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))));
+    let private_twin = s.create_room(new("Secret", RoomKind::Private)).await;
+    assert!(
+        private_twin.is_ok(),
+        "a private name reveals nothing: it may repeat"
+    );
     assert!(s.is_member(secret.id, a).await.unwrap());
     assert!(!s.is_member(secret.id, b).await.unwrap());
     let b_sees: Vec<String> = s
@@ -161,10 +166,19 @@ async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
         .into_iter()
         .map(|r| r.name)
         .collect();
-    assert_eq!(b_sees, ["general", "open"]);
+    assert_eq!(
+        b_sees,
+        ["general", "open"],
+        "neither private room is visible"
+    );
     assert!(s.add_member(secret.id, b).await.unwrap());
     assert!(!s.add_member(secret.id, b).await.unwrap());
     assert_eq!(s.member_ids(secret.id).await.unwrap(), [a, b]);
+    assert_eq!(
+        s.visible_rooms(b).await.unwrap().len(),
+        3,
+        "general, open, secret"
+    );
     assert_eq!(s.room_members(open.id).await.unwrap().len(), 1);
     assert!(s.remove_member(secret.id, b).await.unwrap());
     assert!(!s.remove_member(secret.id, b).await.unwrap());

@@ -117,6 +117,8 @@ pub trait Hub: Send + Sync + 'static {
     async fn send_to(&self, conn: ConnId, frame: Frame);
     /// Kicks every connection of `user` that belongs to one of `sessions`.
     async fn end_sessions(&self, user: UserId, sessions: &[SessionId]);
+    /// Whether `user` has at least one connection.
+    async fn is_online(&self, user: UserId) -> bool;
     /// Users with at least one connection.
     async fn online_users(&self) -> Vec<UserId>;
 }

@@ -133,6 +133,10 @@ impl Hub for LocalHub {
         }
     }
 
+    async fn is_online(&self, user: UserId) -> bool {
+        self.read().by_user.contains_key(&user)
+    }
+
     async fn online_users(&self) -> Vec<UserId> {
         self.read().by_user.keys().copied().collect()
     }

@@ -76,7 +76,12 @@ impl Settings {
     }
 }
 
-/// The resolved configuration: every setting has a value.
+const SECOND: Duration = Duration::from_secs(1);
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// The resolved configuration: every setting has a value. Durations are clamped to sane
+/// ranges so no setting can overflow a timer.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -100,16 +105,17 @@ impl Config {
                 allowed_origins: s.allowed_origins.unwrap_or_default(),
                 session_ttl: s
                     .session_ttl_hours
-                    .map(|h| Duration::from_secs(h.saturating_mul(3600)))
+                    .map(|h| Duration::from_secs(h.clamp(1, 10 * 365 * 24) * 3600))
                     .unwrap_or(d.session_ttl),
                 secure_cookies: s.secure_cookies.unwrap_or(d.secure_cookies),
                 heartbeat_interval: secs(s.heartbeat_secs, d.heartbeat_interval)
-                    .max(Duration::from_secs(1)),
-                idle_timeout: secs(s.idle_timeout_secs, d.idle_timeout).max(Duration::from_secs(1)),
+                    .clamp(SECOND, HOUR),
+                idle_timeout: secs(s.idle_timeout_secs, d.idle_timeout).clamp(SECOND, DAY),
                 typing_ttl: s
                     .typing_ttl_ms
                     .map(Duration::from_millis)
-                    .unwrap_or(d.typing_ttl),
+                    .unwrap_or(d.typing_ttl)
+                    .clamp(Duration::from_millis(100), HOUR),
                 outbound_queue: s.outbound_queue.unwrap_or(d.outbound_queue).max(1),
                 write_timeout: d.write_timeout,
                 max_body_bytes: s.max_body_bytes.unwrap_or(d.max_body_bytes).max(1024),

@@ -72,7 +72,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// Resolves on SIGINT (Ctrl+C) or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {

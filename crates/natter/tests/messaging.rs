@@ -176,7 +176,7 @@ async fn malformed_oversized_and_unauthorized_requests_get_documented_errors() {
                 .bearer_auth(token)
                 .json(&serde_json::json!({"name": 5})),
             400,
-            "invalid_body",
+            "invalid_request",
         ),
         (
             http.post(url("/rooms")).bearer_auth(token).body("name=x"),

@@ -45,15 +45,24 @@ async fn public_rooms_are_listed_for_everyone_and_can_be_joined_and_left() {
 }
 
 #[tokio::test]
-async fn room_names_are_unique_and_validated() {
+async fn public_room_names_are_unique_and_private_names_reveal_nothing() {
     let app = spawn_app().await;
     let (alice, _) = app.user("alice").await;
+    let (bob, _) = app.user("bob").await;
     alice
         .create_room("Rust", None, Visibility::Public)
         .await
         .unwrap();
-    let dup = alice
-        .create_room("rust", None, Visibility::Private)
+    alice
+        .create_room("acquisition", None, Visibility::Private)
+        .await
+        .unwrap();
+    // Bob learns nothing about alice's private room by picking the same name.
+    bob.create_room("Acquisition", None, Visibility::Public)
+        .await
+        .unwrap();
+    let dup = bob
+        .create_room("rust", None, Visibility::Public)
         .await
         .unwrap_err();
     assert_eq!(

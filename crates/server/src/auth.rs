@@ -4,6 +4,7 @@
 //! blocking pool, at most one hash per core at a time. Tokens are 256 random bits, handed to the
 //! client once and stored only as their SHA-256.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{
@@ -24,6 +25,7 @@ pub const COOKIE_NAME: &str = "natter_session";
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
     dummy: Arc<OnceLock<String>>,
 }
 
@@ -38,6 +40,7 @@ impl Hasher {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Hasher {
             permits: Arc::new(Semaphore::new(cores)),
+            waiting: Arc::new(AtomicUsize::new(0)),
             dummy: Arc::new(OnceLock::new()),
         }
     }
@@ -46,14 +49,24 @@ impl Hasher {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Internal("hasher closed".into()))?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| ApiError::Internal(format!("hash task failed: {e}")))
+        // Past this many waiting, answer 429 rather than queue hashes without bound.
+        let max_waiting = self.permits.available_permits().max(1) * 32;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(ApiError::RateLimited);
+        }
+        let permit = self.permits.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let permit = permit.map_err(|_| ApiError::Internal("hasher closed".into()))?;
+        // The permit moves into the blocking job: if the client goes away and this future is
+        // dropped, the hash still counts against the limit until it really finishes.
+        tokio::task::spawn_blocking(move || {
+            let result = job();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("hash task failed: {e}")))
     }
 
     pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
@@ -124,6 +137,7 @@ pub enum AuthVia {
 pub struct Authed {
     pub session: Session,
     pub via: AuthVia,
+    pub token_hash: [u8; 32],
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -149,13 +163,18 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authe
         (None, Some(t)) => (t, AuthVia::Cookie),
         (None, None) => return Err(ApiError::Unauthorized),
     };
+    let hash = token_hash(token);
     let session = state
         .service()
         .store()
-        .session_by_token_hash(&token_hash(token), Timestamp::now())
+        .session_by_token_hash(&hash, Timestamp::now())
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    Ok(Authed { session, via })
+    Ok(Authed {
+        session,
+        via,
+        token_hash: hash,
+    })
 }
 
 impl FromRequestParts<AppState> for Authed {

@@ -97,7 +97,9 @@ impl From<JsonRejection> for ApiError {
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(r.body_text()),
-            StatusCode::UNPROCESSABLE_ENTITY => ApiError::BadRequest("invalid_body", r.body_text()),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::BadRequest("invalid_request", r.body_text())
+            }
             _ => ApiError::BadRequest("malformed_json", r.body_text()),
         }
     }

@@ -13,7 +13,7 @@ mod routes;
 mod wire;
 mod ws;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -161,16 +161,28 @@ impl Server {
             tracing::info!("shutting down: closing WebSockets, finishing writes");
             let _ = shutdown_tx.send(true);
         };
-        let served = axum::serve(
+        let grace = Duration::from_secs(10);
+        let mut stopping = state.inner.shutdown.clone();
+        let deadline = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        };
+        let serving = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(signal)
-        .await;
+        .into_future();
+        let served = tokio::select! {
+            served = serving => served,
+            _ = deadline => {
+                tracing::warn!("in-flight requests did not finish in time; stopping anyway");
+                Ok(())
+            }
+        };
         // Every WebSocket task holds a clone of `state`; dropping ours and waiting for the
         // channel to close waits for them all, after which the pipeline drains and stops.
         drop(state);
-        let grace = Duration::from_secs(10);
         let _ = tokio::time::timeout(grace, ws_done.recv()).await;
         let _ = tokio::time::timeout(grace, pipeline_task).await;
         tracing::info!("stopped");

@@ -142,6 +142,11 @@ pub(crate) fn set_last_seen(
 
 pub(crate) fn create_session(conn: &Connection, new: NewSession) -> Result<SessionId, StoreError> {
     conn.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1",
+        [Timestamp::now().0],
+    )
+    .map_err(backend)?;
+    conn.execute(
         "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![new.user_id.0, &new.token_hash[..], Timestamp::now().0, new.expires_at.0],
     )

@@ -106,10 +106,19 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-/// Maps a unique-constraint violation to `Conflict(what)`, anything else to `Backend`.
+/// Maps a unique-key violation to `Conflict(what)`; anything else (foreign keys, checks) is
+/// `Backend`.
 pub(crate) fn conflict_or_backend(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(what),
+    use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+    move |e| match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.extended_code,
+                SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY
+            ) =>
+        {
+            StoreError::Conflict(what)
+        }
         _ => backend(e),
     }
 }

@@ -1,7 +1,7 @@
 //! Message append (group commit) and history.
 
 use natter_core::{AppendOutcome, Message, NewMessage, RoomId, StoreError, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::backend;
 use crate::rows::{self, MESSAGE_COLS};
@@ -11,17 +11,31 @@ pub(crate) fn append_batch(
     conn: &mut Connection,
     batch: Vec<NewMessage>,
 ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-    let tx = conn.transaction().map_err(backend)?;
+    let mut tx = conn.transaction().map_err(backend)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for new in batch {
-        outcomes.push(append_one(&tx, new));
+        // Each item in its own savepoint: a failed item leaves nothing behind, not even its
+        // `last_seq` increment (dropping the savepoint rolls it back).
+        let item = tx.savepoint().map_err(backend)?;
+        let outcome = append_one(&item, new);
+        if outcome.is_ok() {
+            item.commit().map_err(backend)?;
+        } else {
+            drop(item);
+        }
+        if tx.is_autocommit() {
+            // SQLite rolled the whole transaction back (disk full, I/O error): fail it all.
+            return Err(StoreError::Backend(
+                "batch transaction was rolled back".into(),
+            ));
+        }
+        outcomes.push(outcome);
     }
     tx.commit().map_err(backend)?;
     Ok(outcomes)
 }
 
-/// Every check happens before any write, so a failed item leaves nothing behind.
-fn append_one(tx: &Transaction<'_>, new: NewMessage) -> Result<AppendOutcome, StoreError> {
+fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreError> {
     if let Some(client_id) = &new.client_id {
         let sql =
             format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_id = ?2");

@@ -32,7 +32,7 @@ CREATE TABLE rooms (
     created_by INTEGER REFERENCES users(id),
     created_at INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX rooms_name ON rooms(name COLLATE NOCASE) WHERE kind != 'dm';
+CREATE UNIQUE INDEX rooms_public_name ON rooms(name COLLATE NOCASE) WHERE kind = 'public';
 CREATE TABLE room_members (
     room_id   INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
     user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,

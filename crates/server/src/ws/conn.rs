@@ -50,11 +50,17 @@ pub(super) struct Conn {
     pub flowing: bool,
 }
 
-pub async fn run(state: AppState, socket: WebSocket, session: Session) {
+pub async fn run(state: AppState, socket: WebSocket, session: Session, token_hash: [u8; 32]) {
     let _alive = state.inner.ws_alive.clone();
     let user = session.user.id;
     let attachment = state.hub().attach(user, session.id).await;
     tracing::debug!(%user, conn = attachment.id.0, "connected");
+    // A logout between the upgrade's check and `attach` would have missed this connection.
+    let still_valid = state
+        .service()
+        .store()
+        .session_by_token_hash(&token_hash, Timestamp::now())
+        .await;
     if attachment.came_online {
         state.announce_presence(user, true).await;
     }
@@ -70,9 +76,16 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session) {
         last_heard: Instant::now(),
         flowing: false,
     };
-    let exit = match conn.send_ready(&session).await {
+    let exit = match still_valid {
+        Ok(Some(_)) => conn.send_ready(&session).await,
+        Ok(None) => Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended")),
+        Err(_) => Err(Exit::Close(1011, "internal error")),
+    };
+    let expires_in =
+        Duration::from_millis((session.expires_at.0 - Timestamp::now().0).max(0) as u64);
+    let exit = match exit {
         // A panic inside the loop still closes the socket and runs the cleanup below.
-        Ok(()) => std::panic::AssertUnwindSafe(conn.serve())
+        Ok(()) => std::panic::AssertUnwindSafe(conn.serve(expires_in))
             .catch_unwind()
             .await
             .unwrap_or(Exit::Close(1011, "internal error")),
@@ -100,7 +113,8 @@ impl Conn {
         self.write_frame(&ready).await
     }
 
-    async fn serve(&mut self) -> Exit {
+    async fn serve(&mut self, expires_in: Duration) -> Exit {
+        let session_ends = Instant::now() + expires_in;
         let config = self.state.config().clone();
         let mut shutdown = self.state.inner.shutdown.clone();
         let period = config.heartbeat_interval;
@@ -118,6 +132,9 @@ impl Conn {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
                 reason = self.kick.fired() => return kick_exit(reason),
+                _ = tokio::time::sleep_until(session_ends) => {
+                    return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
+                }
                 inbound = self.socket.recv() => match inbound {
                     Some(Ok(msg)) => {
                         self.last_heard = Instant::now();
@@ -214,7 +231,10 @@ impl Conn {
             if let Err(e) = store.set_last_seen(self.user, Timestamp::now()).await {
                 tracing::warn!(error = %e, "could not record last_seen");
             }
-            self.state.announce_presence(self.user, false).await;
+            // Another connection may have attached meanwhile; then the user never went away.
+            if !self.state.hub().is_online(self.user).await {
+                self.state.announce_presence(self.user, false).await;
+            }
         }
         tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
     }

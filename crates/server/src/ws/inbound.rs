@@ -40,17 +40,13 @@ fn room_id(raw: &str) -> Result<RoomId, ApiError> {
 impl Conn {
     pub(super) async fn on_message(&mut self, msg: Message) -> Result<(), Exit> {
         match msg {
-            Message::Text(text) => {
-                let handled = match serde_json::from_str::<ClientFrame>(&text) {
-                    Ok(frame) => self.on_frame(frame).await,
-                    Err(e) => {
-                        let err = classify_parse_error(&text, e);
-                        self.write_frame(&err.to_frame(None)).await
-                    }
-                };
-                self.flowing = true;
-                handled
-            }
+            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+                Ok(frame) => self.on_frame(frame).await,
+                Err(e) => {
+                    let err = classify_parse_error(&text, e);
+                    self.write_frame(&err.to_frame(None)).await
+                }
+            },
             Message::Binary(_) => {
                 let err = bad_frame("unsupported_frame", "send JSON text frames");
                 self.write_frame(&err.to_frame(None)).await
@@ -88,7 +84,10 @@ impl Conn {
                 for (room, seq) in since {
                     self.replay(&room, seq).await?;
                 }
-                self.write_frame(&ServerFrame::Synced).await
+                self.write_frame(&ServerFrame::Synced).await?;
+                // Live frames held since `ready` now follow the replay.
+                self.flowing = true;
+                Ok(())
             }
         }
     }
@@ -160,18 +159,19 @@ impl Conn {
             Ok(id) => self
                 .state
                 .service()
-                .member_room(self.user, id)
+                .visible_room(self.user, id)
                 .await
-                .map(|_| id)
                 .map_err(ApiError::from),
             Err(e) => Err(e),
         };
-        let room = match checked {
-            Ok(id) => id,
+        let (room, last_seq) = match checked {
+            Ok(found) => (found.id, found.last_seq),
             Err(e) => return self.write_frame(&e.to_frame(None)).await,
         };
         let limit = self.seen.replay_limit(room);
-        let mut cursor = since.max(0);
+        // A `since` beyond the room's end (a stale client, a restored database) must not make
+        // the connection drop live messages it has never sent.
+        let mut cursor = since.clamp(0, last_seq);
         loop {
             let page = match self
                 .state

@@ -28,7 +28,7 @@ pub async fn upgrade(
     }
     let ws = ws.map_err(|r| ApiError::BadRequest("websocket_required", r.body_text()))?;
     let limit = state.config().max_body_bytes;
-    let session = authed.session;
+    let (session, token_hash) = (authed.session, authed.token_hash);
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         // Write each frame straight through; queued frames wait in the hub's bounded queue.
@@ -36,7 +36,7 @@ pub async fn upgrade(
         .max_write_buffer_size(limit.max(64 * 1024) * 2)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| conn::run(state, socket, session)))
+        .on_upgrade(move |socket| conn::run(state, socket, session, token_hash)))
 }
 
 /// A cookie-authenticated upgrade must come from the server's own origin or a configured one:

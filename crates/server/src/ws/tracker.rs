@@ -44,10 +44,12 @@ impl SeqTracker {
         if seq <= seen.high {
             return false;
         }
-        seen.high = seq;
-        if seen.first_live == 0 {
+        // A jump (the user left and rejoined, say) starts a new contiguous live run; a later
+        // replay may then fill everything before it.
+        if seen.first_live == 0 || seq != seen.high + 1 {
             seen.first_live = seq;
         }
+        seen.high = seq;
         true
     }
 
@@ -92,5 +94,14 @@ mod tests {
         t.replayed(R, 4);
         assert!(t.take_live(R, 7));
         assert_eq!(t.replay_limit(RoomId(2)), None);
+    }
+
+    #[test]
+    fn a_gap_in_live_delivery_lets_a_replay_fill_it() {
+        let mut t = SeqTracker::default();
+        assert!(t.take_live(R, 101));
+        assert!(t.take_live(R, 102));
+        assert!(t.take_live(R, 111));
+        assert_eq!(t.replay_limit(R), Some(110));
     }
 }
