@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{expect_closed, within};
-use natter_client::proto::{ClientFrame, CLOSE_GOING_AWAY};
+use natter_client::proto::{ClientFrame, ServerFrame, CLOSE_GOING_AWAY};
 use natter_client::{Client, History};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -103,6 +103,8 @@ async fn sigterm_closes_websockets_with_1001_and_exits_cleanly() {
         .unwrap();
     let mut conn = alice.connect().await.unwrap();
     conn.send(&ClientFrame::Ping).await.unwrap();
+    let pong = |f: &ServerFrame| matches!(f, ServerFrame::Pong);
+    common::expect_frame(&mut conn, "the connection is up", pong).await;
     let pid = server.id().unwrap().to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

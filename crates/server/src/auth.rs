@@ -26,6 +26,7 @@ pub const COOKIE_NAME: &str = "natter_session";
 pub struct Hasher {
     permits: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     dummy: Arc<OnceLock<String>>,
 }
 
@@ -41,6 +42,7 @@ impl Hasher {
         Hasher {
             permits: Arc::new(Semaphore::new(cores)),
             waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: cores * 32,
             dummy: Arc::new(OnceLock::new()),
         }
     }
@@ -50,8 +52,7 @@ impl Hasher {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         // Past this many waiting, answer 429 rather than queue hashes without bound.
-        let max_waiting = self.permits.available_permits().max(1) * 32;
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= max_waiting {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(ApiError::RateLimited);
         }

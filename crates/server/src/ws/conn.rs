@@ -51,7 +51,6 @@ pub(super) struct Conn {
 }
 
 pub async fn run(state: AppState, socket: WebSocket, session: Session, token_hash: [u8; 32]) {
-    let _alive = state.inner.ws_alive.clone();
     let user = session.user.id;
     let attachment = state.hub().attach(user, session.id).await;
     tracing::debug!(%user, conn = attachment.id.0, "connected");

@@ -29,6 +29,8 @@ pub async fn upgrade(
     let ws = ws.map_err(|r| ApiError::BadRequest("websocket_required", r.body_text()))?;
     let limit = state.config().max_body_bytes;
     let (session, token_hash) = (authed.session, authed.token_hash);
+    // Taken before the upgrade completes, so a shutdown waits for this connection too.
+    let alive = state.inner.ws_alive.clone();
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         // Write each frame straight through; queued frames wait in the hub's bounded queue.
@@ -36,7 +38,10 @@ pub async fn upgrade(
         .max_write_buffer_size(limit.max(64 * 1024) * 2)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| conn::run(state, socket, session, token_hash)))
+        .on_upgrade(move |socket| async move {
+            conn::run(state, socket, session, token_hash).await;
+            drop(alive);
+        }))
 }
 
 /// A cookie-authenticated upgrade must come from the server's own origin or a configured one:
