@@ -46,9 +46,11 @@ impl Frame {
     }
 }
 
-/// Who receives a published frame.
-pub enum Recipients {
-    Users(Vec<UserId>),
+/// Who receives a published frame. Borrowed, so a caller holding a member list (the
+/// pipeline caches one per room and batch) publishes without copying it per message.
+#[derive(Clone, Copy)]
+pub enum Recipients<'a> {
+    Users(&'a [UserId]),
     Everyone,
 }
 
@@ -112,7 +114,7 @@ pub trait Hub: Send + Sync + 'static {
     /// Unregisters a connection; `true` if that was the user's last one (they went offline).
     async fn detach(&self, conn: ConnId) -> bool;
     /// Queues `frame` on every connection of every recipient, except `except`.
-    async fn publish(&self, to: Recipients, frame: Frame, except: Option<ConnId>);
+    async fn publish(&self, to: Recipients<'_>, frame: Frame, except: Option<ConnId>);
     /// Queues `frame` on one connection, in order with everything published to it.
     async fn send_to(&self, conn: ConnId, frame: Frame);
     /// Kicks every connection of `user` that belongs to one of `sessions`.

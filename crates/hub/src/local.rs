@@ -98,7 +98,7 @@ impl Hub for LocalHub {
         false
     }
 
-    async fn publish(&self, to: Recipients, frame: Frame, except: Option<ConnId>) {
+    async fn publish(&self, to: Recipients<'_>, frame: Frame, except: Option<ConnId>) {
         let state = self.read();
         let mut deliver_all = |conns: &Vec<Conn>| {
             for conn in conns.iter().filter(|c| Some(c.id) != except) {
@@ -168,7 +168,7 @@ mod tests {
         let mut a2 = hub.attach(ALICE, SessionId(2)).await;
         let mut b = hub.attach(BOB, SessionId(3)).await;
         let frame = Frame::new("{}".into());
-        hub.publish(Recipients::Users(vec![ALICE]), frame, Some(a1.id))
+        hub.publish(Recipients::Users(&[ALICE]), frame, Some(a1.id))
             .await;
         assert!(a1.rx.try_recv().is_err());
         assert_eq!(&a2.rx.try_recv().unwrap().bytes[..], b"{}");

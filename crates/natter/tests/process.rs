@@ -45,15 +45,21 @@ async fn start(data_dir: &Path) -> (Child, String) {
     (child, format!("http://{addr}"))
 }
 
-#[tokio::test]
-async fn acknowledged_messages_survive_kill_9_and_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut server, base) = start(dir.path()).await;
+/// Starts the binary and registers `alice` on it.
+async fn start_with_alice(data_dir: &Path) -> (Child, Client) {
+    let (server, base) = start(data_dir).await;
     let mut alice = Client::new(&base);
     alice
         .register("alice", "password-alice", None)
         .await
         .unwrap();
+    (server, alice)
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_kill_9_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, alice) = start_with_alice(dir.path()).await;
     let room = alice.rooms().await.unwrap()[0].id.clone();
     let sends: Vec<_> = (0..30)
         .map(|i| {
@@ -95,12 +101,7 @@ async fn acknowledged_messages_survive_kill_9_and_a_restart() {
 #[tokio::test]
 async fn sigterm_closes_websockets_with_1001_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, base) = start(dir.path()).await;
-    let mut alice = Client::new(&base);
-    alice
-        .register("alice", "password-alice", None)
-        .await
-        .unwrap();
+    let (mut server, alice) = start_with_alice(dir.path()).await;
     let mut conn = alice.connect().await.unwrap();
     conn.send(&ClientFrame::Ping).await.unwrap();
     let pong = |f: &ServerFrame| matches!(f, ServerFrame::Pong);

@@ -13,7 +13,7 @@ impl AppState {
             room: wire::room(room),
         });
         self.hub()
-            .publish(Recipients::Users(users), frame, None)
+            .publish(Recipients::Users(&users), frame, None)
             .await;
     }
 
@@ -34,7 +34,9 @@ impl AppState {
             user_id: user.to_string(),
             event,
         });
-        self.hub().publish(Recipients::Users(to), frame, None).await;
+        self.hub()
+            .publish(Recipients::Users(&to), frame, None)
+            .await;
     }
 
     /// Presence is server-wide: every connected user hears who comes and goes.
@@ -63,7 +65,7 @@ impl AppState {
             active,
         });
         self.hub()
-            .publish(Recipients::Users(to), frame, Some(from))
+            .publish(Recipients::Users(&to), frame, Some(from))
             .await;
     }
 }

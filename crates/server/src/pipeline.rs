@@ -101,9 +101,9 @@ async fn publish(
 ) {
     let room = done.message.room_id;
     let recipients = match members.entry(room) {
-        Entry::Occupied(known) => known.get().clone(),
+        Entry::Occupied(known) => known.into_mut(),
         Entry::Vacant(slot) => match service.store().member_ids(room).await {
-            Ok(ids) => slot.insert(ids).clone(),
+            Ok(ids) => slot.insert(ids),
             Err(e) => {
                 // Stored but not delivered live: clients recover it with `sync`.
                 tracing::error!(error = %e, %room, "could not load members to publish");
