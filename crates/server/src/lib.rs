@@ -4,6 +4,7 @@
 //! runs); [`Server::run`] serves until the shutdown future resolves, then closes WebSockets
 //! with 1001 and lets in-flight message writes commit before returning.
 
+mod assets;
 mod auth;
 mod error;
 mod events;

@@ -1,6 +1,6 @@
 //! Registration, login, logout, profile and password.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -176,4 +176,16 @@ pub async fn search_users(
     Ok(Json(UsersResponse {
         users: found.iter().map(wire::user).collect(),
     }))
+}
+
+/// Any signed-in user may look up any user's public profile (the same fields search shows).
+pub async fn get_user(
+    State(state): State<AppState>,
+    _authed: Authed,
+    Path(raw): Path<String>,
+) -> Result<Json<natter_proto::User>, ApiError> {
+    let id = crate::extract::user_id(&raw)?;
+    let user = state.service().store().user(id).await?;
+    user.map(|u| Json(wire::user(&u)))
+        .ok_or(Error::NotFound.into())
 }

@@ -1,4 +1,5 @@
-//! The REST router under `/api/v1`, plus `/healthz` and the WebSocket endpoint.
+//! The REST router under `/api/v1`, plus `/healthz`, the WebSocket endpoint and, for every
+//! other path, the embedded web client.
 
 mod accounts;
 mod messages;
@@ -8,7 +9,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{ws, ApiError, AppState};
+use crate::{assets, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -18,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route("/me/password", post(accounts::change_password))
         .route("/users", get(accounts::search_users))
+        .route("/users/{id}", get(accounts::get_user))
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{id}", get(rooms::get_one))
         .route("/rooms/{id}/join", post(rooms::join))
@@ -35,7 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
-        .fallback(|| async { ApiError::NoRoute })
+        .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes))
         .with_state(state)
 }

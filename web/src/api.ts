@@ -1,0 +1,102 @@
+// REST calls under /api/v1. The browser carries the session in the HttpOnly `natter_session`
+// cookie that register and login set, so no token is ever visible to scripts.
+
+import {
+  decodeAuth,
+  decodeError,
+  decodeMessagesPage,
+  decodeRoom,
+  decodeRooms,
+  decodeUser,
+  decodeUsers,
+  type MessagesPage,
+  type Room,
+  type User,
+} from "./protocol";
+
+/** An error answer from the server (`code` is stable, see docs/protocol.md), or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, init);
+  } catch {
+    throw new ApiError("network", "Cannot reach the server. Check your connection.", 0);
+  }
+  if (res.status === 204) return undefined;
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    throw new ApiError("bad_response", `The server answered ${res.status} without a body.`, res.status);
+  }
+  if (!res.ok) {
+    const { error } = decodeError(json);
+    throw new ApiError(error.code, error.message, res.status);
+  }
+  return json;
+}
+
+export const api = {
+  register: async (username: string, password: string) =>
+    decodeAuth(await call("POST", "/auth/register", { username, password })).user,
+  login: async (username: string, password: string) =>
+    decodeAuth(await call("POST", "/auth/login", { username, password })).user,
+  logout: () => call("POST", "/auth/logout"),
+  me: async (): Promise<User> => decodeUser(await call("GET", "/me")),
+  updateProfile: async (change: { display_name?: string; status?: string }) =>
+    decodeUser(await call("PATCH", "/me", change)),
+  changePassword: (current_password: string, new_password: string) =>
+    call("POST", "/me/password", { current_password, new_password }),
+  user: async (id: string) => decodeUser(await call("GET", `/users/${encodeURIComponent(id)}`)),
+  searchUsers: async (query: string) =>
+    decodeUsers(await call("GET", `/users?query=${encodeURIComponent(query)}`)),
+  rooms: async (): Promise<Room[]> => decodeRooms(await call("GET", "/rooms")),
+  createRoom: async (name: string, topic: string, visibility: "public" | "private") =>
+    decodeRoom(await call("POST", "/rooms", { name, topic, visibility })),
+  join: async (roomId: string) => decodeRoom(await call("POST", `/rooms/${roomId}/join`)),
+  leave: (roomId: string) => call("POST", `/rooms/${roomId}/leave`),
+  members: async (roomId: string) => decodeUsers(await call("GET", `/rooms/${roomId}/members`)),
+  addMember: (roomId: string, userId: string) =>
+    call("POST", `/rooms/${roomId}/members`, { user_id: userId }),
+  history: async (roomId: string, before?: number): Promise<MessagesPage> => {
+    const q = before === undefined ? "limit=50" : `limit=50&before=${before}`;
+    return decodeMessagesPage(await call("GET", `/rooms/${roomId}/messages?${q}`));
+  },
+  openDm: async (userIds: string[]) => decodeRoom(await call("POST", "/dms", { user_ids: userIds })),
+};
+
+/** Words for the errors a person can cause or fix; anything else shows the server's message. */
+export function describeError(e: unknown): string {
+  if (!(e instanceof ApiError)) return "Something went wrong. Please try again.";
+  switch (e.code) {
+    case "username_taken":
+      return "That username is taken. Pick another one.";
+    case "invalid_credentials":
+      return "Wrong username or password.";
+    case "invalid_password":
+      return "Passwords must be 8 to 1024 characters long.";
+    case "invalid_username":
+      return "Usernames are 3 to 32 characters: letters, digits, _ . and -.";
+    case "rate_limited":
+      return "The server is busy. Wait a moment and try again.";
+    case "room_name_taken":
+      return "A public room with that name already exists.";
+    default:
+      return e.message;
+  }
+}

@@ -1,0 +1,414 @@
+// The controller: owns the WebSocket, applies frames and REST answers to the state through
+// `reduce`, and runs the side effects around them (resync, resends, user lookups, notifications,
+// keeping read state and the outbox in localStorage).
+
+import { api, ApiError, describeError } from "./api";
+import {
+  CLOSE_SESSION_ENDED,
+  decodeServerFrame,
+  encodeClientFrame,
+  type ClientFrame,
+  type Id,
+  type ServerFrame,
+  type User,
+} from "./protocol";
+import { initialState, reduce, syncSince, unknownUsers, type Action, type ChatState, type Pending } from "./state";
+import { backoffDelay } from "./timeline";
+
+/** Client-side heartbeat: a `ping` this often, and a connection silent for DEAD_MS is dropped. */
+const PING_MS = 20_000;
+const DEAD_MS = 45_000;
+/** A send not acknowledged this long after it went out on an open connection is marked failed. */
+const ACK_TIMEOUT_MS = 15_000;
+/** Typing frames are refreshed at most this often while the user keeps typing. */
+export const TYPING_THROTTLE_MS = 3_000;
+/** Largest message body the server accepts, in characters. */
+export const MAX_BODY_CHARS = 4000;
+
+export interface Settings {
+  notifications: boolean;
+}
+
+type Listener = (s: ChatState) => void;
+
+function load<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw === null ? fallback : (JSON.parse(raw) as T);
+  } catch {
+    return fallback;
+  }
+}
+
+function save(key: string, value: unknown) {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled: read state and the outbox then last only for this page.
+  }
+}
+
+export function newClientId(): string {
+  return `web-${crypto.randomUUID()}`;
+}
+
+export class Chat {
+  state: ChatState;
+  /** When the next reconnect attempt is due (ms since the epoch), while offline. */
+  retryAt: number | null = null;
+  settings: Settings;
+  private listeners = new Set<Listener>();
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private tickTimer: ReturnType<typeof setInterval> | undefined;
+  private lastFrameAt = 0;
+  private lastPingAt = 0;
+  private requested = new Set<Id>();
+  private loadingOlder = new Set<Id>();
+  private typingSentAt: Record<Id, number> = {};
+  private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private stopped = false;
+
+  constructor(
+    me: User,
+    private onSignedOut: () => void,
+  ) {
+    this.state = initialState(me, load(`natter.read.${me.id}`, {}));
+    this.settings = load(`natter.settings.${me.id}`, { notifications: false });
+    const outbox = load<Pending[]>(`natter.outbox.${me.id}`, []);
+    for (const p of outbox) this.dispatch({ kind: "queue", pending: { ...p, status: "queued" } });
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  start() {
+    this.connect();
+    this.tickTimer = setInterval(() => this.tick(), 1000);
+    window.addEventListener("online", this.retryNow);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.tickTimer);
+    window.removeEventListener("online", this.retryNow);
+    this.ws?.close(1000);
+    this.ws = null;
+  }
+
+  dispatch(a: Action) {
+    const before = this.state;
+    this.state = reduce(before, a);
+    if (this.state === before) return;
+    const me = this.state.me.id;
+    if (this.state.lastRead !== before.lastRead) save(`natter.read.${me}`, this.state.lastRead);
+    if (this.state.pending !== before.pending) save(`natter.outbox.${me}`, this.state.pending);
+    for (const l of this.listeners) l(this.state);
+    this.fetchUnknownUsers();
+  }
+
+  // Connection.
+
+  private connect() {
+    if (this.stopped) return;
+    this.retryAt = null;
+    this.dispatch({ kind: "conn", conn: "connecting" });
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
+    this.ws = ws;
+    this.lastFrameAt = Date.now();
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      this.lastFrameAt = Date.now();
+      let frame: ServerFrame;
+      try {
+        frame = decodeServerFrame(JSON.parse(String(ev.data)));
+      } catch (e) {
+        console.error("natter: ignoring a frame that breaks the protocol", e);
+        return;
+      }
+      this.onFrame(frame);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (ev.code === CLOSE_SESSION_ENDED) {
+        this.signedOut();
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect() {
+    this.dispatch({ kind: "conn", conn: "offline" });
+    for (const t of this.ackTimers.values()) clearTimeout(t);
+    this.ackTimers.clear();
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt++, Math.random());
+    this.retryAt = Date.now() + delay;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.reconnect(), delay);
+  }
+
+  /** Called when the browser says the network is back, or the user asks: try at once. */
+  retryNow = () => {
+    if (this.ws || this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.reconnect();
+  };
+
+  private async reconnect() {
+    // A page left open past its session's end must not spin: check the session first.
+    try {
+      await api.me();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        this.signedOut();
+        return;
+      }
+      this.scheduleReconnect();
+      return;
+    }
+    this.connect();
+  }
+
+  private signedOut() {
+    this.stop();
+    this.onSignedOut();
+  }
+
+  private sendFrame(frame: ClientFrame): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(encodeClientFrame(frame));
+    return true;
+  }
+
+  private onFrame(frame: ServerFrame) {
+    const before = this.state;
+    this.dispatch({ kind: "frame", frame, now: Date.now() });
+    switch (frame.type) {
+      case "ready":
+        // Resume every known room from where this client left off (docs/protocol.md §5).
+        this.sendFrame({ type: "sync", since: syncSince(this.state) });
+        break;
+      case "synced":
+        this.attempt = 0;
+        this.dispatch({ kind: "conn", conn: "online" });
+        this.flush();
+        if (this.state.active) void this.refreshRoom(this.state.active);
+        break;
+      case "message":
+        this.maybeNotify(before, frame.message.room_id, frame.message.sender_id, frame.message.body);
+        break;
+      case "ack":
+      case "error":
+        if (frame.client_id) {
+          clearTimeout(this.ackTimers.get(frame.client_id));
+          this.ackTimers.delete(frame.client_id);
+        }
+        break;
+      case "member":
+        if (frame.user_id !== this.state.me.id && this.state.members[frame.room_id]) {
+          void this.loadMembers(frame.room_id);
+        }
+        break;
+    }
+  }
+
+  private tick() {
+    const now = Date.now();
+    if (Object.values(this.state.typing).some((r) => Object.keys(r).length > 0)) {
+      this.dispatch({ kind: "expire-typing", now });
+    }
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      if (now - this.lastFrameAt > DEAD_MS) {
+        // Nothing heard for too long, not even a pong: the connection is dead without knowing it.
+        const ws = this.ws;
+        this.ws = null;
+        ws.close();
+        this.scheduleReconnect();
+      } else if (now - this.lastPingAt > PING_MS) {
+        this.lastPingAt = now;
+        this.sendFrame({ type: "ping" });
+      }
+    }
+    for (const l of this.listeners) l(this.state);
+  }
+
+  // Sending.
+
+  send(roomId: Id, body: string) {
+    const pending: Pending = {
+      clientId: newClientId(),
+      roomId,
+      body,
+      createdAt: Date.now(),
+      status: "queued",
+    };
+    this.dispatch({ kind: "queue", pending });
+    this.stopTyping(roomId);
+    this.flush();
+  }
+
+  /** Sends a failed message again with its original client_id, so it is never stored twice. */
+  retry(clientId: string) {
+    const p = this.state.pending.find((x) => x.clientId === clientId);
+    if (!p) return;
+    this.dispatch({ kind: "discard", clientId });
+    this.dispatch({ kind: "queue", pending: { ...p, status: "queued", error: undefined } });
+    this.flush();
+  }
+
+  discard(clientId: string) {
+    this.dispatch({ kind: "discard", clientId });
+  }
+
+  private flush() {
+    if (this.state.conn !== "online") return;
+    const sent: string[] = [];
+    for (const p of this.state.pending) {
+      if (p.status !== "queued") continue;
+      if (!this.sendFrame({ type: "send", room_id: p.roomId, body: p.body, client_id: p.clientId })) break;
+      sent.push(p.clientId);
+      const timer = setTimeout(() => {
+        this.ackTimers.delete(p.clientId);
+        const still = this.state.pending.find((x) => x.clientId === p.clientId);
+        if (still?.status === "sending") {
+          this.dispatch({ kind: "failed", clientId: p.clientId, error: "No answer from the server." });
+        }
+      }, ACK_TIMEOUT_MS);
+      this.ackTimers.set(p.clientId, timer);
+    }
+    if (sent.length) this.dispatch({ kind: "sending", clientIds: sent });
+  }
+
+  typing(roomId: Id) {
+    const now = Date.now();
+    if (now - (this.typingSentAt[roomId] ?? 0) < TYPING_THROTTLE_MS) return;
+    if (this.sendFrame({ type: "typing", room_id: roomId, active: true })) this.typingSentAt[roomId] = now;
+  }
+
+  stopTyping(roomId: Id) {
+    if (!this.typingSentAt[roomId]) return;
+    delete this.typingSentAt[roomId];
+    this.sendFrame({ type: "typing", room_id: roomId, active: false });
+  }
+
+  // Rooms and history.
+
+  open(roomId: Id | null) {
+    this.dispatch({ kind: "open", roomId });
+    if (roomId) void this.refreshRoom(roomId);
+  }
+
+  private async refreshRoom(roomId: Id) {
+    const t = this.state.timelines[roomId];
+    await Promise.all([t?.loaded ? undefined : this.loadNewest(roomId), this.loadMembers(roomId)]);
+  }
+
+  private async loadNewest(roomId: Id) {
+    try {
+      const page = await api.history(roomId);
+      this.dispatch({ kind: "history", roomId, messages: page.messages, hasMore: page.has_more, older: false });
+    } catch (e) {
+      console.warn("natter: loading history failed", e);
+    }
+  }
+
+  /** Loads the page before the oldest loaded message; resolves false when there is nothing more. */
+  async loadOlder(roomId: Id): Promise<boolean> {
+    const t = this.state.timelines[roomId];
+    if (!t?.loaded || !t.hasMore || this.loadingOlder.has(roomId)) return false;
+    const first = t.messages[0]?.seq;
+    this.loadingOlder.add(roomId);
+    try {
+      const page = await api.history(roomId, first);
+      this.dispatch({ kind: "history", roomId, messages: page.messages, hasMore: page.has_more, older: true });
+      return page.messages.length > 0;
+    } catch {
+      return false;
+    } finally {
+      this.loadingOlder.delete(roomId);
+    }
+  }
+
+  async loadMembers(roomId: Id) {
+    try {
+      const members = await api.members(roomId);
+      this.dispatch({ kind: "members", roomId, members });
+    } catch (e) {
+      console.warn("natter: loading members failed", e);
+    }
+  }
+
+  markRead(roomId: Id) {
+    const room = this.state.rooms[roomId];
+    if (room) this.dispatch({ kind: "read", roomId, seq: room.last_seq });
+  }
+
+  addRoom(room: import("./protocol").Room) {
+    this.dispatch({ kind: "room", room });
+  }
+
+  async leave(roomId: Id) {
+    await api.leave(roomId);
+    this.dispatch({
+      kind: "frame",
+      frame: { type: "member", room_id: roomId, user_id: this.state.me.id, event: "left" },
+      now: Date.now(),
+    });
+  }
+
+  // Users.
+
+  private fetchUnknownUsers() {
+    for (const id of unknownUsers(this.state)) {
+      if (this.requested.has(id)) continue;
+      this.requested.add(id);
+      api.user(id).then(
+        (u) => this.dispatch({ kind: "users", users: [u] }),
+        () => this.dispatch({
+          kind: "users",
+          users: [{ id, username: "unknown", display_name: "Unknown user", status: "", is_admin: false }],
+        }),
+      );
+    }
+  }
+
+  setMe(user: User) {
+    this.dispatch({ kind: "users", users: [user] });
+    this.state = { ...this.state, me: user };
+    for (const l of this.listeners) l(this.state);
+  }
+
+  // Notifications.
+
+  setNotifications(on: boolean) {
+    this.settings = { ...this.settings, notifications: on };
+    save(`natter.settings.${this.state.me.id}`, this.settings);
+    for (const l of this.listeners) l(this.state);
+  }
+
+  private maybeNotify(before: ChatState, roomId: Id, senderId: Id, body: string) {
+    const room = this.state.rooms[roomId];
+    if (!room || room.kind !== "dm" || senderId === this.state.me.id) return;
+    if (!this.settings.notifications || !document.hidden) return;
+    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    // Replayed history after a reconnect is not news; only messages newer than what we had are.
+    if ((before.cursors[roomId] ?? 0) >= (this.state.cursors[roomId] ?? 0)) return;
+    const sender = this.state.users[senderId]?.display_name ?? "New message";
+    const n = new Notification(sender, { body: body.slice(0, 200), tag: `natter-${roomId}` });
+    n.onclick = () => {
+      window.focus();
+      this.open(roomId);
+      n.close();
+    };
+  }
+}
+
+export { describeError };

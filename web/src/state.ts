@@ -1,0 +1,325 @@
+// The client's state and every change to it, as pure functions: the UI renders a ChatState, and
+// the controller (chat.ts) feeds it frames, REST answers and user actions through `reduce`.
+// Nothing here touches the network, the DOM or the clock; the tests drive it directly.
+
+import type { Id, Message, Room, ServerFrame, User } from "./protocol";
+
+export type ConnState = "connecting" | "online" | "offline";
+
+/** A message the user sent that the server has not acknowledged yet. */
+export interface Pending {
+  clientId: string;
+  roomId: Id;
+  body: string;
+  createdAt: number;
+  /** queued: waiting for a connection; sending: on the wire; failed: refused or timed out. */
+  status: "queued" | "sending" | "failed";
+  error?: string;
+}
+
+/** The loaded window of a room's history: contiguous, ascending by seq. */
+export interface Timeline {
+  messages: Message[];
+  /** Older messages exist on the server before the first one here. */
+  hasMore: boolean;
+  /** The newest page has been fetched (otherwise only live messages are here). */
+  loaded: boolean;
+}
+
+export interface ChatState {
+  me: User;
+  conn: ConnState;
+  /** Rooms the user is a member of. */
+  rooms: Record<Id, Room>;
+  /** Per room, the highest seq this client has received: what `sync` resumes from. */
+  cursors: Record<Id, number>;
+  timelines: Record<Id, Timeline>;
+  pending: Pending[];
+  users: Record<Id, User>;
+  online: Record<Id, true>;
+  /** Per room, who is typing and until when (ms since the epoch). */
+  typing: Record<Id, Record<Id, number>>;
+  /** Per room, the highest seq the user has seen on screen. */
+  lastRead: Record<Id, number>;
+  /** Per room, member ids, once loaded. */
+  members: Record<Id, Id[]>;
+  /** The room on screen. */
+  active: Id | null;
+}
+
+/** How long a typing indicator shows without a refresh (the server ends it sooner). */
+export const TYPING_SHOW_MS = 8000;
+
+export function initialState(me: User, lastRead: Record<Id, number>): ChatState {
+  return {
+    me,
+    conn: "connecting",
+    rooms: {},
+    cursors: {},
+    timelines: {},
+    pending: [],
+    users: { [me.id]: me },
+    online: {},
+    typing: {},
+    lastRead,
+    members: {},
+    active: null,
+  };
+}
+
+export type Action =
+  | { kind: "frame"; frame: ServerFrame; now: number }
+  | { kind: "conn"; conn: ConnState }
+  | { kind: "history"; roomId: Id; messages: Message[]; hasMore: boolean; older: boolean }
+  | { kind: "room"; room: Room }
+  | { kind: "users"; users: User[] }
+  | { kind: "members"; roomId: Id; members: User[] }
+  | { kind: "queue"; pending: Pending }
+  | { kind: "sending"; clientIds: string[] }
+  | { kind: "failed"; clientId: string; error: string }
+  | { kind: "discard"; clientId: string }
+  | { kind: "read"; roomId: Id; seq: number }
+  | { kind: "open"; roomId: Id | null }
+  | { kind: "expire-typing"; now: number };
+
+export function reduce(s: ChatState, a: Action): ChatState {
+  switch (a.kind) {
+    case "frame":
+      return applyFrame(s, a.frame, a.now);
+    case "conn":
+      // A dropped connection puts unacknowledged sends back in the queue: they are resent with
+      // the same client_id after the resync, and the server stores each one once.
+      return a.conn === "online"
+        ? { ...s, conn: a.conn }
+        : {
+            ...s,
+            conn: a.conn,
+            typing: {},
+            pending: s.pending.map((p) => (p.status === "sending" ? { ...p, status: "queued" } : p)),
+          };
+    case "history": {
+      const t = timelineOf(s, a.roomId);
+      const hasMore = a.older || !t.loaded ? a.hasMore : t.hasMore;
+      const next = { messages: mergeMessages(t.messages, a.messages), hasMore, loaded: true };
+      return { ...s, timelines: { ...s.timelines, [a.roomId]: next } };
+    }
+    case "room":
+      return addRoom(s, a.room);
+    case "users":
+      return { ...s, users: { ...s.users, ...Object.fromEntries(a.users.map((u) => [u.id, u])) } };
+    case "members": {
+      const users = { ...s.users, ...Object.fromEntries(a.members.map((u) => [u.id, u])) };
+      return { ...s, users, members: { ...s.members, [a.roomId]: a.members.map((u) => u.id) } };
+    }
+    case "queue":
+      return { ...s, pending: [...s.pending, a.pending] };
+    case "sending":
+      return {
+        ...s,
+        pending: s.pending.map((p) =>
+          a.clientIds.includes(p.clientId) ? { ...p, status: "sending", error: undefined } : p,
+        ),
+      };
+    case "failed":
+      return {
+        ...s,
+        pending: s.pending.map((p) =>
+          p.clientId === a.clientId ? { ...p, status: "failed", error: a.error } : p,
+        ),
+      };
+    case "discard":
+      return { ...s, pending: s.pending.filter((p) => p.clientId !== a.clientId) };
+    case "read":
+      return (s.lastRead[a.roomId] ?? 0) >= a.seq
+        ? s
+        : { ...s, lastRead: { ...s.lastRead, [a.roomId]: a.seq } };
+    case "open":
+      return { ...s, active: a.roomId };
+    case "expire-typing":
+      return expireTyping(s, a.now);
+  }
+}
+
+function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
+  switch (f.type) {
+    case "ready": {
+      let next: ChatState = {
+        ...s,
+        me: f.user,
+        users: { ...s.users, [f.user.id]: f.user },
+        online: Object.fromEntries(f.online.map((id) => [id, true as const])),
+        rooms: {},
+      };
+      for (const room of f.rooms) next = addRoom(next, room);
+      return next;
+    }
+    case "message":
+      return addMessage(s, f.message);
+    case "ack": {
+      const next = addMessage(s, f.message);
+      const id = f.client_id ?? f.message.client_id;
+      return { ...next, pending: next.pending.filter((p) => p.clientId !== id) };
+    }
+    case "typing": {
+      if (f.user_id === s.me.id) return s;
+      const room = { ...(s.typing[f.room_id] ?? {}) };
+      if (f.active) room[f.user_id] = now + TYPING_SHOW_MS;
+      else delete room[f.user_id];
+      return { ...s, typing: { ...s.typing, [f.room_id]: room } };
+    }
+    case "presence": {
+      const online = { ...s.online };
+      let users = s.users;
+      if (f.online) online[f.user_id] = true;
+      else {
+        delete online[f.user_id];
+        const u = s.users[f.user_id];
+        if (u) users = { ...users, [u.id]: { ...u, last_seen: new Date(now).toISOString() } };
+      }
+      return { ...s, online, users };
+    }
+    case "member":
+      return applyMember(s, f.room_id, f.user_id, f.event);
+    case "room":
+      return addRoom(s, f.room);
+    case "synced":
+    case "pong":
+      return s;
+    case "error": {
+      if (!f.client_id) return s;
+      return {
+        ...s,
+        pending: s.pending.map((p) =>
+          p.clientId === f.client_id ? { ...p, status: "failed", error: f.message } : p,
+        ),
+      };
+    }
+  }
+}
+
+function timelineOf(s: ChatState, roomId: Id): Timeline {
+  return s.timelines[roomId] ?? { messages: [], hasMore: true, loaded: false };
+}
+
+function addRoom(s: ChatState, room: Room): ChatState {
+  const known = s.rooms[room.id];
+  const merged = known && known.last_seq > room.last_seq ? { ...room, last_seq: known.last_seq } : room;
+  return {
+    ...s,
+    rooms: { ...s.rooms, [room.id]: merged },
+    // A room seen for the first time starts caught up: its history is fetched when opened.
+    cursors: room.id in s.cursors ? s.cursors : { ...s.cursors, [room.id]: room.last_seq },
+    lastRead: room.id in s.lastRead ? s.lastRead : { ...s.lastRead, [room.id]: room.last_seq },
+  };
+}
+
+function addMessage(s: ChatState, m: Message): ChatState {
+  const t = timelineOf(s, m.room_id);
+  const room = s.rooms[m.room_id];
+  const next: ChatState = {
+    ...s,
+    timelines: { ...s.timelines, [m.room_id]: { ...t, messages: mergeMessages(t.messages, [m]) } },
+    cursors: { ...s.cursors, [m.room_id]: Math.max(s.cursors[m.room_id] ?? 0, m.seq) },
+    rooms: room && room.last_seq < m.seq ? { ...s.rooms, [m.room_id]: { ...room, last_seq: m.seq } } : s.rooms,
+  };
+  if (m.sender_id === s.me.id) {
+    // What you wrote (here or in another tab) is read, and it settles its pending copy.
+    next.lastRead = { ...s.lastRead, [m.room_id]: Math.max(s.lastRead[m.room_id] ?? 0, m.seq) };
+    if (m.client_id) next.pending = s.pending.filter((p) => p.clientId !== m.client_id);
+  }
+  const typing = s.typing[m.room_id];
+  if (typing && m.sender_id in typing) {
+    const room = { ...typing };
+    delete room[m.sender_id];
+    next.typing = { ...s.typing, [m.room_id]: room };
+  }
+  return next;
+}
+
+function applyMember(s: ChatState, roomId: Id, userId: Id, event: "joined" | "left"): ChatState {
+  if (event === "left" && userId === s.me.id) {
+    const rooms = { ...s.rooms };
+    delete rooms[roomId];
+    const pending = s.pending.filter((p) => p.roomId !== roomId);
+    return { ...s, rooms, pending, active: s.active === roomId ? null : s.active };
+  }
+  const list = s.members[roomId];
+  if (!list) return s;
+  const without = list.filter((id) => id !== userId);
+  const members = event === "joined" ? [...without, userId] : without;
+  return { ...s, members: { ...s.members, [roomId]: members } };
+}
+
+function expireTyping(s: ChatState, now: number): ChatState {
+  let changed = false;
+  const typing: ChatState["typing"] = {};
+  for (const [roomId, users] of Object.entries(s.typing)) {
+    const kept = Object.fromEntries(Object.entries(users).filter(([, until]) => until > now));
+    if (Object.keys(kept).length !== Object.keys(users).length) changed = true;
+    typing[roomId] = kept;
+  }
+  return changed ? { ...s, typing } : s;
+}
+
+/** Merges messages into an ascending list, keeping one copy per seq. */
+export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
+  if (incoming.length === 0) return list;
+  const last = list[list.length - 1];
+  if (incoming.length === 1 && (!last || incoming[0].seq > last.seq)) return [...list, incoming[0]];
+  const bySeq = new Map<number, Message>();
+  for (const m of list) bySeq.set(m.seq, m);
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+// Derived values the UI shows.
+
+export function unreadCount(s: ChatState, roomId: Id): number {
+  const room = s.rooms[roomId];
+  if (!room) return 0;
+  return Math.max(0, room.last_seq - (s.lastRead[roomId] ?? room.last_seq));
+}
+
+export function totalUnread(s: ChatState): number {
+  return Object.keys(s.rooms).reduce((n, id) => n + unreadCount(s, id), 0);
+}
+
+/** The `sync` frame's `since`: every room this client knows, from where it left off. */
+export function syncSince(s: ChatState): Record<Id, number> {
+  const since: Record<Id, number> = {};
+  for (const id of Object.keys(s.rooms)) since[id] = s.cursors[id] ?? s.rooms[id].last_seq;
+  return since;
+}
+
+export function displayName(s: ChatState, userId: Id): string {
+  return s.users[userId]?.display_name ?? "…";
+}
+
+/** A DM is titled by the other people in it; other rooms by their name. */
+export function roomTitle(s: ChatState, room: Room): string {
+  if (room.kind !== "dm" || !room.member_ids) return room.name;
+  const others = room.member_ids.filter((id) => id !== s.me.id);
+  if (others.length === 0) return s.me.display_name;
+  return others.map((id) => s.users[id]?.display_name ?? room.name).join(", ");
+}
+
+/** Rooms for the sidebar: channels by name, then DMs by most recent activity. */
+export function sidebarRooms(s: ChatState): { channels: Room[]; dms: Room[] } {
+  const all = Object.values(s.rooms);
+  const channels = all.filter((r) => r.kind !== "dm").sort((a, b) => a.name.localeCompare(b.name));
+  const dms = all.filter((r) => r.kind === "dm").sort((a, b) => b.last_seq - a.last_seq || a.name.localeCompare(b.name));
+  return { channels, dms };
+}
+
+export function typingNames(s: ChatState, roomId: Id): string[] {
+  return Object.keys(s.typing[roomId] ?? {}).map((id) => displayName(s, id));
+}
+
+/** Sender ids in a room's timeline, members and DMs that the user cache does not hold yet. */
+export function unknownUsers(s: ChatState): Id[] {
+  const ids = new Set<Id>();
+  for (const t of Object.values(s.timelines)) for (const m of t.messages) ids.add(m.sender_id);
+  for (const r of Object.values(s.rooms)) for (const id of r.member_ids ?? []) ids.add(id);
+  for (const typing of Object.values(s.typing)) for (const id of Object.keys(typing)) ids.add(id);
+  return [...ids].filter((id) => !(id in s.users));
+}

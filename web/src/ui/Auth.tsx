@@ -1,0 +1,91 @@
+// Sign in and create account: one form, two buttons, and errors a person can act on.
+
+import { useState } from "preact/hooks";
+import { api, describeError } from "../api";
+import type { User } from "../protocol";
+
+export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: User) => void }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(mode: "sign-in" | "register") {
+    setError(null);
+    if (!username.trim() || !password) {
+      setError("Enter a username and a password.");
+      return;
+    }
+    if (mode === "register" && password.length < 8) {
+      setError("Passwords must be at least 8 characters long.");
+      return;
+    }
+    setBusy(true);
+    try {
+      const user =
+        mode === "sign-in" ? await api.login(username, password) : await api.register(username, password);
+      onSignedIn(user);
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="auth">
+      <form
+        class="auth-card"
+        aria-labelledby="auth-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit("sign-in");
+        }}
+      >
+        <h1 id="auth-title">
+          <img src="/favicon.svg" alt="" width={32} height={32} /> natter
+        </h1>
+        <p class="muted">Sign in, or create an account on this server.</p>
+        {notice && <p class="notice" role="status">{notice}</p>}
+        <label>
+          Username
+          <input
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            maxLength={32}
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            maxLength={1024}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="auth-actions">
+          <button type="submit" class="primary" disabled={busy}>
+            Sign in
+          </button>
+          <button type="button" disabled={busy} onClick={() => void submit("register")}>
+            Create account
+          </button>
+        </div>
+        <p class="muted small">New accounts need a password of at least 8 characters.</p>
+      </form>
+    </main>
+  );
+}

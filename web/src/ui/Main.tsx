@@ -1,0 +1,80 @@
+// The signed-in screen: sidebar (a drawer on phones), the open room, its members, and dialogs.
+
+import { useEffect, useState } from "preact/hooks";
+import type { Chat } from "../chat";
+import type { ChatState } from "../state";
+import { sidebarRooms } from "../state";
+import { BrowseRooms, CreateRoom, NewDm, Profile } from "./Dialogs";
+import { Members } from "./Members";
+import { RoomView } from "./RoomView";
+import { Sidebar } from "./Sidebar";
+
+export type DialogKind = "create" | "browse" | "dm" | "profile" | null;
+
+export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatState; onSignedOut: () => void }) {
+  const [dialog, setDialog] = useState<DialogKind>(null);
+  const [drawer, setDrawer] = useState(false);
+  const [showMembers, setShowMembers] = useState(() => window.matchMedia("(min-width: 1100px)").matches);
+  const active = state.active ? state.rooms[state.active] : undefined;
+
+  // Open a room at start (general if there is one) and whenever the open one goes away.
+  useEffect(() => {
+    if (active) return;
+    const { channels, dms } = sidebarRooms(state);
+    const first = channels.find((r) => r.name === "general") ?? channels[0] ?? dms[0];
+    if (first) chat.open(first.id);
+  }, [active, state.rooms]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && drawer) setDrawer(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [drawer]);
+
+  return (
+    <div class={`layout${drawer ? " drawer-open" : ""}${showMembers ? " members-open" : ""}`}>
+      <Sidebar
+        chat={chat}
+        state={state}
+        onOpen={(id) => {
+          chat.open(id);
+          setDrawer(false);
+        }}
+        onDialog={(d) => {
+          setDialog(d);
+          setDrawer(false);
+        }}
+      />
+      <div class="scrim" hidden={!drawer} onClick={() => setDrawer(false)} />
+      {active ? (
+        <RoomView
+          key={active.id}
+          chat={chat}
+          state={state}
+          room={active}
+          onMenu={() => setDrawer(true)}
+          membersShown={showMembers}
+          onToggleMembers={() => setShowMembers(!showMembers)}
+        />
+      ) : (
+        <main class="room empty">
+          <button type="button" class="icon menu-button" aria-label="Open rooms" onClick={() => setDrawer(true)}>
+            ☰
+          </button>
+          <p>You are not in any room yet. Browse public rooms or start a conversation.</p>
+        </main>
+      )}
+      {active && showMembers && (
+        <Members state={state} room={active} onClose={() => setShowMembers(false)} />
+      )}
+      {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
+      {dialog === "browse" && <BrowseRooms chat={chat} state={state} onClose={() => setDialog(null)} />}
+      {dialog === "dm" && <NewDm chat={chat} state={state} onClose={() => setDialog(null)} />}
+      {dialog === "profile" && (
+        <Profile chat={chat} state={state} onClose={() => setDialog(null)} onSignedOut={onSignedOut} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+// The members panel: who is in the room, who is online, when the others were last seen.
+
+import { useState } from "preact/hooks";
+import { api, describeError } from "../api";
+import type { Room } from "../protocol";
+import type { ChatState } from "../state";
+import { lastSeenLabel } from "../timeline";
+import { Avatar } from "./Sidebar";
+
+export function Members({ state, room, onClose }: { state: ChatState; room: Room; onClose: () => void }) {
+  const ids = state.members[room.id] ?? room.member_ids ?? [];
+  const users = ids
+    .map((id) => state.users[id])
+    .filter((u) => u !== undefined)
+    .sort((a, b) => Number(b.id in state.online) - Number(a.id in state.online) || a.display_name.localeCompare(b.display_name));
+  const online = users.filter((u) => u.id in state.online).length;
+  return (
+    <aside class="members" aria-label="Members">
+      <header class="members-header">
+        <h2>
+          Members <span class="muted">({users.length}, {online} online)</span>
+        </h2>
+        <button type="button" class="icon" aria-label="Close members" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      <ul>
+        {users.map((u) => {
+          const on = u.id in state.online;
+          return (
+            <li key={u.id} class="member">
+              <Avatar name={u.display_name} online={on} />
+              <span class="member-text">
+                <span>
+                  {u.display_name} <span class="muted small">@{u.username}</span>
+                </span>
+                <span class="muted small">
+                  {on ? "online" : lastSeenLabel(u.last_seen, Date.now())}
+                  {u.status ? ` · ${u.status}` : ""}
+                </span>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      {room.kind !== "dm" && <AddMember roomId={room.id} />}
+    </aside>
+  );
+}
+
+function AddMember({ roomId }: { roomId: string }) {
+  const [name, setName] = useState("");
+  const [msg, setMsg] = useState<{ error: boolean; text: string } | null>(null);
+  return (
+    <form
+      class="add-member"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const wanted = name.trim().toLowerCase();
+        if (!wanted) return;
+        try {
+          const found = (await api.searchUsers(wanted)).find((u) => u.username === wanted);
+          if (!found) {
+            setMsg({ error: true, text: `No user named ${wanted}.` });
+            return;
+          }
+          await api.addMember(roomId, found.id);
+          setMsg({ error: false, text: `Added ${found.display_name}.` });
+          setName("");
+        } catch (err) {
+          setMsg({ error: true, text: describeError(err) });
+        }
+      }}
+    >
+      <label>
+        Add someone by username
+        <span class="row">
+          <input value={name} maxLength={32} autocapitalize="none" onInput={(e) => setName(e.currentTarget.value)} />
+          <button type="submit">Add</button>
+        </span>
+      </label>
+      {msg && (
+        <p class={msg.error ? "error" : "muted small"} role={msg.error ? "alert" : "status"}>
+          {msg.text}
+        </p>
+      )}
+    </form>
+  );
+}

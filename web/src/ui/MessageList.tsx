@@ -1,0 +1,186 @@
+// The message log: loads older history as the user scrolls up, keeps the view pinned to the
+// newest message unless the user scrolled away (then offers a "new messages" button), and marks
+// the room read while its bottom is on screen.
+
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { Chat } from "../chat";
+import type { Message, Room } from "../protocol";
+import { displayName, type ChatState, type Pending } from "../state";
+import { fullTime, layout, linkify, timeLabel } from "../timeline";
+import { Avatar } from "./Sidebar";
+
+const NEAR_BOTTOM_PX = 48;
+const NEAR_TOP_PX = 200;
+
+export function MessageList({ chat, state, room }: { chat: Chat; state: ChatState; room: Room }) {
+  const timeline = state.timelines[room.id];
+  const messages = timeline?.messages ?? [];
+  const pending = state.pending.filter((p) => p.roomId === room.id);
+  const rows = layout(messages, pending, state.me.id, new Date());
+  const ref = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const prev = useRef({ first: "", last: "", height: 0, top: 0 });
+  const [unseen, setUnseen] = useState(0);
+
+  const readIfVisible = () => {
+    if (pinned.current && !document.hidden) chat.markRead(room.id);
+  };
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const first = rows[0]?.key ?? "";
+    const last = rows[rows.length - 1]?.key ?? "";
+    const p = prev.current;
+    if (last !== p.last && last.startsWith("p-")) pinned.current = true; // the user just sent
+    if (pinned.current) {
+      el.scrollTop = el.scrollHeight;
+    } else if (first !== p.first && last === p.last) {
+      // Older messages were added above: keep what the user was reading where it was.
+      el.scrollTop = p.top + (el.scrollHeight - p.height);
+    } else if (last !== p.last && p.last) {
+      setUnseen((n) => n + 1);
+    }
+    prev.current = { first, last, height: el.scrollHeight, top: el.scrollTop };
+    readIfVisible();
+    // Fill the screen: with too little history to scroll, scrolling up can never ask for more.
+    if (timeline?.loaded && timeline.hasMore && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) {
+      void chat.loadOlder(room.id);
+    }
+  });
+
+  useEffect(() => {
+    const onVisible = () => readIfVisible();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [room.id]);
+
+  const onScroll = () => {
+    const el = ref.current!;
+    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    prev.current = { ...prev.current, top: el.scrollTop, height: el.scrollHeight };
+    if (pinned.current) {
+      setUnseen(0);
+      readIfVisible();
+    }
+    if (el.scrollTop < NEAR_TOP_PX) void chat.loadOlder(room.id);
+  };
+
+  const jumpToBottom = () => {
+    const el = ref.current!;
+    pinned.current = true;
+    el.scrollTop = el.scrollHeight;
+    setUnseen(0);
+    readIfVisible();
+  };
+
+  return (
+    <div class="log-wrap">
+      <div class="log" role="log" aria-label="Messages" aria-live="polite" tabIndex={0} ref={ref} onScroll={onScroll}>
+        {timeline?.loaded && !timeline.hasMore && (
+          <p class="log-start muted">This is the beginning of the room.</p>
+        )}
+        {timeline?.loaded && timeline.hasMore && <p class="log-start muted">Loading older messages…</p>}
+        {!timeline?.loaded && <p class="log-start muted">Loading…</p>}
+        {rows.map((row) => {
+          if (row.kind === "day") {
+            return (
+              <div key={row.key} class="day" role="separator">
+                <span>{row.label}</span>
+              </div>
+            );
+          }
+          if (row.kind === "message") {
+            return <MessageRow key={row.key} state={state} message={row.message} first={row.first} />;
+          }
+          return <PendingRow key={row.key} chat={chat} state={state} pending={row.pending} first={row.first} />;
+        })}
+      </div>
+      {unseen > 0 && (
+        <button type="button" class="new-messages" onClick={jumpToBottom}>
+          New messages ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Body({ text }: { text: string }) {
+  // Text is rendered as text nodes only; links become <a> elements built here, never parsed HTML.
+  return (
+    <div class="body">
+      {linkify(text).map((seg, i) =>
+        seg.kind === "text" ? (
+          seg.text
+        ) : (
+          <a key={i} href={seg.href} target="_blank" rel="noopener noreferrer nofollow">
+            {seg.text}
+          </a>
+        ),
+      )}
+    </div>
+  );
+}
+
+function MessageRow({ state, message, first }: { state: ChatState; message: Message; first: boolean }) {
+  const name = displayName(state, message.sender_id);
+  return (
+    <article class={`msg${first ? " first" : ""}`} data-seq={message.seq}>
+      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
+      <div class="msg-main">
+        {first && (
+          <div class="msg-head">
+            <strong class="sender">{name}</strong>
+            <time dateTime={message.created_at} title={fullTime(message.created_at)}>
+              {timeLabel(message.created_at)}
+            </time>
+          </div>
+        )}
+        {!first && (
+          <time class="side-time" dateTime={message.created_at} title={fullTime(message.created_at)}>
+            {timeLabel(message.created_at)}
+          </time>
+        )}
+        <Body text={message.body} />
+      </div>
+    </article>
+  );
+}
+
+function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatState; pending: Pending; first: boolean }) {
+  const name = displayName(state, state.me.id);
+  const status =
+    pending.status === "failed"
+      ? `Not sent: ${pending.error ?? "failed"}`
+      : pending.status === "queued" && state.conn !== "online"
+        ? "Waiting for connection…"
+        : "Sending…";
+  return (
+    <article class={`msg pending ${pending.status}${first ? " first" : ""}`} aria-busy={pending.status !== "failed"}>
+      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
+      <div class="msg-main">
+        {first && (
+          <div class="msg-head">
+            <strong class="sender">{name}</strong>
+            <time dateTime={new Date(pending.createdAt).toISOString()}>{timeLabel(pending.createdAt)}</time>
+          </div>
+        )}
+        <Body text={pending.body} />
+        <div class="msg-status" role={pending.status === "failed" ? "alert" : undefined}>
+          {status}
+          {pending.status === "failed" && (
+            <>
+              {" "}
+              <button type="button" class="link" onClick={() => chat.retry(pending.clientId)}>
+                Retry
+              </button>{" "}
+              <button type="button" class="link" onClick={() => chat.discard(pending.clientId)}>
+                Delete
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,125 @@
+// The open room: header, message list, who is typing, and the composer.
+
+import { useState } from "preact/hooks";
+import { MAX_BODY_CHARS, type Chat } from "../chat";
+import type { Room } from "../protocol";
+import { roomTitle, typingNames, type ChatState } from "../state";
+import { MessageList } from "./MessageList";
+
+interface Props {
+  chat: Chat;
+  state: ChatState;
+  room: Room;
+  onMenu: () => void;
+  membersShown: boolean;
+  onToggleMembers: () => void;
+}
+
+export function RoomView({ chat, state, room, onMenu, membersShown, onToggleMembers }: Props) {
+  const title = roomTitle(state, room);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <main class="room" aria-label={title}>
+      <header class="room-header">
+        <button type="button" class="icon menu-button" aria-label="Open rooms" onClick={onMenu}>
+          ☰
+        </button>
+        <div class="room-heading">
+          <h1>
+            <span aria-hidden="true" class="muted">
+              {room.kind === "dm" ? "@" : room.kind === "private" ? "🔒" : "#"}
+            </span>
+            {title}
+          </h1>
+          {room.topic && <p class="topic">{room.topic}</p>}
+        </div>
+        <button type="button" aria-pressed={membersShown} onClick={onToggleMembers}>
+          Members
+        </button>
+        {room.kind !== "dm" && (
+          <button
+            type="button"
+            onClick={() => {
+              if (!confirm(`Leave ${title}?`)) return;
+              chat.leave(room.id).catch(() => setError("Could not leave the room. Try again."));
+            }}
+          >
+            Leave
+          </button>
+        )}
+      </header>
+      {error && (
+        <p class="error banner" role="alert">
+          {error}
+        </p>
+      )}
+      <MessageList chat={chat} state={state} room={room} />
+      <Typing names={typingNames(state, room.id)} />
+      <Composer chat={chat} roomId={room.id} title={title} />
+    </main>
+  );
+}
+
+function Typing({ names }: { names: string[] }) {
+  let text = "";
+  if (names.length === 1) text = `${names[0]} is typing…`;
+  else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+  else if (names.length > 2) text = "Several people are typing…";
+  return (
+    <div class="typing" aria-live="polite">
+      {text}
+    </div>
+  );
+}
+
+/** Unsent text per room, kept while the user looks at other rooms. */
+const drafts = new Map<string, string>();
+
+function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: string }) {
+  const [text, setText] = useState(() => drafts.get(roomId) ?? "");
+  const chars = [...text].length;
+  const tooLong = chars > MAX_BODY_CHARS;
+  const update = (v: string) => {
+    setText(v);
+    drafts.set(roomId, v);
+    if (v.trim()) chat.typing(roomId);
+    else chat.stopTyping(roomId);
+  };
+  const send = () => {
+    const body = text.trim();
+    if (!body || tooLong) return;
+    chat.send(roomId, body);
+    update("");
+  };
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <textarea
+        aria-label="Message"
+        placeholder={`Message ${title}`}
+        rows={1}
+        value={text}
+        onInput={(e) => update(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            send();
+          }
+        }}
+      />
+      {chars > MAX_BODY_CHARS - 200 && (
+        <span class={`counter${tooLong ? " over" : ""}`} aria-live="polite">
+          {chars}/{MAX_BODY_CHARS}
+        </span>
+      )}
+      <button type="submit" class="primary" disabled={!text.trim() || tooLong}>
+        Send
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,119 @@
+// Rooms and DMs with unread counts, the user's own card and the connection state.
+
+import type { Chat } from "../chat";
+import type { Room } from "../protocol";
+import { roomTitle, sidebarRooms, unreadCount, type ChatState } from "../state";
+import type { DialogKind } from "./Main";
+
+interface Props {
+  chat: Chat;
+  state: ChatState;
+  onOpen: (roomId: string) => void;
+  onDialog: (d: DialogKind) => void;
+}
+
+export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
+  const { channels, dms } = sidebarRooms(state);
+  const item = (room: Room) => {
+    const unread = room.id === state.active ? 0 : unreadCount(state, room.id);
+    const title = roomTitle(state, room);
+    const label = unread > 0 ? `${title}, ${unread} unread` : title;
+    return (
+      <li key={room.id}>
+        <button
+          type="button"
+          class={`room-item${room.id === state.active ? " active" : ""}${unread ? " unread" : ""}`}
+          aria-current={room.id === state.active ? "page" : undefined}
+          aria-label={label}
+          onClick={() => onOpen(room.id)}
+        >
+          <span class="room-icon" aria-hidden="true">
+            {room.kind === "dm" ? "@" : room.kind === "private" ? "🔒" : "#"}
+          </span>
+          <span class="room-name">{title}</span>
+          {unread > 0 && (
+            <span class="badge" aria-hidden="true">
+              {unread > 99 ? "99+" : unread}
+            </span>
+          )}
+        </button>
+      </li>
+    );
+  };
+  const me = state.me;
+  return (
+    <aside class="sidebar" aria-label="Sidebar">
+      <header class="sidebar-header">
+        <span class="brand">
+          <img src="/favicon.svg" alt="" width={22} height={22} /> natter
+        </span>
+        <ConnectionBadge chat={chat} state={state} />
+      </header>
+      <nav aria-label="Rooms" class="room-nav">
+        <div class="section-head">
+          <h2>Rooms</h2>
+          <button type="button" class="icon" aria-label="Browse public rooms" title="Browse public rooms" onClick={() => onDialog("browse")}>
+            ⌕
+          </button>
+          <button type="button" class="icon" aria-label="Create a room" title="Create a room" onClick={() => onDialog("create")}>
+            +
+          </button>
+        </div>
+        <ul>{channels.map(item)}</ul>
+        <div class="section-head">
+          <h2>Direct messages</h2>
+          <button type="button" class="icon" aria-label="New direct message" title="New direct message" onClick={() => onDialog("dm")}>
+            +
+          </button>
+        </div>
+        <ul>{dms.map(item)}</ul>
+        {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
+      </nav>
+      <button type="button" class="me-card" aria-label="Profile and settings" onClick={() => onDialog("profile")}>
+        <Avatar name={me.display_name} online />
+        <span class="me-text">
+          <strong>{me.display_name}</strong>
+          <span class="muted small">{me.status || `@${me.username}`}</span>
+        </span>
+      </button>
+    </aside>
+  );
+}
+
+function ConnectionBadge({ chat, state }: { chat: Chat; state: ChatState }) {
+  if (state.conn === "online") {
+    return (
+      <span class="conn online" role="status" title="Connected">
+        Connected
+      </span>
+    );
+  }
+  if (state.conn === "connecting") {
+    return (
+      <span class="conn connecting" role="status">
+        Connecting…
+      </span>
+    );
+  }
+  const secs = chat.retryAt ? Math.max(0, Math.ceil((chat.retryAt - Date.now()) / 1000)) : 0;
+  return (
+    <span class="conn offline" role="status">
+      Offline{secs > 0 ? `, retrying in ${secs} s` : ""}{" "}
+      <button type="button" class="link" onClick={() => chat.retryNow()}>
+        Retry now
+      </button>
+    </span>
+  );
+}
+
+export function Avatar({ name, online }: { name: string; online?: boolean }) {
+  const initials = name.trim().slice(0, 1).toUpperCase() || "?";
+  let hue = 0;
+  for (const ch of name) hue = (hue * 31 + ch.codePointAt(0)!) % 360;
+  return (
+    <span class="avatar" style={{ "--hue": hue }} aria-hidden="true">
+      {initials}
+      {online !== undefined && <span class={`dot${online ? " on" : ""}`} />}
+    </span>
+  );
+}
