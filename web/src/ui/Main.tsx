@@ -34,7 +34,7 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
   }, [drawer]);
 
   return (
-    <div class={`layout${drawer ? " drawer-open" : ""}${showMembers ? " members-open" : ""}`}>
+    <div class={`layout${drawer ? " drawer-open" : ""}${showMembers ? " members-open" : ""}`} data-conn={state.conn}>
       <Sidebar
         chat={chat}
         state={state}

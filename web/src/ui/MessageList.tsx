@@ -29,7 +29,8 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const first = rows[0]?.key ?? "";
+    // Day separators keep their keys when older messages arrive, so compare messages only.
+    const first = rows.find((r) => r.kind !== "day")?.key ?? "";
     const last = rows[rows.length - 1]?.key ?? "";
     const p = prev.current;
     if (last !== p.last && last.startsWith("p-")) pinned.current = true; // the user just sent

@@ -5,6 +5,7 @@ import { MAX_BODY_CHARS, type Chat } from "../chat";
 import type { Room } from "../protocol";
 import { roomTitle, typingNames, type ChatState } from "../state";
 import { MessageList } from "./MessageList";
+import { ConnectionBanner } from "./Sidebar";
 
 interface Props {
   chat: Chat;
@@ -48,6 +49,7 @@ export function RoomView({ chat, state, room, onMenu, membersShown, onToggleMemb
           </button>
         )}
       </header>
+      <ConnectionBanner chat={chat} state={state} />
       {error && (
         <p class="error banner" role="alert">
           {error}

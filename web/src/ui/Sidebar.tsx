@@ -81,28 +81,35 @@ export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
 }
 
 function ConnectionBadge({ chat, state }: { chat: Chat; state: ChatState }) {
-  if (state.conn === "online") {
-    return (
-      <span class="conn online" role="status" title="Connected">
-        Connected
-      </span>
-    );
-  }
-  if (state.conn === "connecting") {
-    return (
-      <span class="conn connecting" role="status">
-        Connecting…
-      </span>
-    );
-  }
-  const secs = chat.retryAt ? Math.max(0, Math.ceil((chat.retryAt - Date.now()) / 1000)) : 0;
+  const label = state.conn === "online" ? "Connected" : connectionText(chat, state);
   return (
-    <span class="conn offline" role="status">
-      Offline{secs > 0 ? `, retrying in ${secs} s` : ""}{" "}
-      <button type="button" class="link" onClick={() => chat.retryNow()}>
-        Retry now
-      </button>
+    <span class={`conn ${state.conn}`} title={label}>
+      {label}
     </span>
+  );
+}
+
+/** What to tell the user while the connection is down or coming up. */
+export function connectionText(chat: Chat, state: ChatState): string {
+  if (state.conn === "connecting") return "Connecting…";
+  const secs = chat.retryAt ? Math.max(0, Math.ceil((chat.retryAt - Date.now()) / 1000)) : 0;
+  return secs > 0 ? `Offline. Reconnecting in ${secs} s…` : "Offline. Reconnecting…";
+}
+
+/** Shown above the messages while not connected, at every screen size. */
+export function ConnectionBanner({ chat, state }: { chat: Chat; state: ChatState }) {
+  return (
+    <div class={`conn-banner ${state.conn}`} role="status" hidden={state.conn === "online"}>
+      {state.conn !== "online" && connectionText(chat, state)}
+      {state.conn === "offline" && (
+        <>
+          {" "}
+          <button type="button" class="link" onClick={() => chat.retryNow()}>
+            Retry now
+          </button>
+        </>
+      )}
+    </div>
   );
 }
 

@@ -1,0 +1,196 @@
+// The web client end to end: the real binary, real Chromium, two or three people.
+
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { composer, connected, count, launch, log, offline, send, Server, shows, signUp } from "./harness";
+
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await Server.start();
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+describe("chatting in the browser", () => {
+  test("two users in two browsers chat live both ways, with typing and unread counts", async () => {
+    const alice = await signUp(browser, server, "alice");
+    const bob = await signUp(browser, server, "bob");
+
+    await send(alice.page, "hello bob");
+    await shows(bob.page, "hello bob");
+    await send(bob.page, "hi alice, how are you?");
+    await shows(alice.page, "hi alice, how are you?");
+
+    // Shift+Enter makes a new line; Enter sends.
+    await composer(bob.page).pressSequentially("first line");
+    await composer(bob.page).press("Shift+Enter");
+    await composer(bob.page).pressSequentially("second line");
+    await composer(bob.page).press("Enter");
+    await shows(alice.page, "second line");
+    expect(await count(alice.page, "first line\nsecond line")).toBe(1);
+    expect(await composer(bob.page).inputValue()).toBe("");
+
+    // Typing shows on the other side while bob types, and goes away when he sends.
+    await composer(bob.page).pressSequentially("typing", { delay: 20 });
+    await alice.page.getByText("bob is typing…").waitFor();
+    await composer(bob.page).press("Enter");
+    await shows(alice.page, "typing");
+    await alice.page.getByText("bob is typing…").waitFor({ state: "hidden" });
+
+    // A message in a room alice is not looking at shows as unread in her sidebar and tab title.
+    await alice.page.getByRole("button", { name: "Create a room" }).click();
+    await alice.page.getByLabel("Name", { exact: true }).fill("elsewhere");
+    await alice.page.getByRole("button", { name: "Create room" }).click();
+    await alice.page.getByRole("heading", { name: /elsewhere/ }).waitFor();
+    await send(bob.page, "while you were away");
+    const nav = alice.page.getByRole("navigation", { name: "Rooms" });
+    await nav.getByRole("button", { name: "general, 1 unread" }).waitFor();
+    await expect.poll(() => alice.page.title()).toBe("(1) natter");
+    await nav.getByRole("button", { name: "general, 1 unread" }).click();
+    await shows(alice.page, "while you were away");
+    await nav.getByRole("button", { name: "general", exact: true }).waitFor();
+    await expect.poll(() => alice.page.title()).toBe("natter");
+
+    // The members panel (open by default on a wide screen) shows both, with bob online.
+    const members = alice.page.getByRole("complementary", { name: "Members" });
+    await members.getByText("online", { exact: true }).first().waitFor();
+    await members.getByText("@bob", { exact: true }).waitFor();
+
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  test("a DM between two users is invisible to a third", async () => {
+    const dana = await signUp(browser, server, "dana");
+    const erin = await signUp(browser, server, "erin");
+    const frank = await signUp(browser, server, "frank");
+
+    await dana.page.getByRole("button", { name: "New direct message" }).click();
+    await dana.page.getByLabel("Search people by username").fill("eri");
+    await dana.page.getByRole("checkbox", { name: /erin/ }).check();
+    await dana.page.getByRole("button", { name: "Start conversation" }).click();
+    await dana.page.getByRole("heading", { name: /erin/ }).waitFor();
+    await send(dana.page, "the secret plan");
+    await shows(dana.page, "the secret plan");
+
+    // erin gets the DM live, with an unread count, and can answer.
+    const erinNav = erin.page.getByRole("navigation", { name: "Rooms" });
+    await erinNav.getByRole("button", { name: "dana, 1 unread" }).click();
+    await shows(erin.page, "the secret plan");
+    await send(erin.page, "my lips are sealed");
+    await shows(dana.page, "my lips are sealed");
+
+    // frank sees no such room, and his browser never received the text.
+    const frankNav = frank.page.getByRole("navigation", { name: "Rooms" });
+    await frankNav.getByRole("button", { name: "general", exact: true }).waitFor();
+    expect(await frankNav.getByRole("button", { name: /dana|erin/ }).count()).toBe(0);
+    expect(await frank.page.content()).not.toContain("secret plan");
+    const rooms = await frank.page.evaluate(async () => (await fetch("/api/v1/rooms")).json());
+    expect(JSON.stringify(rooms)).not.toContain("dana");
+
+    for (const p of [dana, erin, frank]) await p.context.close();
+  });
+
+  test("a script payload in a message is shown as text and never runs", async () => {
+    const mallory = await signUp(browser, server, "mallory");
+    const victim = await signUp(browser, server, "victim");
+    const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold?</b>`;
+    await send(mallory.page, payload);
+    await shows(victim.page, "<script>");
+    expect(await count(victim.page, payload)).toBe(1);
+    expect(await victim.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await log(victim.page).locator("img, script, b").count()).toBe(0);
+
+    // Links in text become real links, and only http(s) ones.
+    await send(mallory.page, "see https://example.org/docs?a=1. and javascript:alert(1)");
+    await shows(victim.page, "see https://example.org/docs");
+    const links = log(victim.page).getByRole("link");
+    expect(await links.count()).toBe(1);
+    expect(await links.first().getAttribute("href")).toBe("https://example.org/docs?a=1");
+    expect(await links.first().getAttribute("rel")).toBe("noopener noreferrer nofollow");
+
+    await mallory.context.close();
+    await victim.context.close();
+  });
+
+  test("older history loads as the user scrolls up", async () => {
+    const token = await server.register("historian");
+    const rooms = await server.api(token, "POST", "/rooms", { name: "archive", visibility: "public" });
+    for (let i = 1; i <= 130; i++) {
+      await server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: `archived message ${i}` });
+    }
+    const reader = await signUp(browser, server, "reader");
+    await reader.page.getByRole("button", { name: "Browse public rooms" }).click();
+    await reader.page.getByRole("button", { name: "Join archive" }).click();
+    await shows(reader.page, "archived message 130");
+    expect(await count(reader.page, "archived message 1")).toBe(0);
+    for (let i = 0; i < 20 && (await count(reader.page, "archived message 1")) === 0; i++) {
+      await log(reader.page).evaluate((el) => (el.scrollTop = 0));
+      await reader.page.waitForTimeout(250);
+    }
+    await reader.page.getByText("This is the beginning of the room.").waitFor();
+    for (const i of [1, 50, 51, 100, 130]) expect(await count(reader.page, `archived message ${i}`)).toBe(1);
+    await reader.context.close();
+  });
+});
+
+describe("when the server goes away", () => {
+  test("history survives a restart and the page resyncs without a reload or duplicates", async () => {
+    const gina = await signUp(browser, server, "gina");
+    const hank = await signUp(browser, server, "hank");
+    await send(gina.page, "before the restart 1");
+    await send(gina.page, "before the restart 2");
+    await shows(hank.page, "before the restart 2");
+
+    await server.stop();
+    await offline(gina.page);
+    await server.run(server.port);
+    await connected(gina.page);
+    await connected(hank.page);
+
+    await send(hank.page, "after the restart");
+    await shows(gina.page, "after the restart");
+    for (const page of [gina.page, hank.page]) {
+      for (const text of ["before the restart 1", "before the restart 2", "after the restart"]) {
+        expect(await count(page, text)).toBe(1);
+      }
+    }
+    await gina.page.reload();
+    await shows(gina.page, "after the restart");
+    for (const text of ["before the restart 1", "before the restart 2", "after the restart"]) {
+      expect(await count(gina.page, text)).toBe(1);
+    }
+    await gina.context.close();
+    await hank.context.close();
+  });
+
+  test("a message typed while the server is down is delivered once it returns", async () => {
+    const ivan = await signUp(browser, server, "ivan");
+    const judy = await signUp(browser, server, "judy");
+
+    await server.stop();
+    await offline(ivan.page);
+    await send(ivan.page, "sent while you were down");
+    await log(ivan.page).getByText("Waiting for connection…").waitFor();
+
+    await server.run(server.port);
+    await shows(ivan.page, "sent while you were down");
+    await shows(judy.page, "sent while you were down");
+    await log(ivan.page).getByText("Waiting for connection…").waitFor({ state: "hidden" });
+    expect(await count(ivan.page, "sent while you were down")).toBe(1);
+    expect(await count(judy.page, "sent while you were down")).toBe(1);
+
+    // And it was stored exactly once.
+    await judy.page.reload();
+    await shows(judy.page, "sent while you were down");
+    expect(await count(judy.page, "sent while you were down")).toBe(1);
+    await ivan.context.close();
+    await judy.context.close();
+  });
+});

@@ -1,0 +1,179 @@
+// Starts the real `natter serve` binary and real Chromium for the end-to-end tests.
+//
+// NATTER_BIN picks the binary (default: the workspace's target/debug/natter, which the README's
+// test command builds first); CHROMIUM picks the browser (default: Debian's /usr/bin/chromium).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "../..");
+const bin = process.env.NATTER_BIN ?? join(repoRoot, "target/debug/natter");
+
+export class Server {
+  url = "";
+  port = 0;
+  private child: ChildProcess | null = null;
+
+  constructor(readonly dataDir: string) {}
+
+  static async start(): Promise<Server> {
+    const server = new Server(mkdtempSync(join(tmpdir(), "natter-e2e-")));
+    await server.run(0);
+    return server;
+  }
+
+  /** Starts the binary on `port` (0 picks one) and resolves once it logs its address. */
+  async run(port: number): Promise<void> {
+    const child = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", this.dataDir], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, RUST_LOG: "info" },
+    });
+    this.child = child;
+    const addr = await new Promise<string>((ok, fail) => {
+      let log = "";
+      const timer = setTimeout(() => fail(new Error(`natter did not start within 20 s:\n${log}`)), 20_000);
+      child.stderr!.on("data", (chunk: Buffer) => {
+        log += chunk.toString();
+        const m = log.match(/listening addr=(\S+)/);
+        if (m) {
+          clearTimeout(timer);
+          ok(m[1]);
+        }
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        fail(new Error(`natter exited with ${code} before listening:\n${log}`));
+      });
+    });
+    child.stderr!.resume();
+    this.port = Number(addr.split(":").pop());
+    this.url = `http://${addr}`;
+  }
+
+  /** SIGTERM, and wait for the process to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    this.child = null;
+    await new Promise<void>((ok) => {
+      child.on("exit", () => ok());
+      child.kill("SIGTERM");
+    });
+  }
+
+  /** Stops and starts again on the same port and data directory. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.run(this.port);
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Registers a user over REST and returns its bearer token (for seeding and checks). */
+  async register(username: string, password = "correct horse"): Promise<string> {
+    const res = await fetch(`${this.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!res.ok) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  async api(token: string, method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${this.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? undefined : res.json();
+  }
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
+
+export const desktop = { viewport: { width: 1280, height: 800 } };
+export const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** A fresh browser context (its own cookies) with one page, signed up through the UI. */
+export async function signUp(
+  browser: Browser,
+  server: Server,
+  username: string,
+  options: Parameters<Browser["newContext"]>[0] = desktop,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`[${username}] page error:`, e));
+  await page.goto(server.url);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill("correct horse");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await composer(page).waitFor();
+  await connected(page);
+  return { context, page };
+}
+
+export function composer(page: Page) {
+  return page.getByRole("textbox", { name: "Message" });
+}
+
+export function log(page: Page) {
+  return page.getByRole("log", { name: "Messages" });
+}
+
+/** Waits until the page's WebSocket is up and resynced. */
+export async function connected(page: Page) {
+  await page.locator('.layout[data-conn="online"]').waitFor();
+}
+
+/** Waits until the page tells the user it is offline. */
+export async function offline(page: Page) {
+  await page.getByRole("status").filter({ hasText: "Offline" }).waitFor();
+}
+
+export async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}
+
+/** Waits until the message list shows `text`, sent and not pending. */
+export async function shows(page: Page, text: string) {
+  await log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first().waitFor();
+}
+
+/** How many times the message list shows a message with exactly this body. */
+export async function count(page: Page, text: string): Promise<number> {
+  return log(page)
+    .locator("article.msg .body")
+    .evaluateAll((els, t) => els.filter((e) => e.textContent === t).length, text);
+}
+
+export function screenshotPath(name: string): string {
+  const dir = join(repoRoot, "docs/screenshots");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
