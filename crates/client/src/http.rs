@@ -163,6 +163,11 @@ impl Client {
         Ok(found.users)
     }
 
+    /// Any user's public profile, by id.
+    pub async fn user(&self, id: &str) -> Result<User, ClientError> {
+        self.get(&format!("/users/{id}")).await
+    }
+
     pub async fn rooms(&self) -> Result<Vec<Room>, ClientError> {
         Ok(self.get::<RoomsResponse>("/rooms").await?.rooms)
     }

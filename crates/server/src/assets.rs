@@ -74,6 +74,10 @@ mod tests {
             .iter()
             .find(|a| a.path.starts_with("/assets/") && a.path.ends_with(".js"))
             .expect("a script under /assets/");
-        assert!(html.contains(script.path), "index.html loads {}", script.path);
+        assert!(
+            html.contains(script.path),
+            "index.html loads {}",
+            script.path
+        );
     }
 }

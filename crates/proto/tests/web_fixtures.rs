@@ -1,0 +1,136 @@
+//! Records one of every frame and the REST bodies the web client reads, serialized by these
+//! types, into `web/src/protocol.fixtures.json`. The web client's `protocol.test.ts` decodes them
+//! with its own TypeScript types, so the two sides of the contract cannot drift apart unnoticed.
+//! After a deliberate protocol change, refresh the file with `UPDATE_EXPECT=1 cargo test -p natter-proto`.
+
+use std::collections::BTreeMap;
+
+use expect_test::expect_file;
+use natter_proto::*;
+use serde_json::{json, Value};
+
+fn user(last_seen: Option<&str>) -> User {
+    User {
+        id: "2".into(),
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        status: "Writing tests".into(),
+        is_admin: true,
+        last_seen: last_seen.map(Into::into),
+    }
+}
+
+fn room(kind: RoomKind) -> Room {
+    Room {
+        id: "12".into(),
+        name: "alice, bob".into(),
+        kind,
+        topic: String::new(),
+        last_seq: 4,
+        member_ids: (kind == RoomKind::Dm).then(|| vec!["2".into(), "3".into()]),
+    }
+}
+
+fn message(client_id: Option<&str>) -> Message {
+    Message {
+        id: "31".into(),
+        room_id: "12".into(),
+        seq: 4,
+        sender_id: "2".into(),
+        body: "<b>not markup</b>\nsecond line".into(),
+        created_at: "2026-11-21T10:00:00.000Z".into(),
+        client_id: client_id.map(Into::into),
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("serializable")
+}
+
+fn server_frames() -> Vec<Value> {
+    let frames = [
+        ServerFrame::Ready {
+            user: user(None),
+            rooms: vec![room(RoomKind::Public), room(RoomKind::Dm)],
+            online: vec!["2".into(), "3".into()],
+        },
+        ServerFrame::Message {
+            message: message(None),
+        },
+        ServerFrame::Message {
+            message: message(Some("web-1")),
+        },
+        ServerFrame::Ack {
+            client_id: Some("web-1".into()),
+            message: message(Some("web-1")),
+        },
+        ServerFrame::Typing {
+            room_id: "12".into(),
+            user_id: "3".into(),
+            active: true,
+        },
+        ServerFrame::Presence {
+            user_id: "3".into(),
+            online: false,
+        },
+        ServerFrame::Member {
+            room_id: "1".into(),
+            user_id: "3".into(),
+            event: MemberEvent::Left,
+        },
+        ServerFrame::Room {
+            room: room(RoomKind::Private),
+        },
+        ServerFrame::Synced,
+        ServerFrame::Pong,
+        ServerFrame::Error {
+            code: "invalid_body".into(),
+            message: "message body must be 1 to 4000 characters after trimming".into(),
+            client_id: Some("web-2".into()),
+        },
+    ];
+    frames.iter().map(to_value).collect()
+}
+
+fn client_frames() -> Vec<Value> {
+    let frames = [
+        ClientFrame::Send {
+            room_id: "12".into(),
+            body: "hi".into(),
+            client_id: Some("web-1".into()),
+        },
+        ClientFrame::Typing {
+            room_id: "12".into(),
+            active: true,
+        },
+        ClientFrame::Sync {
+            since: BTreeMap::from([("1".into(), 3), ("12".into(), 0)]),
+        },
+        ClientFrame::Ping,
+    ];
+    frames.iter().map(to_value).collect()
+}
+
+fn rest_bodies() -> Value {
+    json!({
+        "auth": to_value(&AuthResponse { user: user(None), token: "ab".repeat(32) }),
+        "user": to_value(&user(Some("2026-11-21T09:12:00.000Z"))),
+        "users": to_value(&UsersResponse { users: vec![user(None)] }),
+        "members": to_value(&MembersResponse { members: vec![user(Some("2026-11-21T09:12:00.000Z"))] }),
+        "rooms": to_value(&RoomsResponse { rooms: vec![room(RoomKind::Public), room(RoomKind::Dm)] }),
+        "room": to_value(&room(RoomKind::Private)),
+        "messages_page": to_value(&MessagesPage { messages: vec![message(None), message(Some("web-1"))], has_more: true }),
+        "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into() } }),
+    })
+}
+
+#[test]
+fn the_web_clients_recorded_frames_match_these_types() {
+    let all = json!({
+        "server_frames": server_frames(),
+        "client_frames": client_frames(),
+        "rest": rest_bodies(),
+    });
+    let text = serde_json::to_string_pretty(&all).expect("json") + "\n";
+    expect_file!["../../../web/src/protocol.fixtures.json"].assert_eq(&text);
+}

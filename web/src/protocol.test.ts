@@ -1,0 +1,70 @@
+// The TypeScript side of the contract against frames and bodies recorded from the Rust types
+// (crates/proto/tests/web_fixtures.rs writes protocol.fixtures.json).
+
+import { describe, expect, test } from "vitest";
+import fixtures from "./protocol.fixtures.json";
+import {
+  decodeAuth,
+  decodeError,
+  decodeMessagesPage,
+  decodeRoom,
+  decodeRooms,
+  decodeServerFrame,
+  decodeUser,
+  decodeUsers,
+  encodeClientFrame,
+  ProtocolError,
+  type ClientFrame,
+  type ServerFrame,
+} from "./protocol";
+
+const SERVER_TYPES: ServerFrame["type"][] = [
+  "ready", "message", "ack", "typing", "presence", "member", "room", "synced", "pong", "error",
+];
+
+describe("server frames recorded from the Rust types", () => {
+  test("every frame type the server has is known to the client", () => {
+    const recorded = new Set(fixtures.server_frames.map((f) => f.type));
+    expect([...recorded].sort()).toEqual([...SERVER_TYPES].sort());
+  });
+
+  test.each(fixtures.server_frames.map((f) => [f.type, f] as const))("%s decodes to exactly what was sent", (_, frame) => {
+    const decoded = decodeServerFrame(JSON.parse(JSON.stringify(frame)));
+    expect(decoded).toEqual(frame);
+  });
+
+  test("a frame with a wrong field type or an unknown type is refused, not half-used", () => {
+    const message = fixtures.server_frames.find((f) => f.type === "message")!;
+    const badSeq = JSON.parse(JSON.stringify(message));
+    badSeq.message.seq = "4";
+    expect(() => decodeServerFrame(badSeq)).toThrow(ProtocolError);
+    expect(() => decodeServerFrame({ type: "teleport" })).toThrow(ProtocolError);
+    expect(() => decodeServerFrame([])).toThrow(ProtocolError);
+  });
+});
+
+describe("client frames", () => {
+  test("the client encodes each frame exactly as the Rust types serialize it", () => {
+    const built: ClientFrame[] = [
+      { type: "send", room_id: "12", body: "hi", client_id: "web-1" },
+      { type: "typing", room_id: "12", active: true },
+      { type: "sync", since: { "1": 3, "12": 0 } },
+      { type: "ping" },
+    ];
+    expect(built.map((f) => JSON.parse(encodeClientFrame(f)))).toEqual(fixtures.client_frames);
+  });
+});
+
+describe("REST bodies", () => {
+  const rest = fixtures.rest;
+  test("each body decodes to what was sent", () => {
+    expect(decodeAuth(rest.auth)).toEqual(rest.auth);
+    expect(decodeUser(rest.user)).toEqual(rest.user);
+    expect(decodeUsers(rest.users)).toEqual(rest.users.users);
+    expect(decodeUsers(rest.members)).toEqual(rest.members.members);
+    expect(decodeRooms(rest.rooms)).toEqual(rest.rooms.rooms);
+    expect(decodeRoom(rest.room)).toEqual(rest.room);
+    expect(decodeMessagesPage(rest.messages_page)).toEqual(rest.messages_page);
+    expect(decodeError(rest.error)).toEqual(rest.error);
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, test } from "vitest";
+import type { Message, Room, ServerFrame, User } from "./protocol";
+import {
+  initialState,
+  mergeMessages,
+  reduce,
+  roomTitle,
+  syncSince,
+  totalUnread,
+  typingNames,
+  unreadCount,
+  unknownUsers,
+  type Action,
+  type ChatState,
+  type Pending,
+} from "./state";
+
+const me: User = { id: "1", username: "me", display_name: "Me", status: "", is_admin: false };
+const general: Room = { id: "10", name: "general", kind: "public", topic: "", last_seq: 5 };
+const dm: Room = { id: "20", name: "me, bo", kind: "dm", topic: "", last_seq: 0, member_ids: ["1", "2"] };
+
+function m(room: string, seq: number, sender = "2", client_id?: string): Message {
+  return { id: `${room}-${seq}`, room_id: room, seq, sender_id: sender, body: `b${seq}`, created_at: "2026-11-21T10:00:00.000Z", client_id };
+}
+
+function run(s: ChatState, ...actions: Action[]): ChatState {
+  return actions.reduce(reduce, s);
+}
+const frame = (f: ServerFrame, now = 0): Action => ({ kind: "frame", frame: f, now });
+const ready = (rooms: Room[], online: string[] = ["1"]) => frame({ type: "ready", user: me, rooms, online });
+
+function pending(clientId: string, room = "10"): Pending {
+  return { clientId, roomId: room, body: "hello", createdAt: 0, status: "queued" };
+}
+
+describe("resume", () => {
+  test("a first ready starts every room caught up, so sync asks for nothing old", () => {
+    const s = run(initialState(me, {}), ready([general, dm]));
+    expect(syncSince(s)).toEqual({ "10": 5, "20": 0 });
+    expect(totalUnread(s)).toBe(0);
+  });
+
+  test("after a reconnect, sync resumes from the last message received, and unread counts what was missed", () => {
+    let s = run(initialState(me, {}), ready([general]), frame({ type: "message", message: m("10", 6) }));
+    s = run(s, { kind: "conn", conn: "offline" }, ready([{ ...general, last_seq: 9 }]));
+    expect(syncSince(s)).toEqual({ "10": 6 });
+    expect(unreadCount(s, "10")).toBe(4);
+    s = run(s, ...[7, 8, 9].map((seq) => frame({ type: "message", message: m("10", seq) })));
+    expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([6, 7, 8, 9]);
+    expect(syncSince(s)).toEqual({ "10": 9 });
+  });
+
+  test("a message received twice (replay and live, or history and live) is kept once", () => {
+    const s = run(
+      initialState(me, {}),
+      ready([general]),
+      frame({ type: "message", message: m("10", 6) }),
+      frame({ type: "message", message: m("10", 6) }),
+      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5), m("10", 6)], hasMore: true, older: false },
+    );
+    expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([4, 5, 6]);
+    expect(s.timelines["10"].hasMore).toBe(true);
+  });
+});
+
+describe("pending sends", () => {
+  test("the ack replaces the pending copy with the stored message", () => {
+    const s = run(initialState(me, {}), ready([general]), { kind: "queue", pending: pending("c1") }, { kind: "sending", clientIds: ["c1"] });
+    expect(s.pending.map((p) => p.status)).toEqual(["sending"]);
+    const after = run(s, frame({ type: "ack", client_id: "c1", message: m("10", 6, "1", "c1") }));
+    expect(after.pending).toEqual([]);
+    expect(after.timelines["10"].messages.map((x) => x.seq)).toEqual([6]);
+    expect(unreadCount(after, "10")).toBe(0);
+  });
+
+  test("a dropped connection puts sends in flight back in the queue, to be resent with the same client_id", () => {
+    const s = run(
+      initialState(me, {}),
+      ready([general]),
+      { kind: "queue", pending: pending("c1") },
+      { kind: "sending", clientIds: ["c1"] },
+      { kind: "conn", conn: "offline" },
+    );
+    expect(s.pending).toMatchObject([{ clientId: "c1", status: "queued" }]);
+  });
+
+  test("if the ack was lost, the stored message arriving by replay still settles the pending copy", () => {
+    const s = run(initialState(me, {}), ready([general]), { kind: "queue", pending: pending("c1") });
+    const after = run(s, frame({ type: "message", message: m("10", 6, "1", "c1") }));
+    expect(after.pending).toEqual([]);
+  });
+
+  test("a refused send is marked failed with the server's reason", () => {
+    const s = run(
+      initialState(me, {}),
+      ready([general]),
+      { kind: "queue", pending: pending("c1") },
+      frame({ type: "error", code: "forbidden", message: "join the room first", client_id: "c1" }),
+    );
+    expect(s.pending).toMatchObject([{ status: "failed", error: "join the room first" }]);
+  });
+});
+
+describe("unread counts", () => {
+  test("count messages after the last one read, not your own", () => {
+    let s = run(initialState(me, {}), ready([general, dm]));
+    s = run(s, frame({ type: "message", message: m("20", 1) }), frame({ type: "message", message: m("20", 2) }));
+    expect(unreadCount(s, "20")).toBe(2);
+    s = run(s, frame({ type: "message", message: m("10", 6, "1") }));
+    expect(unreadCount(s, "10")).toBe(0);
+    s = run(s, { kind: "read", roomId: "20", seq: 2 });
+    expect(totalUnread(s)).toBe(0);
+  });
+
+  test("read state kept from an earlier visit counts what came since", () => {
+    const s = run(initialState(me, { "10": 2 }), ready([general]));
+    expect(unreadCount(s, "10")).toBe(3);
+  });
+});
+
+describe("rooms, people and typing", () => {
+  test("a DM is titled by the other people in it", () => {
+    const s = run(initialState(me, {}), ready([dm]), { kind: "users", users: [{ ...me, id: "2", username: "bo", display_name: "Bo" }] });
+    expect(roomTitle(s, s.rooms["20"])).toBe("Bo");
+  });
+
+  test("users not yet known are listed for lookup", () => {
+    const s = run(initialState(me, {}), ready([dm, general]), frame({ type: "message", message: m("10", 6, "7") }));
+    expect(unknownUsers(s).sort()).toEqual(["2", "7"]);
+  });
+
+  test("leaving a room removes it and its unsent messages", () => {
+    const s = run(
+      initialState(me, {}),
+      ready([general, dm]),
+      { kind: "open", roomId: "10" },
+      { kind: "queue", pending: pending("c1") },
+      frame({ type: "member", room_id: "10", user_id: "1", event: "left" }),
+    );
+    expect(Object.keys(s.rooms)).toEqual(["20"]);
+    expect(s.pending).toEqual([]);
+    expect(s.active).toBeNull();
+  });
+
+  test("typing shows until stopped, until the person sends, or until it expires", () => {
+    const users: Action = { kind: "users", users: [{ ...me, id: "2", display_name: "Bo" }] };
+    let s = run(initialState(me, {}), ready([general]), users, frame({ type: "typing", room_id: "10", user_id: "2", active: true }, 1000));
+    expect(typingNames(s, "10")).toEqual(["Bo"]);
+    expect(typingNames(run(s, frame({ type: "message", message: m("10", 6) })), "10")).toEqual([]);
+    expect(typingNames(run(s, frame({ type: "typing", room_id: "10", user_id: "2", active: false })), "10")).toEqual([]);
+    s = run(s, { kind: "expire-typing", now: 1000 + 8001 });
+    expect(typingNames(s, "10")).toEqual([]);
+  });
+
+  test("presence follows frames, and going offline records when the person was last seen", () => {
+    let s = run(initialState(me, {}), ready([general], ["1", "2"]), { kind: "users", users: [{ ...me, id: "2" }] });
+    expect("2" in s.online).toBe(true);
+    s = run(s, frame({ type: "presence", user_id: "2", online: false }, Date.parse("2026-11-21T10:00:00Z")));
+    expect("2" in s.online).toBe(false);
+    expect(s.users["2"].last_seen).toBe("2026-11-21T10:00:00.000Z");
+  });
+});
+
+test("mergeMessages keeps ascending seq order with one copy per seq", () => {
+  const merged = mergeMessages([m("1", 3), m("1", 5)], [m("1", 4), m("1", 1), m("1", 5)]);
+  expect(merged.map((x) => x.seq)).toEqual([1, 3, 4, 5]);
+});
