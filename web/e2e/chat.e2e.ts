@@ -2,7 +2,7 @@
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { composer, connected, count, launch, log, offline, send, Server, shows, signUp } from "./harness";
+import { composer, connected, count, desktop, launch, log, offline, send, Server, shows, signUp } from "./harness";
 
 let server: Server;
 let browser: Browser;
@@ -136,7 +136,82 @@ describe("chatting in the browser", () => {
     }
     await reader.page.getByText("This is the beginning of the room.").waitFor();
     for (const i of [1, 50, 51, 100, 130]) expect(await count(reader.page, `archived message ${i}`)).toBe(1);
+
+    // Scrolled up, a new message does not yank the view down; a button offers to jump to it.
+    const atBottom = () =>
+      log(reader.page).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
+    expect(await atBottom()).toBe(false);
+    await server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: "fresh news" });
+    await reader.page.getByRole("button", { name: "New messages ↓" }).click();
+    await shows(reader.page, "fresh news");
+    await expect.poll(atBottom).toBe(true);
+    await reader.page.getByRole("button", { name: "New messages ↓" }).waitFor({ state: "hidden" });
     await reader.context.close();
+  });
+});
+
+describe("when the network fails", () => {
+  test("a send whose ack is lost to a dropped connection is resent after reconnecting and stored once", async () => {
+    let dropAck = true;
+    const kim = await signUp(browser, server, "kim", desktop, (page) =>
+      page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+        const upstream = ws.connectToServer();
+        upstream.onMessage((msg) => {
+          if (dropAck && typeof msg === "string" && JSON.parse(msg).type === "ack") {
+            // The server stored the message, but the connection dies before its ack arrives.
+            dropAck = false;
+            void ws.close({ code: 4999, reason: "simulated network drop" });
+            return;
+          }
+          ws.send(msg);
+        });
+      }),
+    );
+    const lee = await signUp(browser, server, "lee");
+    await send(kim.page, "did this arrive?");
+    await shows(kim.page, "did this arrive?");
+    await shows(lee.page, "did this arrive?");
+    expect(dropAck).toBe(false);
+    await connected(kim.page);
+    expect(await count(kim.page, "did this arrive?")).toBe(1);
+    expect(await count(lee.page, "did this arrive?")).toBe(1);
+    await lee.page.reload();
+    await shows(lee.page, "did this arrive?");
+    expect(await count(lee.page, "did this arrive?")).toBe(1);
+    await kim.context.close();
+    await lee.context.close();
+  });
+
+  test("a refused send offers a retry, which reuses its client_id and is stored once", async () => {
+    const clientIds: string[] = [];
+    const mia = await signUp(browser, server, "mia", desktop, (page) =>
+      page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+        const upstream = ws.connectToServer();
+        ws.onMessage((msg) => {
+          const frame = typeof msg === "string" ? JSON.parse(msg) : {};
+          if (frame.type === "send") {
+            clientIds.push(frame.client_id);
+            if (clientIds.length === 1) {
+              ws.send(JSON.stringify({ type: "error", code: "internal", message: "simulated failure", client_id: frame.client_id }));
+              return;
+            }
+          }
+          upstream.send(msg);
+        });
+      }),
+    );
+    const ned = await signUp(browser, server, "ned");
+    await send(mia.page, "second time lucky");
+    await log(mia.page).getByText("Not sent: simulated failure").waitFor();
+    await log(mia.page).getByRole("button", { name: "Retry" }).click();
+    await shows(mia.page, "second time lucky");
+    await shows(ned.page, "second time lucky");
+    expect(clientIds).toHaveLength(2);
+    expect(clientIds[1]).toBe(clientIds[0]);
+    expect(await count(mia.page, "second time lucky")).toBe(1);
+    expect(await count(ned.page, "second time lucky")).toBe(1);
+    await mia.context.close();
+    await ned.context.close();
   });
 });
 

@@ -124,10 +124,12 @@ export async function signUp(
   server: Server,
   username: string,
   options: Parameters<Browser["newContext"]>[0] = desktop,
+  prepare?: (page: Page) => Promise<void>,
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`[${username}] page error:`, e));
+  await prepare?.(page);
   await page.goto(server.url);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("correct horse");
