@@ -157,9 +157,12 @@ export async function offline(page: Page) {
   await page.getByRole("status").filter({ hasText: "Offline" }).waitFor();
 }
 
+/** Writes and sends a message: with Enter on desktop, with the Send button on a touch screen. */
 export async function send(page: Page, text: string) {
   await composer(page).fill(text);
-  await composer(page).press("Enter");
+  const touch = await page.evaluate(() => matchMedia("(pointer: coarse)").matches);
+  if (touch) await page.getByRole("button", { name: "Send" }).click();
+  else await composer(page).press("Enter");
 }
 
 /** Waits until the message list shows `text`, sent and not pending. */

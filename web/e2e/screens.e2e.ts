@@ -87,8 +87,12 @@ test("the phone-sized layout has no horizontal scroll and puts the rooms in a dr
   const carol = await signUp(browser, server, "carol", phone);
   const long = `A very long word: ${"x".repeat(300)} and a long link https://example.org/${"y".repeat(200)}`;
   await send(carol.page, long);
-  await send(carol.page, "Short one from a phone");
-  await shows(carol.page, "Short one from a phone");
+  // Phones have no Shift key: Enter makes a new line, and the Send button sends.
+  await composer(carol.page).fill("Short one");
+  await composer(carol.page).press("Enter");
+  await composer(carol.page).pressSequentially("from a phone");
+  await carol.page.getByRole("button", { name: "Send" }).click();
+  await shows(carol.page, "Short one\nfrom a phone");
   await noHorizontalScroll(carol.page);
   const nav = carol.page.getByRole("navigation", { name: "Rooms" });
   expect(await nav.isVisible()).toBe(false);

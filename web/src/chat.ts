@@ -31,22 +31,37 @@ export interface Settings {
 
 type Listener = (s: ChatState) => void;
 
-function load<T>(key: string, fallback: T): T {
+/** The message the outbox shows for a send that got no answer; such sends are retried by themselves. */
+const NO_ANSWER = "No answer from the server.";
+/** The server refuses a `sync` naming more rooms than this. */
+const SYNC_MAX_ROOMS = 1000;
+
+function load<T>(store: Storage, key: string, fallback: T): T {
   try {
-    const raw = localStorage.getItem(key);
+    const raw = store.getItem(key);
     return raw === null ? fallback : (JSON.parse(raw) as T);
   } catch {
     return fallback;
   }
 }
 
-function save(key: string, value: unknown) {
+function save(store: Storage, key: string, value: unknown) {
   try {
-    localStorage.setItem(key, JSON.stringify(value));
+    store.setItem(key, JSON.stringify(value));
   } catch {
     // Storage full or disabled: read state and the outbox then last only for this page.
   }
 }
+
+/**
+ * Read state and settings are per browser (localStorage). The outbox is per tab
+ * (sessionStorage): it survives a reload of the tab, and two tabs never overwrite each other's.
+ */
+const keys = (userId: Id) => ({
+  read: `natter.read.${userId}`,
+  settings: `natter.settings.${userId}`,
+  outbox: `natter.outbox.${userId}`,
+});
 
 export function newClientId(): string {
   return `web-${crypto.randomUUID()}`;
@@ -63,21 +78,28 @@ export class Chat {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private lastFrameAt = 0;
+  private syncsLeft = 0;
   private lastPingAt = 0;
   private requested = new Set<Id>();
   private loadingOlder = new Set<Id>();
   private typingSentAt: Record<Id, number> = {};
   private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private stopped = false;
+  private reconnecting = false;
 
   constructor(
     me: User,
     private onSignedOut: () => void,
   ) {
-    this.state = initialState(me, load(`natter.read.${me.id}`, {}));
-    this.settings = load(`natter.settings.${me.id}`, { notifications: false });
-    const outbox = load<Pending[]>(`natter.outbox.${me.id}`, []);
+    const k = keys(me.id);
+    this.state = initialState(me, load<Record<Id, number> | null>(localStorage, k.read, null));
+    this.settings = load(localStorage, k.settings, { notifications: false });
+    const outbox = load<Pending[]>(sessionStorage, k.outbox, []);
     for (const p of outbox) this.dispatch({ kind: "queue", pending: { ...p, status: "queued" } });
+  }
+
+  private emit() {
+    for (const l of this.listeners) l(this.state);
   }
 
   subscribe(l: Listener): () => void {
@@ -104,10 +126,10 @@ export class Chat {
     const before = this.state;
     this.state = reduce(before, a);
     if (this.state === before) return;
-    const me = this.state.me.id;
-    if (this.state.lastRead !== before.lastRead) save(`natter.read.${me}`, this.state.lastRead);
-    if (this.state.pending !== before.pending) save(`natter.outbox.${me}`, this.state.pending);
-    for (const l of this.listeners) l(this.state);
+    const k = keys(this.state.me.id);
+    if (this.state.lastRead !== before.lastRead) save(localStorage, k.read, this.state.lastRead);
+    if (this.state.pending !== before.pending) save(sessionStorage, k.outbox, this.state.pending);
+    this.emit();
     this.fetchUnknownUsers();
   }
 
@@ -116,6 +138,7 @@ export class Chat {
   private connect() {
     if (this.stopped) return;
     this.retryAt = null;
+    this.ws?.close();
     this.dispatch({ kind: "conn", conn: "connecting" });
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
@@ -157,29 +180,44 @@ export class Chat {
 
   /** Called when the browser says the network is back, or the user asks: try at once. */
   retryNow = () => {
-    if (this.ws || this.stopped) return;
+    if (this.ws || this.stopped || this.reconnecting) return;
     clearTimeout(this.retryTimer);
-    this.reconnect();
+    void this.reconnect();
   };
 
   private async reconnect() {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    this.dispatch({ kind: "conn", conn: "connecting" });
     // A page left open past its session's end must not spin: check the session first.
     try {
       await api.me();
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         this.signedOut();
-        return;
+      } else {
+        this.scheduleReconnect();
       }
-      this.scheduleReconnect();
       return;
+    } finally {
+      this.reconnecting = false;
     }
     this.connect();
   }
 
   private signedOut() {
-    this.stop();
+    this.forget();
     this.onSignedOut();
+  }
+
+  /** Stops, and drops what this tab kept for the user (unsent messages), for a sign-out. */
+  forget() {
+    this.stop();
+    try {
+      sessionStorage.removeItem(keys(this.state.me.id).outbox);
+    } catch {
+      // Storage disabled: nothing was kept.
+    }
   }
 
   private sendFrame(frame: ClientFrame): boolean {
@@ -192,13 +230,24 @@ export class Chat {
     const before = this.state;
     this.dispatch({ kind: "frame", frame, now: Date.now() });
     switch (frame.type) {
-      case "ready":
-        // Resume every known room from where this client left off (docs/protocol.md §5).
-        this.sendFrame({ type: "sync", since: syncSince(this.state) });
+      case "ready": {
+        // Resume every known room from where this client left off (docs/protocol.md §5), in
+        // as many frames as the server's per-sync limit needs.
+        const since = Object.entries(syncSince(this.state));
+        this.syncsLeft = Math.max(1, Math.ceil(since.length / SYNC_MAX_ROOMS));
+        for (let i = 0; i < this.syncsLeft; i++) {
+          const part = since.slice(i * SYNC_MAX_ROOMS, (i + 1) * SYNC_MAX_ROOMS);
+          this.sendFrame({ type: "sync", since: Object.fromEntries(part) });
+        }
         break;
+      }
       case "synced":
+        if (--this.syncsLeft > 0) break;
         this.attempt = 0;
         this.dispatch({ kind: "conn", conn: "online" });
+        // Sends that timed out on a connection that turned out dead are safe to send again:
+        // the same client_id is stored once.
+        this.requeueUnanswered();
         this.flush();
         if (this.state.active) void this.refreshRoom(this.state.active);
         break;
@@ -220,6 +269,14 @@ export class Chat {
     }
   }
 
+  private requeueUnanswered() {
+    const unanswered = this.state.pending.filter((p) => p.status === "failed" && p.error === NO_ANSWER);
+    for (const p of unanswered) {
+      this.dispatch({ kind: "discard", clientId: p.clientId });
+      this.dispatch({ kind: "queue", pending: { ...p, status: "queued", error: undefined } });
+    }
+  }
+
   private tick() {
     const now = Date.now();
     if (Object.values(this.state.typing).some((r) => Object.keys(r).length > 0)) {
@@ -237,7 +294,8 @@ export class Chat {
         this.sendFrame({ type: "ping" });
       }
     }
-    for (const l of this.listeners) l(this.state);
+    // Countdowns and "last seen" labels move with the clock even when nothing else changed.
+    this.emit();
   }
 
   // Sending.
@@ -279,7 +337,7 @@ export class Chat {
         this.ackTimers.delete(p.clientId);
         const still = this.state.pending.find((x) => x.clientId === p.clientId);
         if (still?.status === "sending") {
-          this.dispatch({ kind: "failed", clientId: p.clientId, error: "No answer from the server." });
+          this.dispatch({ kind: "failed", clientId: p.clientId, error: NO_ANSWER });
         }
       }, ACK_TIMEOUT_MS);
       this.ackTimers.set(p.clientId, timer);
@@ -383,15 +441,15 @@ export class Chat {
   setMe(user: User) {
     this.dispatch({ kind: "users", users: [user] });
     this.state = { ...this.state, me: user };
-    for (const l of this.listeners) l(this.state);
+    this.emit();
   }
 
   // Notifications.
 
   setNotifications(on: boolean) {
     this.settings = { ...this.settings, notifications: on };
-    save(`natter.settings.${this.state.me.id}`, this.settings);
-    for (const l of this.listeners) l(this.state);
+    save(localStorage, keys(this.state.me.id).settings, this.settings);
+    this.emit();
   }
 
   private maybeNotify(before: ChatState, roomId: Id, senderId: Id, body: string) {
@@ -399,7 +457,7 @@ export class Chat {
     if (!room || room.kind !== "dm" || senderId === this.state.me.id) return;
     if (!this.settings.notifications || !document.hidden) return;
     if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
-    // Replayed history after a reconnect is not news; only messages newer than what we had are.
+    // A copy of a message this client already had (the cursor did not move) is not news.
     if ((before.cursors[roomId] ?? 0) >= (this.state.cursors[roomId] ?? 0)) return;
     const sender = this.state.users[senderId]?.display_name ?? "New message";
     const n = new Notification(sender, { body: body.slice(0, 200), tag: `natter-${roomId}` });

@@ -35,7 +35,7 @@ function pending(clientId: string, room = "10"): Pending {
 
 describe("resume", () => {
   test("a first ready starts every room caught up, so sync asks for nothing old", () => {
-    const s = run(initialState(me, {}), ready([general, dm]));
+    const s = run(initialState(me, null), ready([general, dm]));
     expect(syncSince(s)).toEqual({ "10": 5, "20": 0 });
     expect(totalUnread(s)).toBe(0);
   });
@@ -60,6 +60,36 @@ describe("resume", () => {
     );
     expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([4, 5, 6]);
     expect(s.timelines["10"].hasMore).toBe(true);
+  });
+});
+
+describe("the loaded window stays contiguous", () => {
+  test("leaving and rejoining a room starts it over, so the gap while away is never hidden", () => {
+    let s = run(
+      initialState(me, {}),
+      ready([general]),
+      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5)], hasMore: true, older: false },
+      frame({ type: "member", room_id: "10", user_id: "1", event: "left" }),
+    );
+    expect(s.timelines["10"]).toBeUndefined();
+    expect(syncSince(s)).toEqual({});
+    s = run(s, frame({ type: "room", room: { ...general, last_seq: 50 } }), frame({ type: "message", message: m("10", 51) }));
+    expect(s.timelines["10"].loaded).toBe(false);
+    expect(syncSince(s)).toEqual({ "10": 51 });
+    expect(unreadCount(s, "10")).toBe(1);
+  });
+
+  test("an old message (a resend's ack after a reload) is left to history paging, not put before a gap", () => {
+    const s = run(
+      initialState(me, {}),
+      ready([{ ...general, last_seq: 100 }]),
+      frame({ type: "ack", client_id: "c1", message: m("10", 40, "1", "c1") }),
+      { kind: "history", roomId: "10", messages: [m("10", 99), m("10", 100)], hasMore: true, older: false },
+    );
+    expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([99, 100]);
+    // Once paging reaches it, it is there.
+    const paged = run(s, { kind: "history", roomId: "10", messages: [m("10", 40, "1", "c1"), m("10", 98)], hasMore: true, older: true });
+    expect(paged.timelines["10"].messages.map((x) => x.seq)).toEqual([40, 98, 99, 100]);
   });
 });
 
@@ -110,6 +140,18 @@ describe("unread counts", () => {
     expect(unreadCount(s, "10")).toBe(0);
     s = run(s, { kind: "read", roomId: "20", seq: 2 });
     expect(totalUnread(s)).toBe(0);
+  });
+
+  test("a DM someone opened while this browser was away is unread from its first message", () => {
+    const s = run(initialState(me, { "10": 5 }), ready([general, { ...dm, last_seq: 3 }]));
+    expect(unreadCount(s, "20")).toBe(3);
+  });
+
+  test("in a browser with no read state yet, everything starts read", () => {
+    const s = run(initialState(me, null), ready([general, { ...dm, last_seq: 3 }]));
+    expect(totalUnread(s)).toBe(0);
+    const later = run(s, frame({ type: "room", room: { ...dm, id: "21", last_seq: 2 } }));
+    expect(unreadCount(later, "21")).toBe(2);
   });
 
   test("read state kept from an earlier visit counts what came since", () => {

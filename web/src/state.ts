@@ -45,12 +45,15 @@ export interface ChatState {
   members: Record<Id, Id[]>;
   /** The room on screen. */
   active: Id | null;
+  /** No read state was stored in this browser: the first `ready` marks everything read. */
+  freshDevice: boolean;
 }
 
 /** How long a typing indicator shows without a refresh (the server ends it sooner). */
 export const TYPING_SHOW_MS = 8000;
 
-export function initialState(me: User, lastRead: Record<Id, number>): ChatState {
+/** `lastRead` is what this browser stored earlier, or null if it has nothing for this user. */
+export function initialState(me: User, lastRead: Record<Id, number> | null): ChatState {
   return {
     me,
     conn: "connecting",
@@ -61,9 +64,10 @@ export function initialState(me: User, lastRead: Record<Id, number>): ChatState 
     users: { [me.id]: me },
     online: {},
     typing: {},
-    lastRead,
+    lastRead: lastRead ?? {},
     members: {},
     active: null,
+    freshDevice: lastRead === null,
   };
 }
 
@@ -151,7 +155,7 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
         rooms: {},
       };
       for (const room of f.rooms) next = addRoom(next, room);
-      return next;
+      return { ...next, freshDevice: false };
     }
     case "message":
       return addMessage(s, f.message);
@@ -204,13 +208,27 @@ function timelineOf(s: ChatState, roomId: Id): Timeline {
 function addRoom(s: ChatState, room: Room): ChatState {
   const known = s.rooms[room.id];
   const merged = known && known.last_seq > room.last_seq ? { ...room, last_seq: known.last_seq } : room;
+  // A conversation someone started with you is unread from its first message; a room you join
+  // (or every room, in a browser that has no read state yet) starts read.
+  const read = room.kind === "dm" && !s.freshDevice ? 0 : room.last_seq;
   return {
     ...s,
     rooms: { ...s.rooms, [room.id]: merged },
-    // A room seen for the first time starts caught up: its history is fetched when opened.
+    // A room seen for the first time needs no replay: its history is fetched when opened.
     cursors: room.id in s.cursors ? s.cursors : { ...s.cursors, [room.id]: room.last_seq },
-    lastRead: room.id in s.lastRead ? s.lastRead : { ...s.lastRead, [room.id]: room.last_seq },
+    lastRead: room.id in s.lastRead ? s.lastRead : { ...s.lastRead, [room.id]: read },
   };
+}
+
+/**
+ * Whether a message belongs in the room's loaded window. The window must stay contiguous: a
+ * message older than the window (an old message returned by a resend's ack, say) is left for
+ * history paging, or it would leave a hole that paging never fills.
+ */
+function fitsTimeline(s: ChatState, t: Timeline, m: Message): boolean {
+  if (m.seq > (s.cursors[m.room_id] ?? 0)) return true;
+  const first = t.messages[0];
+  return first !== undefined && m.seq >= first.seq;
 }
 
 function addMessage(s: ChatState, m: Message): ChatState {
@@ -218,7 +236,9 @@ function addMessage(s: ChatState, m: Message): ChatState {
   const room = s.rooms[m.room_id];
   const next: ChatState = {
     ...s,
-    timelines: { ...s.timelines, [m.room_id]: { ...t, messages: mergeMessages(t.messages, [m]) } },
+    timelines: fitsTimeline(s, t, m)
+      ? { ...s.timelines, [m.room_id]: { ...t, messages: mergeMessages(t.messages, [m]) } }
+      : s.timelines,
     cursors: { ...s.cursors, [m.room_id]: Math.max(s.cursors[m.room_id] ?? 0, m.seq) },
     rooms: room && room.last_seq < m.seq ? { ...s.rooms, [m.room_id]: { ...room, last_seq: m.seq } } : s.rooms,
   };
@@ -238,10 +258,23 @@ function addMessage(s: ChatState, m: Message): ChatState {
 
 function applyMember(s: ChatState, roomId: Id, userId: Id, event: "joined" | "left"): ChatState {
   if (event === "left" && userId === s.me.id) {
-    const rooms = { ...s.rooms };
-    delete rooms[roomId];
-    const pending = s.pending.filter((p) => p.roomId !== roomId);
-    return { ...s, rooms, pending, active: s.active === roomId ? null : s.active };
+    // Forget everything about the room: after a rejoin it starts over from the newest page.
+    const without = <T,>(map: Record<Id, T>) => {
+      const copy = { ...map };
+      delete copy[roomId];
+      return copy;
+    };
+    return {
+      ...s,
+      rooms: without(s.rooms),
+      timelines: without(s.timelines),
+      cursors: without(s.cursors),
+      lastRead: without(s.lastRead),
+      members: without(s.members),
+      typing: without(s.typing),
+      pending: s.pending.filter((p) => p.roomId !== roomId),
+      active: s.active === roomId ? null : s.active,
+    };
   }
   const list = s.members[roomId];
   if (!list) return s;

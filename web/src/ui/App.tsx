@@ -53,8 +53,9 @@ function ChatScreen({ user, onSignedOut }: { user: User; onSignedOut: (notice?: 
   return <Main chat={chat} state={state} onSignedOut={() => onSignedOut()} />;
 }
 
+/** Re-renders on every change the controller announces, including clock ticks. */
 function useChatState(chat: Chat): ChatState {
-  const [state, setState] = useState(chat.state);
-  useEffect(() => chat.subscribe(setState), [chat]);
-  return state;
+  const [, setVersion] = useState(0);
+  useEffect(() => chat.subscribe(() => setVersion((v) => v + 1)), [chat]);
+  return chat.state;
 }

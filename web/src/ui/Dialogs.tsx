@@ -59,7 +59,7 @@ export function CreateRoom({ chat, onClose }: { chat: Chat; onClose: () => void 
       >
         <label>
           Name
-          <input required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input autoFocus required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <label>
           Topic (optional)
@@ -99,7 +99,7 @@ export function BrowseRooms({ chat, state, onClose }: { chat: Chat; state: ChatS
     <Modal title="Browse public rooms" onClose={onClose}>
       <label>
         Filter rooms
-        <input value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <input autoFocus value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
       </label>
       <ErrorLine error={error} />
       {rooms === null && !error && <p class="muted">Loading…</p>}
@@ -178,7 +178,7 @@ export function NewDm({ chat, state, onClose }: { chat: Chat; state: ChatState; 
       >
         <label>
           Search people by username
-          <input autocapitalize="none" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          <input autoFocus autocapitalize="none" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         </label>
         {picked.length > 0 && <p>With: {picked.map((u) => u.display_name).join(", ")}</p>}
         <ul class="pick-list">
@@ -231,7 +231,7 @@ export function Profile(props: { chat: Chat; state: ChatState; onClose: () => vo
         <p class="muted">Signed in as @{state.me.username}</p>
         <label>
           Display name
-          <input required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input autoFocus required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <label>
           Status
@@ -308,7 +308,7 @@ export function Profile(props: { chat: Chat; state: ChatState; onClose: () => vo
           try {
             await api.logout();
           } finally {
-            chat.stop();
+            chat.forget();
             onSignedOut();
           }
         }}

@@ -27,10 +27,19 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && drawer) setDrawer(false);
+      if (e.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      if (drawer) setDrawer(false);
+      else if (showMembers && window.matchMedia("(max-width: 1099px)").matches) setShowMembers(false);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
+  }, [drawer, showMembers]);
+
+  // The open drawer takes the focus, and what is behind it cannot be reached until it closes.
+  useEffect(() => {
+    const behind = document.querySelectorAll<HTMLElement>(".layout > .room, .layout > .members");
+    behind.forEach((el) => (el.inert = drawer));
+    if (drawer) document.querySelector<HTMLElement>(".sidebar .room-item")?.focus();
   }, [drawer]);
 
   return (

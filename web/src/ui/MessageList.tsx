@@ -23,7 +23,8 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
   const [unseen, setUnseen] = useState(0);
 
   const readIfVisible = () => {
-    if (pinned.current && !document.hidden) chat.markRead(room.id);
+    // Only what is on screen counts as read: not while the history is still loading.
+    if (pinned.current && !document.hidden && chat.state.timelines[room.id]?.loaded) chat.markRead(room.id);
   };
 
   useLayoutEffect(() => {
@@ -53,7 +54,16 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
   useEffect(() => {
     const onVisible = () => readIfVisible();
     document.addEventListener("visibilitychange", onVisible);
-    return () => document.removeEventListener("visibilitychange", onVisible);
+    // When the log gets shorter (the composer grows, a phone keyboard opens), stay at the bottom.
+    const el = ref.current!;
+    const resized = new ResizeObserver(() => {
+      if (pinned.current) el.scrollTop = el.scrollHeight;
+    });
+    resized.observe(el);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      resized.disconnect();
+    };
   }, [room.id]);
 
   const onScroll = () => {
@@ -77,7 +87,9 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
 
   return (
     <div class="log-wrap">
-      <div class="log" role="log" aria-label="Messages" aria-live="polite" tabIndex={0} ref={ref} onScroll={onScroll}>
+      {/* The log itself is not live (it would read out every page of history); new messages
+          from others are announced by the region below. */}
+      <div class="log" role="log" aria-label="Messages" aria-live="off" tabIndex={0} ref={ref} onScroll={onScroll}>
         {timeline?.loaded && !timeline.hasMore && (
           <p class="log-start muted">This is the beginning of the room.</p>
         )}
@@ -86,8 +98,8 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
         {rows.map((row) => {
           if (row.kind === "day") {
             return (
-              <div key={row.key} class="day" role="separator">
-                <span>{row.label}</span>
+              <div key={row.key} class="day" role="separator" aria-label={row.label}>
+                <span aria-hidden="true">{row.label}</span>
               </div>
             );
           }
@@ -97,6 +109,7 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
           return <PendingRow key={row.key} chat={chat} state={state} pending={row.pending} first={row.first} />;
         })}
       </div>
+      <Announcer state={state} messages={messages} />
       {unseen > 0 && (
         <button type="button" class="new-messages" onClick={jumpToBottom}>
           New messages ↓
@@ -183,5 +196,19 @@ function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatSt
         </div>
       </div>
     </article>
+  );
+}
+
+/** Reads out the newest message from someone else, for screen readers. */
+function Announcer({ state, messages }: { state: ChatState; messages: Message[] }) {
+  const last = messages[messages.length - 1];
+  const seen = useRef<string | null>(null);
+  // The first render of a room announces nothing: that is history, not news.
+  if (seen.current === null) seen.current = last?.id ?? "";
+  const news = last && last.id !== seen.current && last.sender_id !== state.me.id;
+  return (
+    <div class="sr-only" aria-live="polite">
+      {news ? `${displayName(state, last.sender_id)}: ${last.body}` : ""}
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 // The open room: header, message list, who is typing, and the composer.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { MAX_BODY_CHARS, type Chat } from "../chat";
 import type { Room } from "../protocol";
 import { roomTitle, typingNames, type ChatState } from "../state";
@@ -74,16 +74,21 @@ function Typing({ names }: { names: string[] }) {
   );
 }
 
-/** Unsent text per room, kept while the user looks at other rooms. */
+/** Unsent text per user and room, kept while the user looks at other rooms. */
 const drafts = new Map<string, string>();
 
+/** On touch screens there is no Shift key: Enter makes a new line and the button sends. */
+const enterSends = () => !window.matchMedia("(pointer: coarse)").matches;
+
 function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: string }) {
-  const [text, setText] = useState(() => drafts.get(roomId) ?? "");
+  const draftKey = `${chat.state.me.id}/${roomId}`;
+  const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
+  useEffect(() => () => chat.stopTyping(roomId), [roomId]);
   const chars = [...text].length;
   const tooLong = chars > MAX_BODY_CHARS;
   const update = (v: string) => {
     setText(v);
-    drafts.set(roomId, v);
+    drafts.set(draftKey, v);
     if (v.trim()) chat.typing(roomId);
     else chat.stopTyping(roomId);
   };
@@ -108,7 +113,7 @@ function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: 
         value={text}
         onInput={(e) => update(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing && enterSends()) {
             e.preventDefault();
             send();
           }
