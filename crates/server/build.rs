@@ -42,15 +42,17 @@ fn main() {
 }
 
 fn build_web(web: &Path, dist: &Path) {
-    if !needs_install(web) {
-        run(web, &["run", "build"], Some(dist));
-        return;
+    if needs_install(web) {
+        // `npm install`, not `npm ci`: npm 11's `ci` insists that the lockfile list every
+        // platform's optional native packages (rollup's, esbuild's), which a registry mirror
+        // serving only this platform cannot provide. `install` follows the committed lockfile
+        // and leaves it unchanged when package.json agrees with it.
+        run(web, &["install", "--no-audit", "--no-fund"], None);
     }
-    run(web, &["ci", "--no-audit", "--no-fund"], None);
     run(web, &["run", "build"], Some(dist));
 }
 
-/// `npm ci` is needed when node_modules is missing or older than the lockfile.
+/// An install is needed when node_modules is missing or older than the lockfile.
 fn needs_install(web: &Path) -> bool {
     let modified = |p: PathBuf| fs::metadata(p).and_then(|m| m.modified()).ok();
     match (

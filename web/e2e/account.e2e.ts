@@ -1,27 +1,15 @@
 // Accounts in the browser: clear errors, profile, password change, sign out, sessions.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { connected, desktop, launch, Server, signUp } from "./harness";
+import { expect, test } from "vitest";
+import { connected, desktop, setup, signUp } from "./harness";
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const app = setup();
 
 test("the sign-in screen explains taken usernames, short passwords and wrong passwords", async () => {
-  await server.register("taken");
-  const context = await browser.newContext(desktop);
+  await app.server.register("taken");
+  const context = await app.browser.newContext(desktop);
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   const alert = page.getByRole("alert");
 
   await page.getByLabel("Username").fill("taken");
@@ -47,11 +35,11 @@ test("the sign-in screen explains taken usernames, short passwords and wrong pas
 });
 
 test("a user changes their password, signs out, and signs back in with the new one", async () => {
-  const { context, page } = await signUp(browser, server, "olga");
+  const { context, page } = await signUp(app.browser, app.server, "olga");
   // A second session of the same user, which the password change signs out.
-  const second = await browser.newContext(desktop);
+  const second = await app.browser.newContext(desktop);
   const secondPage = await second.newPage();
-  await secondPage.goto(server.url);
+  await secondPage.goto(app.server.url);
   await secondPage.getByLabel("Username").fill("olga");
   await secondPage.getByLabel("Password").fill("correct horse");
   await secondPage.getByRole("button", { name: "Sign in" }).click();

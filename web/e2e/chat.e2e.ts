@@ -1,26 +1,14 @@
 // The web client end to end: the real binary, real Chromium, two or three people.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { composer, connected, count, desktop, launch, log, offline, send, Server, shows, signUp } from "./harness";
+import { describe, expect, test } from "vitest";
+import { composer, connected, count, desktop, log, offline, send, setup, shows, signUp } from "./harness";
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const app = setup();
 
 describe("chatting in the browser", () => {
   test("two users in two browsers chat live both ways, with typing and unread counts", async () => {
-    const alice = await signUp(browser, server, "alice");
-    const bob = await signUp(browser, server, "bob");
+    const alice = await signUp(app.browser, app.server, "alice");
+    const bob = await signUp(app.browser, app.server, "bob");
 
     await send(alice.page, "hello bob");
     await shows(bob.page, "hello bob");
@@ -67,9 +55,9 @@ describe("chatting in the browser", () => {
   });
 
   test("a DM between two users is invisible to a third", async () => {
-    const dana = await signUp(browser, server, "dana");
-    const erin = await signUp(browser, server, "erin");
-    const frank = await signUp(browser, server, "frank");
+    const dana = await signUp(app.browser, app.server, "dana");
+    const erin = await signUp(app.browser, app.server, "erin");
+    const frank = await signUp(app.browser, app.server, "frank");
 
     await dana.page.getByRole("button", { name: "New direct message" }).click();
     await dana.page.getByLabel("Search people by username").fill("eri");
@@ -98,8 +86,8 @@ describe("chatting in the browser", () => {
   });
 
   test("a script payload in a message is shown as text and never runs", async () => {
-    const mallory = await signUp(browser, server, "mallory");
-    const victim = await signUp(browser, server, "victim");
+    const mallory = await signUp(app.browser, app.server, "mallory");
+    const victim = await signUp(app.browser, app.server, "victim");
     const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold?</b>`;
     await send(mallory.page, payload);
     await shows(victim.page, "<script>");
@@ -120,12 +108,12 @@ describe("chatting in the browser", () => {
   });
 
   test("older history loads as the user scrolls up", async () => {
-    const token = await server.register("historian");
-    const rooms = await server.api(token, "POST", "/rooms", { name: "archive", visibility: "public" });
+    const token = await app.server.register("historian");
+    const rooms = await app.server.api(token, "POST", "/rooms", { name: "archive", visibility: "public" });
     for (let i = 1; i <= 130; i++) {
-      await server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: `archived message ${i}` });
+      await app.server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: `archived message ${i}` });
     }
-    const reader = await signUp(browser, server, "reader");
+    const reader = await signUp(app.browser, app.server, "reader");
     await reader.page.getByRole("button", { name: "Browse public rooms" }).click();
     await reader.page.getByRole("button", { name: "Join archive" }).click();
     await shows(reader.page, "archived message 130");
@@ -141,7 +129,7 @@ describe("chatting in the browser", () => {
     const atBottom = () =>
       log(reader.page).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
     expect(await atBottom()).toBe(false);
-    await server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: "fresh news" });
+    await app.server.api(token, "POST", `/rooms/${rooms.id}/messages`, { body: "fresh news" });
     await reader.page.getByRole("button", { name: "New messages ↓" }).click();
     await shows(reader.page, "fresh news");
     await expect.poll(atBottom).toBe(true);
@@ -153,7 +141,7 @@ describe("chatting in the browser", () => {
 describe("when the network fails", () => {
   test("a send whose ack is lost to a dropped connection is resent after reconnecting and stored once", async () => {
     let dropAck = true;
-    const kim = await signUp(browser, server, "kim", desktop, (page) =>
+    const kim = await signUp(app.browser, app.server, "kim", desktop, (page) =>
       page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
         const upstream = ws.connectToServer();
         upstream.onMessage((msg) => {
@@ -167,7 +155,7 @@ describe("when the network fails", () => {
         });
       }),
     );
-    const lee = await signUp(browser, server, "lee");
+    const lee = await signUp(app.browser, app.server, "lee");
     await send(kim.page, "did this arrive?");
     await shows(kim.page, "did this arrive?");
     await shows(lee.page, "did this arrive?");
@@ -184,7 +172,7 @@ describe("when the network fails", () => {
 
   test("a refused send offers a retry, which reuses its client_id and is stored once", async () => {
     const clientIds: string[] = [];
-    const mia = await signUp(browser, server, "mia", desktop, (page) =>
+    const mia = await signUp(app.browser, app.server, "mia", desktop, (page) =>
       page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
         const upstream = ws.connectToServer();
         ws.onMessage((msg) => {
@@ -200,7 +188,7 @@ describe("when the network fails", () => {
         });
       }),
     );
-    const ned = await signUp(browser, server, "ned");
+    const ned = await signUp(app.browser, app.server, "ned");
     await send(mia.page, "second time lucky");
     await log(mia.page).getByText("Not sent: simulated failure").waitFor();
     await log(mia.page).getByRole("button", { name: "Retry" }).click();
@@ -217,15 +205,15 @@ describe("when the network fails", () => {
 
 describe("when the server goes away", () => {
   test("history survives a restart and the page resyncs without a reload or duplicates", async () => {
-    const gina = await signUp(browser, server, "gina");
-    const hank = await signUp(browser, server, "hank");
+    const gina = await signUp(app.browser, app.server, "gina");
+    const hank = await signUp(app.browser, app.server, "hank");
     await send(gina.page, "before the restart 1");
     await send(gina.page, "before the restart 2");
     await shows(hank.page, "before the restart 2");
 
-    await server.stop();
+    await app.server.stop();
     await offline(gina.page);
-    await server.run(server.port);
+    await app.server.run(app.server.port);
     await connected(gina.page);
     await connected(hank.page);
 
@@ -246,15 +234,15 @@ describe("when the server goes away", () => {
   });
 
   test("a message typed while the server is down is delivered once it returns", async () => {
-    const ivan = await signUp(browser, server, "ivan");
-    const judy = await signUp(browser, server, "judy");
+    const ivan = await signUp(app.browser, app.server, "ivan");
+    const judy = await signUp(app.browser, app.server, "judy");
 
-    await server.stop();
+    await app.server.stop();
     await offline(ivan.page);
     await send(ivan.page, "sent while you were down");
     await log(ivan.page).getByText("Waiting for connection…").waitFor();
 
-    await server.run(server.port);
+    await app.server.run(app.server.port);
     await shows(ivan.page, "sent while you were down");
     await shows(judy.page, "sent while you were down");
     await log(ivan.page).getByText("Waiting for connection…").waitFor({ state: "hidden" });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, "../..");
@@ -181,4 +182,18 @@ export function screenshotPath(name: string): string {
   const dir = join(repoRoot, "docs/screenshots");
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
+}
+
+/** One server and one browser for a test file, started before its tests and stopped after. */
+export function setup(): { server: Server; browser: Browser } {
+  const app = {} as { server: Server; browser: Browser };
+  beforeAll(async () => {
+    app.server = await Server.start();
+    app.browser = await launch();
+  });
+  afterAll(async () => {
+    await app.browser?.close();
+    await app.server?.dispose();
+  });
+  return app;
 }

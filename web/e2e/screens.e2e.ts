@@ -1,21 +1,9 @@
 // The layout at phone and desktop sizes, and the screenshots the README shows.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { composer, desktop, launch, phone, screenshotPath, send, Server, shows, signUp } from "./harness";
+import { expect, test } from "vitest";
+import { composer, desktop, phone, screenshotPath, send, setup, shows, signUp } from "./harness";
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const app = setup();
 
 async function noHorizontalScroll(page: import("playwright-core").Page) {
   const { scroll, client } = await page.evaluate(() => ({
@@ -27,9 +15,9 @@ async function noHorizontalScroll(page: import("playwright-core").Page) {
 
 test("the sign-in screen, at desktop and phone sizes", async () => {
   for (const [name, options] of [["desktop", desktop], ["phone", phone]] as const) {
-    const context = await browser.newContext(options);
+    const context = await app.browser.newContext(options);
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await page.getByLabel("Username").fill("nobody");
     await page.getByLabel("Password").fill("not the password");
@@ -42,8 +30,8 @@ test("the sign-in screen, at desktop and phone sizes", async () => {
 });
 
 test("the main screen at desktop size, light and dark", async () => {
-  const alice = await signUp(browser, server, "alice");
-  const bob = await signUp(browser, server, "bob");
+  const alice = await signUp(app.browser, app.server, "alice");
+  const bob = await signUp(app.browser, app.server, "bob");
   await bob.page.getByRole("button", { name: "Profile and settings" }).click();
   await bob.page.getByLabel("Display name").fill("Bob Builder");
   await bob.page.getByLabel("Status").fill("Fixing the roof");
@@ -70,9 +58,9 @@ test("the main screen at desktop size, light and dark", async () => {
   await noHorizontalScroll(alice.page);
   await alice.page.screenshot({ path: screenshotPath("main-desktop.png") });
 
-  const dark = await browser.newContext({ ...desktop, colorScheme: "dark" });
+  const dark = await app.browser.newContext({ ...desktop, colorScheme: "dark" });
   const page = await dark.newPage();
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   await page.getByLabel("Username").fill("bob");
   await page.getByLabel("Password").fill("correct horse");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -84,7 +72,7 @@ test("the main screen at desktop size, light and dark", async () => {
 });
 
 test("the phone-sized layout has no horizontal scroll and puts the rooms in a drawer", async () => {
-  const carol = await signUp(browser, server, "carol", phone);
+  const carol = await signUp(app.browser, app.server, "carol", phone);
   const long = `A very long word: ${"x".repeat(300)} and a long link https://example.org/${"y".repeat(200)}`;
   await send(carol.page, long);
   // Phones have no Shift key: Enter makes a new line, and the Send button sends.

@@ -1,24 +1,12 @@
 // Keyboard use and desktop notifications.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { desktop, launch, send, Server, shows, signUp } from "./harness";
+import { expect, test } from "vitest";
+import { desktop, send, setup, shows, signUp } from "./harness";
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const app = setup();
 
 test("everything is reachable by keyboard: create a room and write in it without a mouse", async () => {
-  const { context, page } = await signUp(browser, server, "keys");
+  const { context, page } = await signUp(app.browser, app.server, "keys");
   await page.locator("body").focus();
   let found = false;
   for (let i = 0; i < 40 && !found; i++) {
@@ -45,7 +33,7 @@ test("everything is reachable by keyboard: create a room and write in it without
 
 test("with notifications allowed, a DM to a hidden tab shows a desktop notification; room messages do not", async () => {
   const prepare = async (page: import("playwright-core").Page) => {
-    await page.context().grantPermissions(["notifications"], { origin: server.url });
+    await page.context().grantPermissions(["notifications"], { origin: app.server.url });
     // Headless Chromium has no real desktop to show notifications on, and its tab is never
     // hidden: record what the client asks for, and report the tab as hidden.
     await page.addInitScript(() => {
@@ -63,8 +51,8 @@ test("with notifications allowed, a DM to a hidden tab shows a desktop notificat
       Object.defineProperty(document, "hidden", { get: () => true });
     });
   };
-  const quinn = await signUp(browser, server, "quinn", desktop, prepare);
-  const rita = await signUp(browser, server, "rita");
+  const quinn = await signUp(app.browser, app.server, "quinn", desktop, prepare);
+  const rita = await signUp(app.browser, app.server, "rita");
 
   await quinn.page.getByRole("button", { name: "Profile and settings" }).click();
   const toggle = quinn.page.getByRole("checkbox", { name: /Desktop notifications/ });
