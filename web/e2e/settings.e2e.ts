@@ -21,6 +21,10 @@ test("everything is reachable by keyboard: create a room and write in it without
   await page.getByRole("dialog", { name: "Create a room" }).waitFor({ state: "hidden" });
   await page.getByRole("button", { name: "Create a room" }).focus();
   await page.keyboard.press("Enter");
+  // The dialog puts the focus in its first field.
+  const nameHasFocus = () =>
+    page.getByLabel("Name", { exact: true }).evaluate((el) => el === document.activeElement);
+  await expect.poll(nameHasFocus).toBe(true);
   await page.keyboard.type("keyboard-room");
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: /keyboard-room/ }).waitFor();
