@@ -117,7 +117,14 @@ export async function launch(): Promise<Browser> {
 }
 
 export const desktop = { viewport: { width: 1280, height: 800 } };
-export const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+// Reduced motion: screenshots of the drawer show it open, not half-way through sliding in.
+export const phone = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  reducedMotion: "reduce" as const,
+};
 
 /** A fresh browser context (its own cookies) with one page, signed up through the UI. */
 export async function signUp(
