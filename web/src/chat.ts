@@ -2,13 +2,14 @@
 // `reduce`, and runs the side effects around them (resync, resends, user lookups, notifications,
 // keeping read state and the outbox in localStorage).
 
-import { api, ApiError, describeError } from "./api";
+import { api, ApiError } from "./api";
 import {
   CLOSE_SESSION_ENDED,
   decodeServerFrame,
   encodeClientFrame,
   type ClientFrame,
   type Id,
+  type Room,
   type ServerFrame,
   type User,
 } from "./protocol";
@@ -33,6 +34,8 @@ type Listener = (s: ChatState) => void;
 
 /** The message the outbox shows for a send that got no answer; such sends are retried by themselves. */
 const NO_ANSWER = "No answer from the server.";
+/** While connected, clock-only changes ("last seen 5 min ago") are shown this often. */
+const CLOCK_EMIT_MS = 30_000;
 /** The server refuses a `sync` naming more rooms than this. */
 const SYNC_MAX_ROOMS = 1000;
 
@@ -80,6 +83,7 @@ export class Chat {
   private lastFrameAt = 0;
   private syncsLeft = 0;
   private lastPingAt = 0;
+  private lastClockEmit = 0;
   private requested = new Set<Id>();
   private loadingOlder = new Set<Id>();
   private typingSentAt: Record<Id, number> = {};
@@ -130,7 +134,7 @@ export class Chat {
     if (this.state.lastRead !== before.lastRead) save(localStorage, k.read, this.state.lastRead);
     if (this.state.pending !== before.pending) save(sessionStorage, k.outbox, this.state.pending);
     this.emit();
-    this.fetchUnknownUsers();
+    this.fetchUnknownUsers(a);
   }
 
   // Connection.
@@ -271,10 +275,13 @@ export class Chat {
 
   private requeueUnanswered() {
     const unanswered = this.state.pending.filter((p) => p.status === "failed" && p.error === NO_ANSWER);
-    for (const p of unanswered) {
-      this.dispatch({ kind: "discard", clientId: p.clientId });
-      this.dispatch({ kind: "queue", pending: { ...p, status: "queued", error: undefined } });
-    }
+    for (const p of unanswered) this.requeue(p);
+  }
+
+  /** Puts a pending send back at the end of the queue, keeping its client_id. */
+  private requeue(p: Pending) {
+    this.dispatch({ kind: "discard", clientId: p.clientId });
+    this.dispatch({ kind: "queue", pending: { ...p, status: "queued", error: undefined } });
   }
 
   private tick() {
@@ -294,8 +301,12 @@ export class Chat {
         this.sendFrame({ type: "ping" });
       }
     }
-    // Countdowns and "last seen" labels move with the clock even when nothing else changed.
-    this.emit();
+    // The reconnect countdown moves every second, "last seen" labels every minute; a re-render
+    // of the whole screen each second is needed only for the first.
+    if (this.state.conn === "offline" || now - this.lastClockEmit >= CLOCK_EMIT_MS) {
+      this.lastClockEmit = now;
+      this.emit();
+    }
   }
 
   // Sending.
@@ -317,8 +328,7 @@ export class Chat {
   retry(clientId: string) {
     const p = this.state.pending.find((x) => x.clientId === clientId);
     if (!p) return;
-    this.dispatch({ kind: "discard", clientId });
-    this.dispatch({ kind: "queue", pending: { ...p, status: "queued", error: undefined } });
+    this.requeue(p);
     this.flush();
   }
 
@@ -409,7 +419,7 @@ export class Chat {
     if (room) this.dispatch({ kind: "read", roomId, seq: room.last_seq });
   }
 
-  addRoom(room: import("./protocol").Room) {
+  addRoom(room: Room) {
     this.dispatch({ kind: "room", room });
   }
 
@@ -424,8 +434,8 @@ export class Chat {
 
   // Users.
 
-  private fetchUnknownUsers() {
-    for (const id of unknownUsers(this.state)) {
+  private fetchUnknownUsers(a: Action) {
+    for (const id of unknownUsers(this.state, a)) {
       if (this.requested.has(id)) continue;
       this.requested.add(id);
       api.user(id).then(
@@ -469,4 +479,3 @@ export class Chat {
   }
 }
 
-export { describeError };

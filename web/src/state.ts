@@ -348,11 +348,21 @@ export function typingNames(s: ChatState, roomId: Id): string[] {
   return Object.keys(s.typing[roomId] ?? {}).map((id) => displayName(s, id));
 }
 
-/** Sender ids in a room's timeline, members and DMs that the user cache does not hold yet. */
-export function unknownUsers(s: ChatState): Id[] {
+/**
+ * Users an action refers to that the user cache does not hold yet. Only the action is looked at,
+ * not the whole state, so this costs nothing per message beyond its sender.
+ */
+export function unknownUsers(s: ChatState, a: Action): Id[] {
   const ids = new Set<Id>();
-  for (const t of Object.values(s.timelines)) for (const m of t.messages) ids.add(m.sender_id);
-  for (const r of Object.values(s.rooms)) for (const id of r.member_ids ?? []) ids.add(id);
-  for (const typing of Object.values(s.typing)) for (const id of Object.keys(typing)) ids.add(id);
+  const rooms = (list: Room[]) => list.forEach((r) => r.member_ids?.forEach((id) => ids.add(id)));
+  if (a.kind === "history") a.messages.forEach((m) => ids.add(m.sender_id));
+  if (a.kind === "room") rooms([a.room]);
+  if (a.kind === "frame") {
+    const f = a.frame;
+    if (f.type === "ready") rooms(f.rooms);
+    if (f.type === "room") rooms([f.room]);
+    if (f.type === "message" || f.type === "ack") ids.add(f.message.sender_id);
+    if (f.type === "typing" || f.type === "member") ids.add(f.user_id);
+  }
   return [...ids].filter((id) => !(id in s.users));
 }

@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, describeError } from "../api";
+import { api, ApiError, describeError } from "../api";
 import type { Chat } from "../chat";
 import type { Room, User } from "../protocol";
 import type { ChatState } from "../state";
@@ -257,7 +257,7 @@ export function Profile(props: { chat: Chat; state: ChatState; onClose: () => vo
             setCurrent("");
             setNext("");
           } catch (err) {
-            const text = err instanceof Error && "code" in err && err.code === "forbidden" ? "The current password is wrong." : describeError(err);
+            const text = err instanceof ApiError && err.code === "forbidden" ? "The current password is wrong." : describeError(err);
             setPwMsg({ error: true, text });
           }
         }}
