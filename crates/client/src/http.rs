@@ -50,7 +50,7 @@ impl Client {
         &self.base
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let req = self
             .http
             .request(method, format!("{}/api/v1{path}", self.base));
@@ -61,7 +61,7 @@ impl Client {
     }
 
     /// Sends `req` and decodes a success body, or turns an error body into `ClientError::Api`.
-    async fn call<T: DeserializeOwned>(
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         req: RequestBuilder,
     ) -> Result<(StatusCode, T), ClientError> {
@@ -87,11 +87,11 @@ impl Client {
         })
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         Ok(self.call(self.request(Method::GET, path)).await?.1)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -241,6 +241,7 @@ impl Client {
         let req_body = SendMessageRequest {
             body: body.to_owned(),
             client_id: client_id.map(str::to_owned),
+            reply_to: None,
         };
         let req = self
             .request(Method::POST, &format!("/rooms/{room}/messages"))

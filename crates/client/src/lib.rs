@@ -17,10 +17,12 @@
 //! ```
 
 mod http;
+mod rich;
 mod ws;
 
 pub use http::{Client, History};
 pub use natter_proto as proto;
+pub use rich::Search;
 pub use ws::Connection;
 
 /// Everything the client can fail with.

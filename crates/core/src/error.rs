@@ -21,6 +21,12 @@ pub enum DomainError {
     InvalidClientId,
     #[error("a direct message needs 1 to 8 other existing users")]
     InvalidDmMembers,
+    #[error("a reaction must be a single Unicode emoji")]
+    InvalidEmoji,
+    #[error("a search needs 1 to 200 characters with at least one letter or digit")]
+    InvalidQuery,
+    #[error("you cannot block yourself")]
+    InvalidBlock,
 }
 
 impl DomainError {
@@ -35,6 +41,9 @@ impl DomainError {
             DomainError::InvalidBody => "invalid_body",
             DomainError::InvalidClientId => "invalid_client_id",
             DomainError::InvalidDmMembers => "invalid_dm_members",
+            DomainError::InvalidEmoji => "invalid_emoji",
+            DomainError::InvalidQuery => "invalid_query",
+            DomainError::InvalidBlock => "invalid_block",
         }
     }
 }

@@ -8,7 +8,9 @@
 
 mod error;
 mod ids;
+pub mod markup;
 mod model;
+mod rich;
 mod service;
 mod store;
 pub mod testkit;
@@ -16,11 +18,16 @@ mod values;
 
 pub use error::{DomainError, Error, StoreError};
 pub use ids::{MessageId, RoomId, SessionId, UserId};
-pub use model::{Message, Room, RoomKind, Session, Timestamp, User};
-pub use service::{DmOutcome, Page, Service, MAX_DM_OTHERS};
+pub use model::{
+    Message, Reaction, ReadState, ReplyRef, Room, RoomKind, SearchHit, Session, Timestamp, User,
+};
+pub use rich::{SearchFilter, Thread};
+pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use store::{
-    AppendOutcome, Credentials, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, Store,
+    AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewMessage, NewRoom, NewSession,
+    NewUser, ProfileChange, SearchQuery, Store, Toggle,
 };
 pub use values::{
-    ClientId, DisplayName, MessageBody, Password, RoomName, StatusText, Topic, Username,
+    ClientId, DisplayName, Emoji, MessageBody, Password, RoomName, SearchTerms, StatusText, Topic,
+    Username,
 };

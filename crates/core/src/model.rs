@@ -63,11 +63,18 @@ pub struct Room {
     pub kind: RoomKind,
     pub topic: String,
     pub last_seq: i64,
+    /// The room's change counter: bumped by every edit, delete, reaction, pin or new reply to a
+    /// message already stored, which then carries the new value as its `rev`.
+    pub last_rev: i64,
+    /// Who created the room; its owner. DMs have no single owner.
+    pub owner: Option<UserId>,
     /// Everyone in a DM, ascending; empty for other rooms.
     pub dm_members: Vec<UserId>,
     pub created_at: Timestamp,
 }
 
+/// A stored message as everyone sees it now: edits, reactions and pins included. A deleted
+/// message keeps its place (`seq`) as a tombstone with an empty body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,
@@ -75,8 +82,70 @@ pub struct Message {
     pub seq: i64,
     pub sender_id: UserId,
     pub body: String,
+    /// The body rendered from Markdown and sanitized; safe to show as HTML.
+    pub html: String,
     pub client_id: Option<String>,
     pub created_at: Timestamp,
+    /// The room's change counter at this message's last change; 0 if never changed.
+    pub rev: i64,
+    pub edited_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub reply_to: Option<ReplyRef>,
+    /// The first message of the thread this one replies into.
+    pub thread_root: Option<MessageId>,
+    /// Replies in the thread this message starts, and when the latest came.
+    pub reply_count: i64,
+    pub last_reply_at: Option<Timestamp>,
+    pub pinned_at: Option<Timestamp>,
+    /// Users mentioned by `@username`.
+    pub mentions: Vec<UserId>,
+    /// Whether the message mentions `@room`, that is every member.
+    pub mentions_room: bool,
+    /// Reactions by emoji, in the order they were first added.
+    pub reactions: Vec<Reaction>,
+}
+
+/// What a reply shows of the message it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRef {
+    pub id: MessageId,
+    pub seq: i64,
+    pub sender_id: UserId,
+    /// The start of the parent's body; empty if the parent was deleted.
+    pub excerpt: String,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Who reacted, earliest first.
+    pub users: Vec<UserId>,
+}
+
+/// A user's reading position in one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadState {
+    pub room_id: RoomId,
+    /// The highest `seq` the user has seen.
+    pub last_read: i64,
+    /// Messages by others after `last_read`, counted up to [`ReadState::MAX_COUNT`].
+    pub unread: i64,
+    /// Of those, the ones that mention the user (or `@room`).
+    pub mentions: i64,
+}
+
+impl ReadState {
+    /// Counts stop here, so reading state stays cheap for rooms never read; clients show "999+".
+    pub const MAX_COUNT: i64 = 999;
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub message: Message,
+    /// The matching part of the body, with matches between `\u{2}` and `\u{3}` markers.
+    pub snippet: String,
 }
 
 /// A live session, found by the hash of its token.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    ClientId, DomainError, Error, Message, MessageBody, NewMessage, NewRoom, NewUser, Room, RoomId,
-    RoomKind, RoomName, Store, Topic, User, UserId,
+    ClientId, DomainError, Error, Message, MessageBody, MessageId, NewMessage, NewRoom, NewUser,
+    Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -14,6 +14,15 @@ pub struct DmOutcome {
     pub room: Room,
     pub created: bool,
     pub members: Vec<UserId>,
+}
+
+/// A message as a client asked to send it, before any checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Send<'a> {
+    pub room: RoomId,
+    pub body: &'a str,
+    pub client_id: Option<&'a str>,
+    pub reply_to: Option<MessageId>,
 }
 
 /// Which page of history to read.
@@ -136,6 +145,9 @@ impl Service {
             let user = self.store.user(*id).await?;
             names.push(user.ok_or(DomainError::InvalidDmMembers)?.username);
         }
+        if self.store.blocked_by_any(&members, opener).await? {
+            return Err(Error::Forbidden("you cannot message this person"));
+        }
         let opener_user = self.store.user(opener).await?.ok_or(Error::NotFound)?;
         names.push(opener_user.username);
         names.sort();
@@ -152,22 +164,31 @@ impl Service {
         })
     }
 
-    /// Checks that `sender` may post in `room` and builds the message to append.
-    pub async fn prepare_send(
-        &self,
-        sender: UserId,
-        room: RoomId,
-        body: &str,
-        client_id: Option<&str>,
-    ) -> Result<NewMessage, Error> {
-        let body = MessageBody::parse(body)?;
-        let client_id = client_id.map(ClientId::parse).transpose()?;
-        self.member_room(sender, room).await?;
+    /// Checks that `sender` may post in `room` and builds the message to append: rendered,
+    /// with its mentions resolved and its reply checked to be in the same room.
+    pub async fn prepare_send(&self, sender: UserId, send: Send<'_>) -> Result<NewMessage, Error> {
+        let body = MessageBody::parse(send.body)?;
+        let client_id = send.client_id.map(ClientId::parse).transpose()?;
+        let room = self.member_room(sender, send.room).await?;
+        if room.kind == RoomKind::Dm && self.store.blocked_in(room.id, sender).await? {
+            return Err(Error::Forbidden("you cannot message this person"));
+        }
+        if let Some(parent) = send.reply_to {
+            let found = self.store.message(parent).await?;
+            if found.is_none_or(|p| p.room_id != room.id) {
+                return Err(Error::NotFound);
+            }
+        }
+        let rendered = self.render(sender, &room, &body).await?;
         Ok(NewMessage {
-            room_id: room,
+            room_id: room.id,
             sender_id: sender,
             body,
+            html: rendered.html,
             client_id,
+            reply_to: send.reply_to,
+            mentions: rendered.mentions,
+            mentions_room: rendered.mentions_room,
         })
     }
 

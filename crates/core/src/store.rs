@@ -11,8 +11,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    ClientId, Message, MessageBody, Room, RoomId, RoomKind, Session, SessionId, StoreError,
-    Timestamp, User, UserId, Username,
+    ClientId, Emoji, Message, MessageBody, MessageId, ReadState, Room, RoomId, RoomKind, SearchHit,
+    Session, SessionId, StoreError, Timestamp, User, UserId, Username,
 };
 
 pub struct NewUser {
@@ -52,7 +52,13 @@ pub struct NewMessage {
     pub room_id: RoomId,
     pub sender_id: UserId,
     pub body: MessageBody,
+    pub html: String,
     pub client_id: Option<ClientId>,
+    /// The message answered; the core has checked it is in the same room.
+    pub reply_to: Option<MessageId>,
+    /// Mentioned members (never the sender), ascending.
+    pub mentions: Vec<UserId>,
+    pub mentions_room: bool,
 }
 
 /// The result of appending one message: the stored message, and whether it was already there
@@ -61,6 +67,57 @@ pub struct NewMessage {
 pub struct AppendOutcome {
     pub message: Message,
     pub duplicate: bool,
+    /// For a reply: the thread's root with its new reply count, to publish as changed.
+    pub thread_root: Option<Message>,
+}
+
+/// A change to a stored message. Each one that changes anything bumps the room's `last_rev`
+/// and stores it as the message's `rev`, in one transaction.
+#[derive(Debug, Clone)]
+pub enum MessageChange {
+    Edit {
+        body: MessageBody,
+        html: String,
+        mentions: Vec<UserId>,
+        mentions_room: bool,
+    },
+    /// Leaves a tombstone: body, html, mentions and reactions are erased, `deleted_at` set.
+    Delete,
+    React {
+        user: UserId,
+        emoji: Emoji,
+        on: Toggle,
+    },
+    Pin {
+        on: Toggle,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toggle {
+    On,
+    Off,
+}
+
+/// The message after a change, and whether anything changed (adding a reaction twice does not).
+#[derive(Debug, Clone)]
+pub struct ChangeOutcome {
+    pub message: Message,
+    pub changed: bool,
+}
+
+/// A full-text search over the rooms `user` may read.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub user: UserId,
+    /// An FTS5 query built by the core from the user's words; never raw user syntax.
+    pub terms: String,
+    pub room: Option<RoomId>,
+    pub sender: Option<UserId>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 #[async_trait]
@@ -137,4 +194,61 @@ pub trait Store: Send + Sync + 'static {
         before: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
+    async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
+    /// Applies `change`; `NotFound` if the message does not exist.
+    async fn change_message(
+        &self,
+        id: MessageId,
+        change: MessageChange,
+    ) -> Result<ChangeOutcome, StoreError>;
+    /// Up to `limit` messages with `seq <= up_to` changed after `after_rev`, ascending by `rev`.
+    async fn changes_after(
+        &self,
+        room: RoomId,
+        after_rev: i64,
+        up_to: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// Up to `limit` replies in the thread of `root` with `seq > after`, ascending.
+    async fn thread(
+        &self,
+        root: MessageId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// The room's pinned messages, most recently pinned first.
+    async fn pinned(&self, room: RoomId) -> Result<Vec<Message>, StoreError>;
+    /// Members of `room` among `usernames` (lowercase).
+    async fn members_named(
+        &self,
+        room: RoomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<UserId>, StoreError>;
+
+    /// Moves `user`'s reading position in `room` forward to `seq` (never back) and returns it.
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: i64,
+    ) -> Result<ReadState, StoreError>;
+    /// The reading position in every room `user` is a member of.
+    async fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError>;
+
+    /// Ranked matches, best first.
+    async fn search(&self, query: SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
+
+    /// Blocks or unblocks; `false` if nothing changed.
+    async fn set_block(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        on: Toggle,
+    ) -> Result<bool, StoreError>;
+    /// Everyone `user` has blocked.
+    async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError>;
+    /// Whether a member of `room` other than `user` has blocked `user`.
+    async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
+    /// Whether any of `others` has blocked `user`.
+    async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError>;
 }

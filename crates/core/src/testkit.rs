@@ -37,8 +37,12 @@ fn msg(room: crate::RoomId, sender: UserId, body: &str, client_id: Option<&str>)
     NewMessage {
         room_id: room,
         sender_id: sender,
+        html: crate::markup::render(body),
         body: MessageBody::parse(body).unwrap(),
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+        reply_to: None,
+        mentions: Vec::new(),
+        mentions_room: false,
     }
 }
 

@@ -140,6 +140,58 @@ impl ClientId {
     }
 }
 
+/// One Unicode emoji (skin tones and sequences included), as a reaction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Emoji(String);
+
+impl Emoji {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let raw = raw.trim();
+        match emojis::get(raw) {
+            Some(_) if raw.len() <= 64 => Ok(Emoji(raw.to_owned())),
+            _ => Err(DomainError::InvalidEmoji),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Words to search for, as an FTS5 query that matches messages containing every word (the last
+/// one as a prefix, so results come while typing). FTS5 syntax in the input is never
+/// interpreted: every word is quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerms(String);
+
+impl SearchTerms {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw.chars().count() > 200 {
+            return Err(DomainError::InvalidQuery);
+        }
+        let words: Vec<String> = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .map(|w| format!("\"{w}\""))
+            .collect();
+        match words.split_last() {
+            None => Err(DomainError::InvalidQuery),
+            Some((last, rest)) => {
+                let mut q = rest.join(" ");
+                if !q.is_empty() {
+                    q.push(' ');
+                }
+                q.push_str(last);
+                q.push('*');
+                Ok(SearchTerms(q))
+            }
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +241,30 @@ mod tests {
         assert!(Topic::parse(&"t".repeat(501)).is_err());
         assert!(StatusText::parse("").is_ok());
         assert!(DisplayName::parse(" ").is_err());
+    }
+
+    #[test]
+    fn reactions_are_single_emoji() {
+        assert!(Emoji::parse("🎉").is_ok());
+        assert!(Emoji::parse("👍🏽").is_ok());
+        assert!(Emoji::parse("👨‍👩‍👧").is_ok());
+        assert!(Emoji::parse("a").is_err());
+        assert!(Emoji::parse("🎉🎉").is_err());
+        assert!(Emoji::parse("").is_err());
+    }
+
+    #[test]
+    fn search_words_are_quoted_and_the_last_is_a_prefix() {
+        assert_eq!(
+            SearchTerms::parse("deploy fri").unwrap().as_str(),
+            "\"deploy\" \"fri\"*"
+        );
+        assert_eq!(
+            SearchTerms::parse("a\" OR NEAR(x) -y").unwrap().as_str(),
+            "\"a\" \"OR\" \"NEAR\" \"x\" \"y\"*"
+        );
+        assert!(SearchTerms::parse(" ?! ").is_err());
+        assert!(SearchTerms::parse(&"x".repeat(201)).is_err());
     }
 
     #[test]

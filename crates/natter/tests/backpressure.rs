@@ -43,6 +43,7 @@ async fn a_client_that_never_reads_is_disconnected_while_others_keep_receiving()
     // An empty sync tells the server bob is not resuming: live frames flow at once.
     let start = natter_client::proto::ClientFrame::Sync {
         since: Default::default(),
+        revs: Default::default(),
     };
     b.send(&start).await.unwrap();
     let room = general(&ready);

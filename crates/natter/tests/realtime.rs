@@ -18,6 +18,7 @@ fn send(room: &str, body: &str, client_id: &str) -> ClientFrame {
         room_id: room.to_owned(),
         body: body.to_owned(),
         client_id: Some(client_id.to_owned()),
+        reply_to: None,
     }
 }
 
@@ -226,7 +227,12 @@ async fn a_reconnect_with_sync_yields_exactly_the_missed_messages_then_live_ones
     // A message lands between the reconnect and the sync: it must arrive exactly once.
     alice.send_message(&room, "m9", None).await.unwrap();
     let since = BTreeMap::from([(room.clone(), 3)]);
-    b.send(&ClientFrame::Sync { since }).await.unwrap();
+    b.send(&ClientFrame::Sync {
+        since,
+        revs: Default::default(),
+    })
+    .await
+    .unwrap();
     alice.send_message(&room, "m10", None).await.unwrap();
     let mut bodies = Vec::new();
     within("replay and live", async {
@@ -266,7 +272,12 @@ async fn sync_answers_synced_and_refuses_rooms_the_user_is_not_in() {
         .unwrap();
     let (mut b, _) = connect(&bob).await;
     let since = BTreeMap::from([(secret.id.clone(), 0)]);
-    b.send(&ClientFrame::Sync { since }).await.unwrap();
+    b.send(&ClientFrame::Sync {
+        since,
+        revs: Default::default(),
+    })
+    .await
+    .unwrap();
     let err = expect_frame(&mut b, "error", |f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(matches!(err, ServerFrame::Error { code, .. } if code == "not_found"));
     expect_frame(&mut b, "synced", |f| matches!(f, ServerFrame::Synced)).await;

@@ -40,21 +40,97 @@ pub struct Room {
     pub topic: String,
     /// The sequence number of the newest message in the room (0 when empty).
     pub last_seq: i64,
+    /// The room's change counter: the highest `rev` of any message in it (0 if none changed).
+    #[serde(default)]
+    pub last_rev: i64,
+    /// The room's creator, who moderates it with the admins; absent for DMs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
     /// For a DM, the ids of everyone in it; absent for other rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_ids: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// A message as it is now. `body` is the raw text as typed; `html` is the server's sanitized
+/// rendering of it, the only form a client may insert as HTML. A deleted message is a
+/// tombstone: `deleted` is true and `body` and `html` are empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
     pub room_id: String,
     pub seq: i64,
     pub sender_id: String,
     pub body: String,
+    #[serde(default)]
+    pub html: String,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The room's `last_rev` when this message last changed; 0 if it never did.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rev: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyRef>,
+    /// The id of the first message of the thread this one belongs to, for a reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<String>,
+    /// For a thread's first message: how many replies it has and when the latest came.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reply_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_at: Option<String>,
+    /// Ids of the users mentioned with `@username`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// True if the message mentions `@room`, everyone in the room.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mentions_room: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// What a reply shows of the message it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyRef {
+    pub id: String,
+    pub seq: i64,
+    pub sender_id: String,
+    /// The first 200 characters of the parent's raw body; empty if it was deleted.
+    pub excerpt: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Who reacted, earliest first.
+    pub user_ids: Vec<String>,
+}
+
+/// The caller's reading position in one room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadState {
+    pub room_id: String,
+    pub last_read: i64,
+    /// Messages by others after `last_read`, at most 999.
+    pub unread: i64,
+    /// Of those, the ones that mention the caller or `@room`.
+    pub mentions: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,6 +201,9 @@ pub struct SendMessageRequest {
     pub body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The id of a message in the same room that this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +211,56 @@ pub struct MessagesPage {
     /// Ascending by `seq`.
     pub messages: Vec<Message>,
     pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditMessageRequest {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReactionRequest {
+    pub emoji: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MarkReadRequest {
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThreadResponse {
+    pub root: Message,
+    /// Ascending by `seq`.
+    pub replies: Vec<Message>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PinsResponse {
+    /// Most recently pinned first.
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message: Message,
+    /// The matching part of the body as HTML: text escaped, matches in `<mark>`.
+    pub snippet_html: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// Best match first.
+    pub hits: Vec<SearchHit>,
+    /// Pass as `offset` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlocksResponse {
+    pub user_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

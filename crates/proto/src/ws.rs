@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Message, Room, User};
+use crate::{Message, ReadState, Room, User};
 
 /// Close code sent to a client whose outbound queue overflowed: reconnect and `sync`.
 pub const CLOSE_RESYNC: u16 = 4000;
@@ -23,14 +23,25 @@ pub enum ClientFrame {
         body: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<String>,
     },
     Typing {
         room_id: String,
         active: bool,
     },
-    /// The last `seq` the client saw, per room; the server replays everything after it.
+    /// The last `seq` the client saw, per room; the server replays every message after it.
+    /// `revs` holds the highest `rev` the client saw, per room: the server also sends, as
+    /// `message_updated`, every message up to `since` that changed after it.
     Sync {
         since: BTreeMap<String, i64>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        revs: BTreeMap<String, i64>,
+    },
+    /// The client has shown the room up to `seq`.
+    Read {
+        room_id: String,
+        seq: i64,
     },
     Ping,
 }
@@ -49,9 +60,27 @@ pub enum ServerFrame {
         user: User,
         rooms: Vec<Room>,
         online: Vec<String>,
+        /// The caller's read state in each of their rooms.
+        #[serde(default)]
+        reads: Vec<ReadState>,
+        /// Ids of the users the caller has blocked.
+        #[serde(default)]
+        blocked: Vec<String>,
     },
     Message {
         message: Message,
+    },
+    /// A stored message changed (edit, delete, reaction, pin, new reply in its thread): the
+    /// whole message as it is now. Keep it if its `rev` is higher than the copy you have.
+    MessageUpdated {
+        message: Message,
+    },
+    /// The caller's read state in a room moved (from this or another of their sessions).
+    Read(ReadState),
+    /// The caller blocked or unblocked someone (from this or another of their sessions).
+    Blocked {
+        user_id: String,
+        blocked: bool,
     },
     Ack {
         #[serde(default, skip_serializing_if = "Option::is_none")]

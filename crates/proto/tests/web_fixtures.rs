@@ -27,6 +27,8 @@ fn room(kind: RoomKind) -> Room {
         kind,
         topic: String::new(),
         last_seq: 4,
+        last_rev: 2,
+        owner_id: (kind != RoomKind::Dm).then(|| "2".into()),
         member_ids: (kind == RoomKind::Dm).then(|| vec!["2".into(), "3".into()]),
     }
 }
@@ -38,8 +40,68 @@ fn message(client_id: Option<&str>) -> Message {
         seq: 4,
         sender_id: "2".into(),
         body: "<b>not markup</b>\nsecond line".into(),
+        html: "<p>&lt;b&gt;not markup&lt;/b&gt;<br>\nsecond line</p>\n".into(),
         created_at: "2026-11-21T10:00:00.000Z".into(),
         client_id: client_id.map(Into::into),
+        ..Message::default()
+    }
+}
+
+/// A message with every optional part: edited, a reply in a thread, pinned, mentioning,
+/// with reactions.
+fn rich_message() -> Message {
+    Message {
+        id: "33".into(),
+        seq: 6,
+        body: "**yes** @bob @room".into(),
+        html: "<p><strong>yes</strong> @bob @room</p>\n".into(),
+        rev: 2,
+        edited_at: Some("2026-11-21T10:05:00.000Z".into()),
+        reply_to: Some(ReplyRef {
+            id: "31".into(),
+            seq: 4,
+            sender_id: "2".into(),
+            excerpt: "<b>not markup</b>".into(),
+            deleted: false,
+        }),
+        thread_root: Some("31".into()),
+        pinned_at: Some("2026-11-21T10:06:00.000Z".into()),
+        mentions: vec!["3".into()],
+        mentions_room: true,
+        reactions: vec![Reaction {
+            emoji: "🎉".into(),
+            user_ids: vec!["2".into(), "3".into()],
+        }],
+        ..message(None)
+    }
+}
+
+/// A thread root and a deleted message.
+fn root_and_tombstone() -> [Message; 2] {
+    let root = Message {
+        reply_count: 2,
+        last_reply_at: Some("2026-11-21T10:04:00.000Z".into()),
+        rev: 1,
+        ..message(None)
+    };
+    let tombstone = Message {
+        id: "34".into(),
+        seq: 7,
+        body: String::new(),
+        html: String::new(),
+        deleted: true,
+        rev: 2,
+        ..message(None)
+    };
+    [root, tombstone]
+}
+
+fn read_state() -> ReadState {
+    ReadState {
+        room_id: "12".into(),
+        last_read: 3,
+        unread: 1,
+        mentions: 1,
     }
 }
 
@@ -53,6 +115,22 @@ fn server_frames() -> Vec<Value> {
             user: user(None),
             rooms: vec![room(RoomKind::Public), room(RoomKind::Dm)],
             online: vec!["2".into(), "3".into()],
+            reads: vec![read_state()],
+            blocked: vec!["5".into()],
+        },
+        ServerFrame::MessageUpdated {
+            message: rich_message(),
+        },
+        ServerFrame::MessageUpdated {
+            message: root_and_tombstone()[0].clone(),
+        },
+        ServerFrame::MessageUpdated {
+            message: root_and_tombstone()[1].clone(),
+        },
+        ServerFrame::Read(read_state()),
+        ServerFrame::Blocked {
+            user_id: "5".into(),
+            blocked: true,
         },
         ServerFrame::Message {
             message: message(None),
@@ -98,6 +176,17 @@ fn client_frames() -> Vec<Value> {
             room_id: "12".into(),
             body: "hi".into(),
             client_id: Some("web-1".into()),
+            reply_to: None,
+        },
+        ClientFrame::Send {
+            room_id: "12".into(),
+            body: "yes".into(),
+            client_id: Some("web-3".into()),
+            reply_to: Some("31".into()),
+        },
+        ClientFrame::Read {
+            room_id: "12".into(),
+            seq: 4,
         },
         ClientFrame::Typing {
             room_id: "12".into(),
@@ -105,6 +194,7 @@ fn client_frames() -> Vec<Value> {
         },
         ClientFrame::Sync {
             since: BTreeMap::from([("1".into(), 3), ("12".into(), 0)]),
+            revs: BTreeMap::from([("1".into(), 5)]),
         },
         ClientFrame::Ping,
     ];
@@ -120,6 +210,12 @@ fn rest_bodies() -> Value {
         "rooms": to_value(&RoomsResponse { rooms: vec![room(RoomKind::Public), room(RoomKind::Dm)] }),
         "room": to_value(&room(RoomKind::Private)),
         "messages_page": to_value(&MessagesPage { messages: vec![message(None), message(Some("web-1"))], has_more: true }),
+        "message": to_value(&rich_message()),
+        "thread": to_value(&ThreadResponse { root: root_and_tombstone()[0].clone(), replies: vec![rich_message()], has_more: false }),
+        "pins": to_value(&PinsResponse { messages: vec![rich_message()] }),
+        "read_state": to_value(&read_state()),
+        "search": to_value(&SearchResponse { hits: vec![SearchHit { message: message(None), snippet_html: "&lt;b&gt;not <mark>markup</mark>&lt;/b&gt;".into() }], next_offset: Some(20) }),
+        "blocks": to_value(&BlocksResponse { user_ids: vec!["5".into()] }),
         "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into() } }),
     })
 }

@@ -13,8 +13,38 @@ fn message() -> Message {
         seq: 3,
         sender_id: "2".into(),
         body: "hi".into(),
+        html: "<p>hi</p>\n".into(),
         created_at: "2026-11-21T10:00:00.000Z".into(),
         client_id: Some("c-1".into()),
+        ..Message::default()
+    }
+}
+
+/// A message with every optional part present.
+fn rich_message() -> Message {
+    Message {
+        id: "9".into(),
+        seq: 5,
+        body: "**yes** @bob".into(),
+        html: "<p><strong>yes</strong> @bob</p>\n".into(),
+        client_id: None,
+        rev: 12,
+        edited_at: Some("2026-11-21T10:01:00.000Z".into()),
+        reply_to: Some(ReplyRef {
+            id: "7".into(),
+            seq: 3,
+            sender_id: "2".into(),
+            excerpt: "hi".into(),
+            deleted: false,
+        }),
+        thread_root: Some("7".into()),
+        pinned_at: Some("2026-11-21T10:02:00.000Z".into()),
+        mentions: vec!["3".into()],
+        reactions: vec![Reaction {
+            emoji: "🎉".into(),
+            user_ids: vec!["2".into(), "3".into()],
+        }],
+        ..message()
     }
 }
 
@@ -38,18 +68,39 @@ fn server_frames_have_their_documented_shape() {
         kind: RoomKind::Public,
         topic: "".into(),
         last_seq: 3,
+        last_rev: 12,
+        owner_id: Some("2".into()),
         member_ids: None,
+    };
+    let read = ReadState {
+        room_id: "1".into(),
+        last_read: 2,
+        unread: 1,
+        mentions: 0,
     };
     let ready = ServerFrame::Ready {
         user,
         rooms: vec![room],
         online: vec!["2".into()],
+        reads: vec![read.clone()],
+        blocked: vec!["4".into()],
     };
-    expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3}],"online":["2"]}"#]]
+    expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3,"last_rev":12,"owner_id":"2"}],"online":["2"],"reads":[{"room_id":"1","last_read":2,"unread":1,"mentions":0}],"blocked":["4"]}"#]]
         .assert_eq(&json(&ready));
-    expect![[r#"{"type":"message","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+    expect![[r#"{"type":"message_updated","message":{"id":"9","room_id":"1","seq":5,"sender_id":"2","body":"**yes** @bob","html":"<p><strong>yes</strong> @bob</p>\n","created_at":"2026-11-21T10:00:00.000Z","rev":12,"edited_at":"2026-11-21T10:01:00.000Z","reply_to":{"id":"7","seq":3,"sender_id":"2","excerpt":"hi"},"thread_root":"7","pinned_at":"2026-11-21T10:02:00.000Z","mentions":["3"],"reactions":[{"emoji":"🎉","user_ids":["2","3"]}]}}"#]].assert_eq(&json(&ServerFrame::MessageUpdated {
+        message: rich_message(),
+    }));
+    expect![[r#"{"type":"read","room_id":"1","last_read":2,"unread":1,"mentions":0}"#]]
+        .assert_eq(&json(&ServerFrame::Read(read)));
+    expect![[r#"{"type":"blocked","user_id":"4","blocked":true}"#]].assert_eq(&json(
+        &ServerFrame::Blocked {
+            user_id: "4".into(),
+            blocked: true,
+        },
+    ));
+    expect![[r#"{"type":"message","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>\n","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
         .assert_eq(&json(&ServerFrame::Message { message: message() }));
-    expect![[r#"{"type":"ack","client_id":"c-1","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+    expect![[r#"{"type":"ack","client_id":"c-1","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>\n","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
         .assert_eq(&json(&ServerFrame::Ack { client_id: Some("c-1".into()), message: message() }));
     expect![[r#"{"type":"typing","room_id":"1","user_id":"2","active":true}"#]].assert_eq(&json(
         &ServerFrame::Typing {
@@ -91,7 +142,21 @@ fn client_frames_parse_from_their_documented_shape() {
         ClientFrame::Send {
             room_id: "1".into(),
             body: "hi".into(),
-            client_id: Some("c-1".into())
+            client_id: Some("c-1".into()),
+            reply_to: None,
+        }
+    );
+    let reply: ClientFrame =
+        serde_json::from_str(r#"{"type":"send","room_id":"1","body":"yes","reply_to":"7"}"#)
+            .unwrap();
+    assert!(matches!(reply, ClientFrame::Send { reply_to: Some(r), .. } if r == "7"));
+    let read: ClientFrame =
+        serde_json::from_str(r#"{"type":"read","room_id":"1","seq":3}"#).unwrap();
+    assert_eq!(
+        read,
+        ClientFrame::Read {
+            room_id: "1".into(),
+            seq: 3
         }
     );
     let sync: ClientFrame =
@@ -99,9 +164,13 @@ fn client_frames_parse_from_their_documented_shape() {
     assert_eq!(
         sync,
         ClientFrame::Sync {
-            since: BTreeMap::from([("1".into(), 3), ("4".into(), 0)])
+            since: BTreeMap::from([("1".into(), 3), ("4".into(), 0)]),
+            revs: BTreeMap::new(),
         }
     );
+    let sync: ClientFrame =
+        serde_json::from_str(r#"{"type":"sync","since":{"1":3},"revs":{"1":12}}"#).unwrap();
+    assert!(matches!(sync, ClientFrame::Sync { revs, .. } if revs["1"] == 12));
     expect![[r#"{"type":"typing","room_id":"1","active":false}"#]].assert_eq(&json(
         &ClientFrame::Typing {
             room_id: "1".into(),

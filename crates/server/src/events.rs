@@ -1,6 +1,6 @@
 //! Publishing room, membership, presence and typing events to the people they concern.
 
-use natter_core::{Room, RoomId, UserId};
+use natter_core::{Message, ReadState, Room, RoomId, UserId};
 use natter_hub::{ConnId, Recipients};
 use natter_proto::{MemberEvent, ServerFrame};
 
@@ -36,6 +36,44 @@ impl AppState {
         });
         self.hub()
             .publish(Recipients::Users(&to), frame, None)
+            .await;
+    }
+
+    /// Tells the room's members that a stored message changed, with the whole message.
+    pub(crate) async fn announce_change(&self, message: &Message) {
+        let room = message.room_id;
+        let to = match self.service().store().member_ids(room).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                // Changed but not delivered live: clients recover it with `sync` and `revs`.
+                tracing::error!(error = %e, %room, "could not load members to announce a change");
+                return;
+            }
+        };
+        let frame = wire::frame(&ServerFrame::MessageUpdated {
+            message: wire::message(message),
+        });
+        self.hub()
+            .publish(Recipients::Users(&to), frame, None)
+            .await;
+    }
+
+    /// Tells every session of `user` where they now are in a room.
+    pub(crate) async fn announce_read(&self, user: UserId, read: &ReadState) {
+        let frame = wire::frame(&ServerFrame::Read(wire::read_state(read)));
+        self.hub()
+            .publish(Recipients::Users(&[user]), frame, None)
+            .await;
+    }
+
+    /// Tells every session of `user` that they blocked or unblocked `target`.
+    pub(crate) async fn announce_block(&self, user: UserId, target: UserId, blocked: bool) {
+        let frame = wire::frame(&ServerFrame::Blocked {
+            user_id: target.to_string(),
+            blocked,
+        });
+        self.hub()
+            .publish(Recipients::Users(&[user]), frame, None)
             .await;
     }
 

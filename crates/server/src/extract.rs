@@ -2,6 +2,8 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use std::str::FromStr;
+
 use natter_core::RoomId;
 use serde::de::DeserializeOwned;
 
@@ -32,10 +34,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A room id from the path. Anything that is not an id names no room: 404.
-pub struct RoomPath(pub RoomId);
+/// The one id in the path (a room, message or user). Anything that is not an id names
+/// nothing: 404.
+pub struct IdPath<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for RoomPath {
+impl<S: Send + Sync, T: FromStr> FromRequestParts<S> for IdPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
@@ -43,14 +46,20 @@ impl<S: Send + Sync> FromRequestParts<S> for RoomPath {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| ApiError::Domain(natter_core::Error::NotFound))?;
-        raw.parse()
-            .map(RoomPath)
-            .map_err(|_| ApiError::Domain(natter_core::Error::NotFound))
+        id_from(&raw).map(IdPath)
     }
+}
+
+/// A room id from the path.
+pub type RoomPath = IdPath<RoomId>;
+
+/// Parses an id sent in a path, query or body; an unparsable id names nothing.
+pub fn id_from<T: FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::Domain(natter_core::Error::NotFound))
 }
 
 /// Parses a user id sent in a body; an unparsable id names no user.
 pub fn user_id(raw: &str) -> Result<natter_core::UserId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::Domain(natter_core::Error::NotFound))
+    id_from(raw)
 }

@@ -87,6 +87,9 @@ async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) {
             if !done.duplicate {
                 publish(service, hub, &mut members, done, &job.reply).await;
             }
+            if let Some(root) = &done.thread_root {
+                publish_root(hub, &members, root).await;
+            }
         }
         reply(hub, job, outcome).await;
     }
@@ -124,6 +127,22 @@ async fn publish(
         except,
     )
     .await;
+}
+
+/// A reply changed its thread's root (count, latest time): members get the root as it is now.
+async fn publish_root(
+    hub: &dyn Hub,
+    members: &HashMap<RoomId, Vec<UserId>>,
+    root: &natter_core::Message,
+) {
+    let Some(recipients) = members.get(&root.room_id) else {
+        return; // members could not be loaded; `sync` with `revs` recovers it
+    };
+    let frame = ServerFrame::MessageUpdated {
+        message: wire::message(root),
+    };
+    hub.publish(Recipients::Users(recipients), wire::frame(&frame), None)
+        .await;
 }
 
 async fn reply(hub: &dyn Hub, job: Job, outcome: Result<AppendOutcome, Error>) {

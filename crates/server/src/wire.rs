@@ -1,7 +1,7 @@
 //! Domain records to wire types, and frame encoding. The only place that builds `proto` values
 //! from `core` ones.
 
-use natter_core::{Message, Room, RoomKind, Timestamp, User};
+use natter_core::{Message, ReadState, Room, RoomKind, SearchHit, Timestamp, User, UserId};
 use natter_hub::Frame;
 use natter_proto as proto;
 
@@ -15,6 +15,32 @@ pub fn time(ts: Timestamp) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_default()
+}
+
+/// Which end of a day a bare date means.
+#[derive(Debug, Clone, Copy)]
+pub enum DayEdge {
+    Start,
+    End,
+}
+
+/// An RFC 3339 time, or a `YYYY-MM-DD` date taken at the start or end of that day, UTC.
+pub fn parse_time(raw: &str, edge: DayEdge) -> Option<Timestamp> {
+    use time::format_description::well_known::Rfc3339;
+    let at = match time::OffsetDateTime::parse(raw, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let day = time::Date::parse(raw, &format).ok()?;
+            let day = match edge {
+                DayEdge::Start => day,
+                DayEdge::End => day.next_day()?,
+            };
+            day.midnight().assume_utc()
+        }
+    };
+    let millis = at.unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(millis).ok().map(Timestamp)
 }
 
 pub fn user(u: &User) -> proto::User {
@@ -42,8 +68,14 @@ pub fn room(r: &Room) -> proto::Room {
         kind,
         topic: r.topic.clone(),
         last_seq: r.last_seq,
+        last_rev: r.last_rev,
+        owner_id: r.owner.map(|u| u.to_string()),
         member_ids,
     }
+}
+
+fn ids(users: &[UserId]) -> Vec<String> {
+    users.iter().map(|u| u.to_string()).collect()
 }
 
 pub fn message(m: &Message) -> proto::Message {
@@ -53,9 +85,68 @@ pub fn message(m: &Message) -> proto::Message {
         seq: m.seq,
         sender_id: m.sender_id.to_string(),
         body: m.body.clone(),
+        html: m.html.clone(),
         created_at: time(m.created_at),
         client_id: m.client_id.clone(),
+        rev: m.rev,
+        edited_at: m.edited_at.map(time),
+        deleted: m.deleted_at.is_some(),
+        reply_to: m.reply_to.as_ref().map(|r| proto::ReplyRef {
+            id: r.id.to_string(),
+            seq: r.seq,
+            sender_id: r.sender_id.to_string(),
+            excerpt: r.excerpt.clone(),
+            deleted: r.deleted,
+        }),
+        thread_root: m.thread_root.map(|id| id.to_string()),
+        reply_count: m.reply_count,
+        last_reply_at: m.last_reply_at.map(time),
+        pinned_at: m.pinned_at.map(time),
+        mentions: ids(&m.mentions),
+        mentions_room: m.mentions_room,
+        reactions: m
+            .reactions
+            .iter()
+            .map(|r| proto::Reaction {
+                emoji: r.emoji.clone(),
+                user_ids: ids(&r.users),
+            })
+            .collect(),
     }
+}
+
+pub fn read_state(r: &ReadState) -> proto::ReadState {
+    proto::ReadState {
+        room_id: r.room_id.to_string(),
+        last_read: r.last_read,
+        unread: r.unread,
+        mentions: r.mentions,
+    }
+}
+
+pub fn search_hit(h: &SearchHit) -> proto::SearchHit {
+    proto::SearchHit {
+        message: message(&h.message),
+        snippet_html: snippet_html(&h.snippet),
+    }
+}
+
+/// The store marks matches with STX and ETX; the wire has escaped text with `<mark>`.
+fn snippet_html(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len() + 32);
+    for c in snippet.chars() {
+        match c {
+            '\u{2}' => out.push_str("<mark>"),
+            '\u{3}' => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Serializes a frame once; the result is shared by every recipient.
@@ -76,6 +167,14 @@ pub fn message_frame(frame: &proto::ServerFrame, m: &Message) -> Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_escape_text_and_mark_matches() {
+        assert_eq!(
+            snippet_html("a <b> \u{2}deploy\u{3} & 'x'"),
+            "a &lt;b&gt; <mark>deploy</mark> &amp; &#39;x&#39;"
+        );
+    }
 
     #[test]
     fn times_are_rfc3339_utc_with_milliseconds() {

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod messages;
+mod rich;
 mod rooms;
 mod rows;
 mod schema;

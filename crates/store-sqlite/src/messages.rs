@@ -1,10 +1,12 @@
 //! Message append (group commit) and history.
 
-use natter_core::{AppendOutcome, Message, NewMessage, RoomId, StoreError, Timestamp};
+use natter_core::{
+    AppendOutcome, Message, MessageId, NewMessage, Reaction, RoomId, StoreError, Timestamp, UserId,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::backend;
-use crate::rows::{self, MESSAGE_COLS};
+use crate::rows::{self, MESSAGE_SELECT};
 
 /// Appends the whole batch in one transaction; one outcome per item, in order.
 pub(crate) fn append_batch(
@@ -37,8 +39,7 @@ pub(crate) fn append_batch(
 
 fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreError> {
     if let Some(client_id) = &new.client_id {
-        let sql =
-            format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_id = ?2");
+        let sql = format!("{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.client_id = ?2");
         let existing = tx
             .prepare_cached(&sql)
             .and_then(|mut s| {
@@ -51,8 +52,9 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
                 return Err(StoreError::Conflict("client_id"));
             }
             return Ok(AppendOutcome {
-                message,
+                message: with_reactions(tx, message)?,
                 duplicate: true,
+                thread_root: None,
             });
         }
     }
@@ -61,11 +63,16 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
         .and_then(|mut s| s.query_row([new.room_id.0], |r| r.get(0)).optional())
         .map_err(backend)?
         .ok_or(StoreError::NotFound)?;
+    let root = match new.reply_to {
+        Some(parent) => Some(thread_root_of(tx, parent, new.room_id)?),
+        None => None,
+    };
     let created_at = Timestamp::now();
     let client_id = new.client_id.map(|c| c.as_str().to_owned());
     tx.prepare_cached(
-        "INSERT INTO messages (room_id, seq, sender_id, body, client_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO messages (room_id, seq, sender_id, body, client_id, created_at, html,
+             reply_to, thread_root, mentions, mentions_room)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -74,22 +81,169 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
             new.sender_id.0,
             new.body.as_str(),
             client_id,
-            created_at.0
+            created_at.0,
+            new.html,
+            new.reply_to.map(|m| m.0),
+            root.map(|m| m.0),
+            rows::join_ids(&new.mentions),
+            new.mentions_room,
         ])
     })
     .map_err(backend)?;
+    let id = MessageId(tx.last_insert_rowid());
+    record_mentions(
+        tx,
+        new.room_id,
+        seq,
+        new.sender_id,
+        &new.mentions,
+        new.mentions_room,
+    )?;
+    let thread_root = match root {
+        Some(root) => Some(count_reply(tx, root, new.room_id, created_at)?),
+        None => None,
+    };
+    let message = by_id(tx, id)?.ok_or(StoreError::NotFound)?;
     Ok(AppendOutcome {
-        message: Message {
-            id: natter_core::MessageId(tx.last_insert_rowid()),
-            room_id: new.room_id,
-            seq,
-            sender_id: new.sender_id,
-            body: new.body.into_string(),
-            client_id,
-            created_at,
-        },
+        message,
         duplicate: false,
+        thread_root,
     })
+}
+
+/// The root of the thread a reply to `parent` joins: the parent's own root, or the parent.
+fn thread_root_of(
+    tx: &Connection,
+    parent: MessageId,
+    room: RoomId,
+) -> Result<MessageId, StoreError> {
+    tx.prepare_cached(
+        "SELECT coalesce(thread_root, id) FROM messages WHERE id = ?1 AND room_id = ?2",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![parent.0, room.0], |r| r.get(0))
+            .optional()
+    })
+    .map_err(backend)?
+    .map(MessageId)
+    .ok_or(StoreError::NotFound)
+}
+
+/// Counts a new reply on its thread's root, as a change to the root.
+fn count_reply(
+    tx: &Connection,
+    root: MessageId,
+    room: RoomId,
+    at: Timestamp,
+) -> Result<Message, StoreError> {
+    let rev = next_rev(tx, room)?;
+    tx.prepare_cached(
+        "UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ?2, rev = ?3 WHERE id = ?1",
+    )
+    .and_then(|mut s| s.execute(params![root.0, at.0, rev]))
+    .map_err(backend)?;
+    by_id(tx, root)?.ok_or(StoreError::NotFound)
+}
+
+/// Bumps and returns the room's change counter.
+pub(crate) fn next_rev(tx: &Connection, room: RoomId) -> Result<i64, StoreError> {
+    tx.prepare_cached("UPDATE rooms SET last_rev = last_rev + 1 WHERE id = ?1 RETURNING last_rev")
+        .and_then(|mut s| s.query_row([room.0], |r| r.get(0)).optional())
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound)
+}
+
+/// One row per mentioned member, `@room` expanded to every member but the sender.
+pub(crate) fn record_mentions(
+    tx: &Connection,
+    room: RoomId,
+    seq: i64,
+    sender: UserId,
+    mentions: &[UserId],
+    everyone: bool,
+) -> Result<(), StoreError> {
+    let sql = if everyone {
+        "INSERT OR IGNORE INTO mentions (user_id, room_id, seq)
+         SELECT user_id, ?1, ?2 FROM room_members WHERE room_id = ?1 AND user_id != ?3"
+    } else if mentions.is_empty() {
+        return Ok(());
+    } else {
+        "INSERT OR IGNORE INTO mentions (user_id, room_id, seq)
+         SELECT value, ?1, ?2 FROM json_each(?4) WHERE value != ?3"
+    };
+    let mut stmt = tx.prepare_cached(sql).map_err(backend)?;
+    if everyone {
+        stmt.execute(params![room.0, seq, sender.0])
+    } else {
+        stmt.execute(params![room.0, seq, sender.0, rows::json_ids(mentions)])
+    }
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// One message with its reactions.
+pub(crate) fn by_id(conn: &Connection, id: MessageId) -> Result<Option<Message>, StoreError> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1");
+    let found = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([id.0], rows::message).optional())
+        .map_err(backend)?;
+    found.map(|m| with_reactions(conn, m)).transpose()
+}
+
+fn with_reactions(conn: &Connection, message: Message) -> Result<Message, StoreError> {
+    let mut one = [message];
+    fill_reactions(conn, &mut one)?;
+    let [message] = one;
+    Ok(message)
+}
+
+/// Loads the reactions of `messages` in one query, grouped by emoji in order of first use.
+pub(crate) fn fill_reactions(
+    conn: &Connection,
+    messages: &mut [Message],
+) -> Result<(), StoreError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids = format!(
+        "[{}]",
+        messages
+            .iter()
+            .map(|m| m.id.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT message_id, emoji, user_id FROM reactions
+             WHERE message_id IN (SELECT value FROM json_each(?1))
+             ORDER BY message_id, created_at, user_id",
+        )
+        .map_err(backend)?;
+    let found = stmt
+        .query_map([ids], |r| {
+            Ok((
+                MessageId(r.get(0)?),
+                r.get::<_, String>(1)?,
+                UserId(r.get(2)?),
+            ))
+        })
+        .map_err(backend)?;
+    for row in found {
+        let (id, emoji, user) = row.map_err(backend)?;
+        let Some(m) = messages.iter_mut().find(|m| m.id == id) else {
+            continue;
+        };
+        match m.reactions.iter_mut().find(|r| r.emoji == emoji) {
+            Some(r) => r.users.push(user),
+            None => m.reactions.push(Reaction {
+                emoji,
+                users: vec![user],
+            }),
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn after(
@@ -98,10 +252,9 @@ pub(crate) fn after(
     after: i64,
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
-    let sql = format!(
-        "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-    );
-    query(conn, &sql, room, after, limit)
+    let sql =
+        format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3");
+    query(conn, &sql, params![room.0, after, limit])
 }
 
 pub(crate) fn before(
@@ -111,25 +264,25 @@ pub(crate) fn before(
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
-        "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3"
     );
-    let mut found = query(conn, &sql, room, before, limit)?;
+    let mut found = query(conn, &sql, params![room.0, before, limit])?;
     found.reverse();
     Ok(found)
 }
 
-fn query(
+/// Runs a `MESSAGE_SELECT` query and fills in reactions.
+pub(crate) fn query(
     conn: &Connection,
     sql: &str,
-    room: RoomId,
-    seq: i64,
-    limit: u32,
+    params: impl rusqlite::Params,
 ) -> Result<Vec<Message>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let found = stmt
-        .query_map(params![room.0, seq, limit], rows::message)
+    let mut found = stmt
+        .query_map(params, rows::message)
         .map_err(backend)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
+    fill_reactions(conn, &mut found)?;
     Ok(found)
 }

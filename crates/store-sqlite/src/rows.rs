@@ -1,13 +1,21 @@
 //! Column lists and row mappers shared by the queries.
 
-use natter_core::{Message, MessageId, Room, RoomId, RoomKind, Timestamp, User, UserId};
+use natter_core::{Message, MessageId, ReplyRef, Room, RoomId, RoomKind, Timestamp, User, UserId};
 use rusqlite::Row;
 
 pub(crate) const USER_COLS: &str =
     "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen";
 pub(crate) const ROOM_COLS: &str =
-    "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at";
-pub(crate) const MESSAGE_COLS: &str = "id, room_id, seq, sender_id, body, client_id, created_at";
+    "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev, rooms.created_by";
+/// Every message query starts here: the message `m` and, for a reply, its parent `p`.
+pub(crate) const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at,
+    m.html, m.rev, m.edited_at, m.deleted_at, m.thread_root, m.reply_count, m.last_reply_at,
+    m.pinned_at, m.mentions, m.mentions_room,
+    m.reply_to, p.seq, p.sender_id, substr(p.body, 1, 200), p.deleted_at
+    FROM messages m LEFT JOIN messages p ON p.id = m.reply_to";
+/// Columns `MESSAGE_SELECT` yields; extra columns of a query come after these.
+pub(crate) const MESSAGE_WIDTH: usize = 22;
 
 /// Maps the first seven columns of `row`, in `USER_COLS` order.
 pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -33,9 +41,19 @@ pub(crate) fn room(row: &Row<'_>) -> rusqlite::Result<Room> {
         last_seq: row.get(4)?,
         dm_members: dm_key.as_deref().map(parse_dm_key).unwrap_or_default(),
         created_at: Timestamp(row.get(6)?),
+        last_rev: row.get(7)?,
+        owner: match kind.as_str() {
+            "dm" => None,
+            _ => row.get::<_, Option<i64>>(8)?.map(UserId),
+        },
     })
 }
 
+fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    Ok(row.get::<_, Option<i64>>(i)?.map(Timestamp))
+}
+
+/// Maps a row of `MESSAGE_SELECT`. Reactions are filled in by the caller.
 pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: MessageId(row.get(0)?),
@@ -45,18 +63,55 @@ pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
         body: row.get(4)?,
         client_id: row.get(5)?,
         created_at: Timestamp(row.get(6)?),
+        html: row.get(7)?,
+        rev: row.get(8)?,
+        edited_at: time(row, 9)?,
+        deleted_at: time(row, 10)?,
+        thread_root: row.get::<_, Option<i64>>(11)?.map(MessageId),
+        reply_count: row.get(12)?,
+        last_reply_at: time(row, 13)?,
+        pinned_at: time(row, 14)?,
+        mentions: parse_ids(&row.get::<_, String>(15)?),
+        mentions_room: row.get(16)?,
+        reply_to: match row.get::<_, Option<i64>>(17)? {
+            None => None,
+            Some(id) => {
+                let deleted = row.get::<_, Option<i64>>(21)?.is_some();
+                Some(ReplyRef {
+                    id: MessageId(id),
+                    seq: row.get(18)?,
+                    sender_id: UserId(row.get(19)?),
+                    excerpt: if deleted { String::new() } else { row.get(20)? },
+                    deleted,
+                })
+            }
+        },
+        reactions: Vec::new(),
     })
 }
 
-/// A DM's key: its member ids ascending, comma-separated. Unique per set of people.
-pub(crate) fn dm_key(members: &[UserId]) -> String {
-    members
-        .iter()
+/// Ids as a comma-separated list, the form `mentions` is stored in.
+pub(crate) fn join_ids(ids: &[UserId]) -> String {
+    ids.iter()
         .map(|u| u.0.to_string())
         .collect::<Vec<_>>()
         .join(",")
 }
 
+pub(crate) fn parse_ids(list: &str) -> Vec<UserId> {
+    list.split(',').filter_map(|s| s.parse().ok()).collect()
+}
+
+/// Ids as a JSON array, for `json_each(?)` in `IN` clauses.
+pub(crate) fn json_ids(ids: &[UserId]) -> String {
+    format!("[{}]", join_ids(ids))
+}
+
+/// A DM's key: its member ids ascending, comma-separated. Unique per set of people.
+pub(crate) fn dm_key(members: &[UserId]) -> String {
+    join_ids(members)
+}
+
 fn parse_dm_key(key: &str) -> Vec<UserId> {
-    key.split(',').filter_map(|s| s.parse().ok()).collect()
+    parse_ids(key)
 }

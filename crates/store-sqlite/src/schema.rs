@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Each entry moves the schema from version `i` to `i + 1`. Never edit a released entry; append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -53,13 +54,95 @@ CREATE TABLE messages (
 CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_id) WHERE client_id IS NOT NULL;
 INSERT INTO rooms (name, kind, topic, created_at)
     VALUES ('general', 'public', 'Everyone is here', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
-"#];
+"#,
+    r#"
+-- Rich messaging: edits, deletes, replies and threads, pins, mentions, reactions, read state,
+-- full-text search and blocking.
+ALTER TABLE rooms ADD COLUMN last_rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE room_members ADD COLUMN last_read INTEGER NOT NULL DEFAULT 0;
+UPDATE room_members SET last_read = (SELECT last_seq FROM rooms WHERE rooms.id = room_id);
+-- Someone who joins has read what came before.
+CREATE TRIGGER room_members_start_read AFTER INSERT ON room_members BEGIN
+    UPDATE room_members SET last_read = (SELECT last_seq FROM rooms WHERE id = NEW.room_id)
+     WHERE room_id = NEW.room_id AND user_id = NEW.user_id;
+END;
+ALTER TABLE messages ADD COLUMN html TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+ALTER TABLE messages ADD COLUMN reply_to INTEGER REFERENCES messages(id);
+ALTER TABLE messages ADD COLUMN thread_root INTEGER REFERENCES messages(id);
+ALTER TABLE messages ADD COLUMN reply_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN last_reply_at INTEGER;
+ALTER TABLE messages ADD COLUMN pinned_at INTEGER;
+ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN mentions_room INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_rev ON messages(room_id, rev) WHERE rev > 0;
+CREATE INDEX messages_thread ON messages(thread_root, seq) WHERE thread_root IS NOT NULL;
+CREATE INDEX messages_pinned ON messages(room_id, pinned_at) WHERE pinned_at IS NOT NULL;
+-- One row per mentioned member (`@room` expanded), for mention counts.
+CREATE TABLE mentions (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE reactions (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    emoji      TEXT NOT NULL,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_id)
+) WITHOUT ROWID;
+CREATE TABLE blocks (
+    blocker    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    blocked    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (blocker, blocked)
+) WITHOUT ROWID;
+CREATE INDEX blocks_blocked ON blocks(blocked, blocker);
+-- Full-text index over message bodies, kept in step by triggers. Deleted messages have an
+-- empty body, so they drop out of it.
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, body) VALUES (NEW.id, NEW.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+    INSERT INTO messages_fts (rowid, body) VALUES (NEW.id, NEW.body);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
+END;
+"#,
+];
+
+/// The version that added `messages.html`.
+const RICH_MESSAGING: usize = 2;
+
+/// Renders the bodies stored before messages had HTML.
+fn render_existing(tx: &Connection) -> rusqlite::Result<()> {
+    let mut read = tx.prepare("SELECT id, body FROM messages")?;
+    let mut write = tx.prepare("UPDATE messages SET html = ?2 WHERE id = ?1")?;
+    let rows = read.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, body) = row?;
+        write.execute(rusqlite::params![id, natter_core::markup::render(&body)])?;
+    }
+    Ok(())
+}
 
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if i + 1 == RICH_MESSAGING {
+            render_existing(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "applied migration");

@@ -2,11 +2,12 @@
 
 use async_trait::async_trait;
 use natter_core::{
-    AppendOutcome, Credentials, Message, NewMessage, NewRoom, NewSession, NewUser, ProfileChange,
-    Room, RoomId, Session, SessionId, Store, StoreError, Timestamp, User, UserId, Username,
+    AppendOutcome, ChangeOutcome, Credentials, Message, MessageChange, MessageId, NewMessage,
+    NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, SearchHit, SearchQuery,
+    Session, SessionId, Store, StoreError, Timestamp, Toggle, User, UserId, Username,
 };
 
-use crate::{accounts, messages, rooms, SqliteStore};
+use crate::{accounts, messages, rich, rooms, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -125,6 +126,81 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
         self.read(move |c| messages::before(c, room, before, limit))
+            .await
+    }
+    async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        self.read(move |c| messages::by_id(c, id)).await
+    }
+    async fn change_message(
+        &self,
+        id: MessageId,
+        change: MessageChange,
+    ) -> Result<ChangeOutcome, StoreError> {
+        self.write(move |c| rich::change(c, id, change)).await
+    }
+    async fn changes_after(
+        &self,
+        room: RoomId,
+        after_rev: i64,
+        up_to: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| rich::changes_after(c, room, after_rev, up_to, limit))
+            .await
+    }
+    async fn thread(
+        &self,
+        root: MessageId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| rich::thread(c, root, after, limit))
+            .await
+    }
+    async fn pinned(&self, room: RoomId) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| rich::pinned(c, room)).await
+    }
+    async fn members_named(
+        &self,
+        room: RoomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |c| rich::members_named(c, room, &usernames))
+            .await
+    }
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: i64,
+    ) -> Result<ReadState, StoreError> {
+        self.write(move |c| rich::mark_read(c, room, user, seq))
+            .await
+    }
+    async fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError> {
+        self.read(move |c| rich::read_states(c, user)).await
+    }
+    async fn search(&self, query: SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
+        self.read(move |c| rich::search(c, &query)).await
+    }
+    async fn set_block(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        on: Toggle,
+    ) -> Result<bool, StoreError> {
+        self.write(move |c| rich::set_block(c, blocker, blocked, on))
+            .await
+    }
+    async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |c| rich::blocked_by(c, user)).await
+    }
+    async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.read(move |c| rich::blocked_in(c, room, user)).await
+    }
+    async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError> {
+        let others = others.to_vec();
+        self.read(move |c| rich::blocked_by_any(c, &others, user))
             .await
     }
 }

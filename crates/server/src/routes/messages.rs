@@ -3,12 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use natter_core::Page;
+use natter_core::{Page, Send};
 use natter_proto::{Message, MessagesPage, SendMessageRequest};
 use serde::Deserialize;
 
 use crate::auth::Authed;
-use crate::extract::{ApiJson, ApiQuery, RoomPath};
+use crate::extract::{id_from, ApiJson, ApiQuery, IdPath, RoomPath};
 use crate::{wire, ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -21,7 +21,7 @@ pub struct HistoryQuery {
 pub async fn history(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<MessagesPage>, ApiError> {
     let page = match (q.after, q.before) {
@@ -52,17 +52,18 @@ pub async fn history(
 pub async fn send(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let send = Send {
+        room: id,
+        body: &req.body,
+        client_id: req.client_id.as_deref(),
+        reply_to: req.reply_to.as_deref().map(id_from).transpose()?,
+    };
     let new = state
         .service()
-        .prepare_send(
-            authed.session.user.id,
-            id,
-            &req.body,
-            req.client_id.as_deref(),
-        )
+        .prepare_send(authed.session.user.id, send)
         .await?;
     let outcome = state.pipeline().send_and_wait(new).await?;
     let status = if outcome.duplicate {

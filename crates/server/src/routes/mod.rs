@@ -3,10 +3,11 @@
 
 mod accounts;
 mod messages;
+mod rich;
 mod rooms;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::{assets, ws, AppState};
@@ -32,6 +33,24 @@ pub fn router(state: AppState) -> Router {
             "/rooms/{id}/messages",
             get(messages::history).post(messages::send),
         )
+        .route("/rooms/{id}/pins", get(rich::pins))
+        .route("/rooms/{id}/read", post(rich::mark_read))
+        .route(
+            "/messages/{id}",
+            get(rich::get_one).patch(rich::edit).delete(rich::delete),
+        )
+        .route(
+            "/messages/{id}/reactions/{emoji}",
+            put(rich::add_reaction).delete(rich::remove_reaction),
+        )
+        .route(
+            "/messages/{id}/pin",
+            put(rich::add_pin).delete(rich::remove_pin),
+        )
+        .route("/messages/{id}/thread", get(rich::thread))
+        .route("/search", get(rich::search))
+        .route("/blocks", get(rich::blocks))
+        .route("/users/{id}/block", put(rich::block).delete(rich::unblock))
         .route("/dms", post(rooms::open_dm))
         .route("/ws", get(ws::upgrade));
     Router::new()

@@ -10,7 +10,7 @@ use natter_proto::{
 };
 
 use crate::auth::Authed;
-use crate::extract::{user_id, ApiJson, RoomPath};
+use crate::extract::{user_id, ApiJson, IdPath, RoomPath};
 use crate::{wire, ApiError, AppState};
 
 pub async fn list(
@@ -50,7 +50,7 @@ pub async fn create(
 pub async fn get_one(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
 ) -> Result<Json<Room>, ApiError> {
     let room = state
         .service()
@@ -62,7 +62,7 @@ pub async fn get_one(
 pub async fn join(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
 ) -> Result<Json<Room>, ApiError> {
     let user = authed.session.user.id;
     let (room, added) = state.service().join(user, id).await?;
@@ -76,7 +76,7 @@ pub async fn join(
 pub async fn leave(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
 ) -> Result<StatusCode, ApiError> {
     let user = authed.session.user.id;
     if state.service().leave(user, id).await? {
@@ -88,7 +88,7 @@ pub async fn leave(
 pub async fn members(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
 ) -> Result<Json<MembersResponse>, ApiError> {
     let members = state.service().members(authed.session.user.id, id).await?;
     Ok(Json(MembersResponse {
@@ -99,7 +99,7 @@ pub async fn members(
 pub async fn add_member(
     State(state): State<AppState>,
     authed: Authed,
-    RoomPath(id): RoomPath,
+    IdPath(id): RoomPath,
     ApiJson(req): ApiJson<AddMemberRequest>,
 ) -> Result<Json<Room>, ApiError> {
     let target = user_id(&req.user_id)?;

@@ -103,11 +103,23 @@ impl Conn {
             tracing::error!(error = %e, "could not load rooms for ready");
             Exit::Close(1011, "internal error")
         })?;
+        let service = self.state.service();
+        let personal = async {
+            let reads = service.read_states(self.user).await?;
+            let blocked = service.blocked(self.user).await?;
+            Ok::<_, natter_core::Error>((reads, blocked))
+        };
+        let (reads, blocked) = personal.await.map_err(|e| {
+            tracing::error!(error = %e, "could not load read state for ready");
+            Exit::Close(1011, "internal error")
+        })?;
         let online = self.state.hub().online_users().await;
         let ready = ServerFrame::Ready {
             user: wire::user(&session.user),
             rooms: rooms.iter().map(wire::room).collect(),
             online: online.iter().map(|u| u.to_string()).collect(),
+            reads: reads.iter().map(wire::read_state).collect(),
+            blocked: blocked.iter().map(|u| u.to_string()).collect(),
         };
         self.write_frame(&ready).await
     }

@@ -14,7 +14,7 @@ const MAX_SYNC_ROOMS: usize = 1000;
 /// Messages read from the store per replay page.
 const REPLAY_PAGE: u32 = 100;
 
-const KNOWN_TYPES: &[&str] = &["send", "typing", "sync", "ping"];
+const KNOWN_TYPES: &[&str] = &["send", "typing", "sync", "read", "ping"];
 
 fn bad_frame(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::BadRequest(code, message.into())
@@ -64,9 +64,19 @@ impl Conn {
                 room_id,
                 body,
                 client_id,
+                reply_to,
             } => {
-                if let Err(e) = self.send(&room_id, &body, client_id.as_deref()).await {
+                let sent = self
+                    .send(&room_id, &body, client_id.as_deref(), reply_to.as_deref())
+                    .await;
+                if let Err(e) = sent {
                     self.write_frame(&e.to_frame(client_id)).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Read { room_id, seq } => {
+                if let Err(e) = self.read(&room_id, seq).await {
+                    self.write_frame(&e.to_frame(None)).await?;
                 }
                 Ok(())
             }
@@ -76,13 +86,18 @@ impl Conn {
                 }
                 Ok(())
             }
-            ClientFrame::Sync { since } => {
-                if since.len() > MAX_SYNC_ROOMS {
+            ClientFrame::Sync { since, revs } => {
+                if since.len() > MAX_SYNC_ROOMS || revs.len() > MAX_SYNC_ROOMS {
                     let err = bad_frame("invalid_frame", "too many rooms in one sync");
                     return self.write_frame(&err.to_frame(None)).await;
                 }
                 for (room, seq) in since {
-                    self.replay(&room, seq).await?;
+                    let Some(seq) = self.replay(&room, seq).await? else {
+                        continue;
+                    };
+                    if let Some(rev) = revs.get(&room) {
+                        self.replay_changes(&room, *rev, seq).await?;
+                    }
                 }
                 self.write_frame(&ServerFrame::Synced).await?;
                 // Live frames held since `ready` now follow the replay.
@@ -98,18 +113,34 @@ impl Conn {
         room: &str,
         body: &str,
         client_id: Option<&str>,
+        reply_to: Option<&str>,
     ) -> Result<(), ApiError> {
         let room = room_id(room)?;
-        let new = self
-            .state
-            .service()
-            .prepare_send(self.user, room, body, client_id)
-            .await?;
+        let reply_to = reply_to
+            .map(|id| {
+                id.parse()
+                    .map_err(|_| ApiError::from(natter_core::Error::NotFound))
+            })
+            .transpose()?;
+        let send = natter_core::Send {
+            room,
+            body,
+            client_id,
+            reply_to,
+        };
+        let new = self.state.service().prepare_send(self.user, send).await?;
         self.state
             .pipeline()
             .submit(new, ReplyTo::Ws(self.id))
             .await?;
         self.stop_typing(room).await;
+        Ok(())
+    }
+
+    async fn read(&mut self, room: &str, seq: i64) -> Result<(), ApiError> {
+        let room = room_id(room)?;
+        let read = self.state.service().mark_read(self.user, room, seq).await?;
+        self.state.announce_read(self.user, &read).await;
         Ok(())
     }
 
@@ -154,7 +185,8 @@ impl Conn {
     }
 
     /// Sends every message of `room` after `since` that this connection has not yet been sent.
-    async fn replay(&mut self, room: &str, since: i64) -> Result<(), Exit> {
+    /// Returns the `seq` the client now has everything up to, or `None` if the room was refused.
+    async fn replay(&mut self, room: &str, since: i64) -> Result<Option<i64>, Exit> {
         let checked = match room_id(room) {
             Ok(id) => self
                 .state
@@ -166,7 +198,7 @@ impl Conn {
         };
         let (room, last_seq) = match checked {
             Ok(found) => (found.id, found.last_seq),
-            Err(e) => return self.write_frame(&e.to_frame(None)).await,
+            Err(e) => return self.write_frame(&e.to_frame(None)).await.map(|()| None),
         };
         let limit = self.seen.replay_limit(room);
         // A `since` beyond the room's end (a stale client, a restored database) must not make
@@ -182,14 +214,15 @@ impl Conn {
             {
                 Ok(page) => page,
                 Err(e) => {
-                    return self.write_frame(&ApiError::from(e).to_frame(None)).await;
+                    let err = ApiError::from(e).to_frame(None);
+                    return self.write_frame(&err).await.map(|()| None);
                 }
             };
             let full = page.len() == REPLAY_PAGE as usize;
             for m in page {
                 if limit.is_some_and(|l| m.seq > l) {
                     self.seen.replayed(room, cursor);
-                    return Ok(());
+                    return Ok(Some(cursor));
                 }
                 let frame = ServerFrame::Message {
                     message: wire::message(&m),
@@ -202,6 +235,40 @@ impl Conn {
             }
         }
         self.seen.replayed(room, cursor);
-        Ok(())
+        Ok(Some(cursor))
+    }
+
+    /// Sends, as `message_updated`, every message up to `up_to` that changed after `rev`.
+    /// Messages after `up_to` went out whole in the replay, changes included.
+    async fn replay_changes(&mut self, room: &str, rev: i64, up_to: i64) -> Result<(), Exit> {
+        let Ok(room) = room_id(room) else {
+            return Ok(()); // the replay already answered with an error
+        };
+        let mut cursor = rev.max(0);
+        loop {
+            let page = match self
+                .state
+                .service()
+                .store()
+                .changes_after(room, cursor, up_to, REPLAY_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    return self.write_frame(&ApiError::from(e).to_frame(None)).await;
+                }
+            };
+            let full = page.len() == REPLAY_PAGE as usize;
+            for m in page {
+                cursor = m.rev;
+                let frame = ServerFrame::MessageUpdated {
+                    message: wire::message(&m),
+                };
+                self.write_frame(&frame).await?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
     }
 }

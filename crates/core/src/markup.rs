@@ -1,0 +1,280 @@
+//! What a message body means beyond its text: Markdown rendered to sanitized HTML, and the
+//! `@mentions` it makes. Pure functions; the service calls them on every send and edit.
+//!
+//! Rendering is two steps on purpose. pulldown-cmark turns the Markdown subset into HTML, with
+//! any raw HTML in the body demoted to text; then ammonia cleans the result against a strict
+//! allowlist, so even a bug in the first step cannot put a script or a `javascript:` link on
+//! anyone's screen.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+/// `@room` mentions every member.
+pub const ROOM_MENTION: &str = "room";
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.add_tags([
+        "p",
+        "br",
+        "strong",
+        "em",
+        "del",
+        "code",
+        "pre",
+        "a",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+    ])
+    .add_tag_attributes("a", ["href"])
+    .add_tag_attributes("ol", ["start"])
+    .add_tag_attributes("code", ["class"])
+    .attribute_filter(|element, attribute, value| {
+        if element == "code" && attribute == "class" && !is_language_class(value) {
+            return None;
+        }
+        Some(value.into())
+    })
+    .add_url_schemes(["http", "https", "mailto"])
+    .url_relative(ammonia::UrlRelative::Deny)
+    .link_rel(Some("noopener noreferrer nofollow"))
+    .add_clean_content_tags(["script", "style"]);
+    b
+});
+
+/// `language-rust`, as pulldown-cmark writes for a fenced block's info string.
+fn is_language_class(value: &str) -> bool {
+    value.strip_prefix("language-").is_some_and(|lang| {
+        (1..=32).contains(&lang.len())
+            && lang
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'#'))
+    })
+}
+
+/// Renders a message body to sanitized HTML.
+pub fn render(body: &str) -> String {
+    let parser = Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH);
+    let mut in_code_block = false;
+    let mut in_link = false;
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for event in parser {
+        match event {
+            // Raw HTML is shown as typed, never interpreted.
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            // In chat a newline is a line break.
+            Event::SoftBreak => events.push(Event::HardBreak),
+            // Headings, images and tables are not in the subset: keep their text.
+            Event::Start(Tag::Heading { .. }) => events.push(Event::Start(Tag::Paragraph)),
+            Event::End(TagEnd::Heading(_)) => events.push(Event::End(TagEnd::Paragraph)),
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                in_link = true;
+                events.push(Event::Start(Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    title,
+                    id: CowStr::Borrowed(""),
+                }));
+            }
+            Event::End(TagEnd::Image) => {
+                in_link = false;
+                events.push(Event::End(TagEnd::Link));
+            }
+            Event::Start(Tag::Link { .. }) => {
+                in_link = true;
+                events.push(event);
+            }
+            Event::End(TagEnd::Link) => {
+                in_link = false;
+                events.push(event);
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code_block = true;
+                events.push(event);
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code_block = false;
+                events.push(event);
+            }
+            Event::Text(text) if !in_code_block && !in_link => push_text(&mut events, text),
+            other => events.push(other),
+        }
+    }
+    let mut html = String::with_capacity(body.len() + body.len() / 2 + 16);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    SANITIZER.clean(&html).to_string()
+}
+
+/// Plain text with bare `http(s)://` links made into links and `:shortcode:` emoji replaced.
+fn push_text<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
+    let text = with_emoji(&text);
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    for span in finder.spans(&text) {
+        let piece = span.as_str().to_owned();
+        let is_web = matches!(span.kind(), Some(linkify::LinkKind::Url))
+            && (piece.starts_with("http://") || piece.starts_with("https://"));
+        if is_web {
+            events.push(Event::Start(Tag::Link {
+                link_type: LinkType::Autolink,
+                dest_url: piece.clone().into(),
+                title: CowStr::Borrowed(""),
+                id: CowStr::Borrowed(""),
+            }));
+            events.push(Event::Text(piece.into()));
+            events.push(Event::End(TagEnd::Link));
+        } else {
+            events.push(Event::Text(piece.into()));
+        }
+    }
+}
+
+/// Replaces `:tada:`-style shortcodes that name an emoji; anything else stays as typed.
+fn with_emoji(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(':') {
+        let after = &rest[start + 1..];
+        let code_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))
+            .unwrap_or(after.len());
+        let emoji = (code_len > 0 && after[code_len..].starts_with(':'))
+            .then(|| emojis::get_by_shortcode(&after[..code_len]))
+            .flatten();
+        match emoji {
+            Some(e) => {
+                out.push_str(&rest[..start]);
+                out.push_str(e.as_str());
+                rest = &after[code_len + 1..];
+            }
+            None => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The usernames a body mentions with `@name`, lowercase and without repeats, `room` included
+/// if present. Mentions inside code are still found: people mean them.
+pub fn mentioned_names(body: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    let bytes = body.as_bytes();
+    for (i, _) in body.match_indices('@') {
+        let preceded_by_word = i > 0 && {
+            let b = bytes[i - 1];
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'@')
+        };
+        if preceded_by_word {
+            continue; // an email address, not a mention
+        }
+        let name: String = body[i + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        // A sentence may end right after a name: "thanks @alice."
+        let name = name.trim_end_matches(['.', '-']).to_owned();
+        if (3..=32).contains(&name.len()) && seen.insert(name.clone()) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_markdown_subset_renders() {
+        assert_eq!(
+            render("**bold** *it* ~~gone~~ `code`"),
+            "<p><strong>bold</strong> <em>it</em> <del>gone</del> <code>code</code></p>\n"
+        );
+        assert_eq!(
+            render("```rust\nfn main() {}\n```"),
+            "<pre><code class=\"language-rust\">fn main() {}\n</code></pre>\n"
+        );
+        assert_eq!(
+            render("> quoted\n\n- one\n- two"),
+            "<blockquote>\n<p>quoted</p>\n</blockquote>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
+        );
+        assert_eq!(
+            render("line one\nline two"),
+            "<p>line one<br>\nline two</p>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_is_text_and_scripts_never_survive() {
+        let html = render("<script>alert(1)</script> <b onclick=x>hi</b>");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        let html = render("<img src=x onerror=alert(1)>");
+        assert!(!html.contains("<img"), "{html}");
+    }
+
+    #[test]
+    fn only_web_and_mail_links_survive_and_all_get_rel() {
+        let html = render("[x](javascript:alert(1)) [y](https://example.com) [z](mailto:a@b.c)");
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https://example.com\" rel=\"noopener noreferrer nofollow\">y</a>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("href=\"mailto:a@b.c\""), "{html}");
+        let html = render("[rel](/etc/passwd) [data](data:text/html,hi)");
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn bare_links_are_linked_outside_code() {
+        let html = render("see https://natter.example/a?b=1 and `https://in.code`");
+        assert!(
+            html.contains("<a href=\"https://natter.example/a?b=1\""),
+            "{html}"
+        );
+        assert!(html.contains("<code>https://in.code</code>"), "{html}");
+    }
+
+    #[test]
+    fn headings_and_images_keep_only_their_text() {
+        assert_eq!(render("# Title"), "<p>Title</p>\n");
+        let html = render("![alt](https://example.com/x.png)");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains(">alt</a>"), "{html}");
+    }
+
+    #[test]
+    fn code_classes_are_limited_to_languages() {
+        let html = render("```x\" onclick=\"y\nz\n```");
+        assert!(!html.contains("onclick"), "{html}");
+    }
+
+    #[test]
+    fn shortcodes_become_emoji() {
+        assert_eq!(render("party :tada: time"), "<p>party 🎉 time</p>\n");
+        assert_eq!(render("ratio 3:2 :nope:"), "<p>ratio 3:2 :nope:</p>\n");
+    }
+
+    #[test]
+    fn mentions_are_found_once_and_lowercased() {
+        assert_eq!(
+            mentioned_names("hi @Alice and @bob. also @alice, mail a@b.com, @room @x"),
+            vec!["alice", "bob", "room"]
+        );
+    }
+}
