@@ -3,13 +3,20 @@
 
 import {
   decodeAuth,
+  decodeBlocks,
+  decodeMessage,
+  decodePins,
+  decodeSearch,
+  decodeThread,
   decodeError,
   decodeMessagesPage,
   decodeRoom,
   decodeRooms,
   decodeUser,
   decodeUsers,
+  type Message,
   type MessagesPage,
+  type SearchResults,
   type Room,
   type User,
 } from "./protocol";
@@ -78,6 +85,22 @@ export const api = {
     return decodeMessagesPage(await call("GET", `/rooms/${roomId}/messages?${q}`));
   },
   openDm: async (userIds: string[]) => decodeRoom(await call("POST", "/dms", { user_ids: userIds })),
+  message: async (id: string): Promise<Message> => decodeMessage(await call("GET", `/messages/${id}`)),
+  editMessage: async (id: string, body: string) => decodeMessage(await call("PATCH", `/messages/${id}`, { body })),
+  deleteMessage: async (id: string) => decodeMessage(await call("DELETE", `/messages/${id}`)),
+  react: async (id: string, emoji: string) =>
+    decodeMessage(await call("PUT", `/messages/${id}/reactions/${encodeURIComponent(emoji)}`)),
+  unreact: async (id: string, emoji: string) =>
+    decodeMessage(await call("DELETE", `/messages/${id}/reactions/${encodeURIComponent(emoji)}`)),
+  pin: async (id: string) => decodeMessage(await call("PUT", `/messages/${id}/pin`)),
+  unpin: async (id: string) => decodeMessage(await call("DELETE", `/messages/${id}/pin`)),
+  pins: async (roomId: string) => decodePins(await call("GET", `/rooms/${roomId}/pins`)),
+  thread: async (id: string) => decodeThread(await call("GET", `/messages/${id}/thread?limit=100`)),
+  search: async (params: Record<string, string>): Promise<SearchResults> =>
+    decodeSearch(await call("GET", `/search?${new URLSearchParams(params)}`)),
+  blocks: async () => decodeBlocks(await call("GET", "/blocks")),
+  block: (userId: string) => call("PUT", `/users/${userId}/block`),
+  unblock: (userId: string) => call("DELETE", `/users/${userId}/block`),
 };
 
 /** Words for the errors a person can cause or fix; anything else shows the server's message. */
@@ -96,6 +119,8 @@ export function describeError(e: unknown): string {
       return "The server is busy. Wait a moment and try again.";
     case "room_name_taken":
       return "A public room with that name already exists.";
+    case "invalid_query":
+      return "Type at least one word to search for.";
     default:
       return e.message;
   }

@@ -9,11 +9,23 @@ import {
   encodeClientFrame,
   type ClientFrame,
   type Id,
+  type Message,
   type Room,
   type ServerFrame,
   type User,
 } from "./protocol";
-import { initialState, reduce, syncSince, unknownUsers, type Action, type ChatState, type Pending } from "./state";
+import {
+  initialState,
+  mentionsMe,
+  readOf,
+  reduce,
+  syncRevs,
+  syncSince,
+  unknownUsers,
+  type Action,
+  type ChatState,
+  type Pending,
+} from "./state";
 import { backoffDelay } from "./timeline";
 
 /** Client-side heartbeat: a `ping` this often, and a connection silent for DEAD_MS is dropped. */
@@ -57,11 +69,10 @@ function save(store: Storage, key: string, value: unknown) {
 }
 
 /**
- * Read state and settings are per browser (localStorage). The outbox is per tab
- * (sessionStorage): it survives a reload of the tab, and two tabs never overwrite each other's.
+ * Settings are per browser (localStorage); read state lives on the server. The outbox is per
+ * tab (sessionStorage): it survives a reload of the tab, and two tabs never overwrite each other's.
  */
 const keys = (userId: Id) => ({
-  read: `natter.read.${userId}`,
   settings: `natter.settings.${userId}`,
   outbox: `natter.outbox.${userId}`,
 });
@@ -96,7 +107,7 @@ export class Chat {
     private onSignedOut: () => void,
   ) {
     const k = keys(me.id);
-    this.state = initialState(me, load<Record<Id, number> | null>(localStorage, k.read, null));
+    this.state = initialState(me);
     this.settings = load(localStorage, k.settings, { notifications: false });
     const outbox = load<Pending[]>(sessionStorage, k.outbox, []);
     for (const p of outbox) this.dispatch({ kind: "queue", pending: { ...p, status: "queued" } });
@@ -131,7 +142,6 @@ export class Chat {
     this.state = reduce(before, a);
     if (this.state === before) return;
     const k = keys(this.state.me.id);
-    if (this.state.lastRead !== before.lastRead) save(localStorage, k.read, this.state.lastRead);
     if (this.state.pending !== before.pending) save(sessionStorage, k.outbox, this.state.pending);
     this.emit();
     this.fetchUnknownUsers(a);
@@ -238,10 +248,12 @@ export class Chat {
         // Resume every known room from where this client left off (docs/protocol.md §5), in
         // as many frames as the server's per-sync limit needs.
         const since = Object.entries(syncSince(this.state));
+        const revs = syncRevs(this.state);
         this.syncsLeft = Math.max(1, Math.ceil(since.length / SYNC_MAX_ROOMS));
         for (let i = 0; i < this.syncsLeft; i++) {
           const part = since.slice(i * SYNC_MAX_ROOMS, (i + 1) * SYNC_MAX_ROOMS);
-          this.sendFrame({ type: "sync", since: Object.fromEntries(part) });
+          const partRevs = Object.fromEntries(part.map(([id]) => [id, revs[id]]));
+          this.sendFrame({ type: "sync", since: Object.fromEntries(part), revs: partRevs });
         }
         break;
       }
@@ -256,7 +268,7 @@ export class Chat {
         if (this.state.active) void this.refreshRoom(this.state.active);
         break;
       case "message":
-        this.maybeNotify(before, frame.message.room_id, frame.message.sender_id, frame.message.body);
+        this.maybeNotify(before, frame.message);
         break;
       case "ack":
       case "error":
@@ -311,13 +323,14 @@ export class Chat {
 
   // Sending.
 
-  send(roomId: Id, body: string) {
+  send(roomId: Id, body: string, replyTo?: Id) {
     const pending: Pending = {
       clientId: newClientId(),
       roomId,
       body,
       createdAt: Date.now(),
       status: "queued",
+      replyTo,
     };
     this.dispatch({ kind: "queue", pending });
     this.stopTyping(roomId);
@@ -341,7 +354,9 @@ export class Chat {
     const sent: string[] = [];
     for (const p of this.state.pending) {
       if (p.status !== "queued") continue;
-      if (!this.sendFrame({ type: "send", room_id: p.roomId, body: p.body, client_id: p.clientId })) break;
+      const frame: ClientFrame = { type: "send", room_id: p.roomId, body: p.body, client_id: p.clientId };
+      if (p.replyTo) frame.reply_to = p.replyTo;
+      if (!this.sendFrame(frame)) break;
       sent.push(p.clientId);
       const timer = setTimeout(() => {
         this.ackTimers.delete(p.clientId);
@@ -414,9 +429,67 @@ export class Chat {
     }
   }
 
+  /** The user has seen the room to its end: tell the server, which tells their other sessions. */
   markRead(roomId: Id) {
     const room = this.state.rooms[roomId];
-    if (room) this.dispatch({ kind: "read", roomId, seq: room.last_seq });
+    if (!room) return;
+    const r = readOf(this.state, roomId);
+    if (r.last_read >= room.last_seq && r.unread === 0) return;
+    this.dispatch({ kind: "read", roomId, seq: room.last_seq });
+    this.sendFrame({ type: "read", room_id: roomId, seq: room.last_seq });
+  }
+
+  // Changes to messages. The server answers with the message as it is now and sends the same to
+  // every member as `message_updated`; applying either first is the same.
+
+  private async change(request: Promise<Message>) {
+    this.dispatch({ kind: "updated", message: await request });
+  }
+
+  edit(id: Id, body: string) {
+    return this.change(api.editMessage(id, body));
+  }
+
+  remove(id: Id) {
+    return this.change(api.deleteMessage(id));
+  }
+
+  /** Adds the reaction, or removes it if the user already reacted with it. */
+  toggleReaction(m: Message, emoji: string) {
+    const mine = m.reactions?.some((r) => r.emoji === emoji && r.user_ids.includes(this.state.me.id));
+    return this.change(mine ? api.unreact(m.id, emoji) : api.react(m.id, emoji));
+  }
+
+  setPinned(id: Id, pinned: boolean) {
+    return this.change(pinned ? api.pin(id) : api.unpin(id));
+  }
+
+  /** Whether the user may delete others' messages and pin in the room. */
+  moderates(room: Room): boolean {
+    return room.kind === "dm" || room.owner_id === this.state.me.id || this.state.me.is_admin;
+  }
+
+  async setBlocked(userId: Id, blocked: boolean) {
+    await (blocked ? api.block(userId) : api.unblock(userId));
+    this.dispatch({ kind: "frame", frame: { type: "blocked", user_id: userId, blocked }, now: Date.now() });
+  }
+
+  /**
+   * Loads older pages until message `seq` of the room is in its timeline (for a reply's quote
+   * or a search result); resolves whether it is.
+   */
+  async reveal(roomId: Id, seq: number): Promise<boolean> {
+    for (let i = 0; i < 50; i++) {
+      const t = this.state.timelines[roomId];
+      if (t?.messages.some((m) => m.seq === seq)) return true;
+      if (!t?.loaded) {
+        await this.loadNewest(roomId);
+        continue;
+      }
+      if (!t.hasMore || (t.messages[0] && t.messages[0].seq < seq)) return false;
+      if (!(await this.loadOlder(roomId))) return false;
+    }
+    return false;
   }
 
   addRoom(room: Room) {
@@ -462,9 +535,11 @@ export class Chat {
     this.emit();
   }
 
-  private maybeNotify(before: ChatState, roomId: Id, senderId: Id, body: string) {
+  private maybeNotify(before: ChatState, m: Message) {
+    const { room_id: roomId, sender_id: senderId, body } = m;
     const room = this.state.rooms[roomId];
-    if (!room || room.kind !== "dm" || senderId === this.state.me.id) return;
+    if (!room || senderId === this.state.me.id || this.state.blocked[senderId]) return;
+    if (room.kind !== "dm" && !mentionsMe(this.state, m)) return;
     if (!this.settings.notifications || !document.hidden) return;
     if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
     // A copy of a message this client already had (the cursor did not move) is not news.

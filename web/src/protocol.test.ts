@@ -6,7 +6,13 @@ import fixtures from "./protocol.fixtures.json";
 import {
   decodeAuth,
   decodeError,
+  decodeBlocks,
+  decodeMessage,
   decodeMessagesPage,
+  decodePins,
+  decodeReadState,
+  decodeSearch,
+  decodeThread,
   decodeRoom,
   decodeRooms,
   decodeServerFrame,
@@ -19,7 +25,8 @@ import {
 } from "./protocol";
 
 const SERVER_TYPES: ServerFrame["type"][] = [
-  "ready", "message", "ack", "typing", "presence", "member", "room", "synced", "pong", "error",
+  "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "room",
+  "synced", "pong", "error",
 ];
 
 describe("server frames recorded from the Rust types", () => {
@@ -47,8 +54,10 @@ describe("client frames", () => {
   test("the client encodes each frame exactly as the Rust types serialize it", () => {
     const built: ClientFrame[] = [
       { type: "send", room_id: "12", body: "hi", client_id: "web-1" },
+      { type: "send", room_id: "12", body: "yes", client_id: "web-3", reply_to: "31" },
+      { type: "read", room_id: "12", seq: 4 },
       { type: "typing", room_id: "12", active: true },
-      { type: "sync", since: { "1": 3, "12": 0 } },
+      { type: "sync", since: { "1": 3, "12": 0 }, revs: { "1": 5 } },
       { type: "ping" },
     ];
     expect(built.map((f) => JSON.parse(encodeClientFrame(f)))).toEqual(fixtures.client_frames);
@@ -66,5 +75,11 @@ describe("REST bodies", () => {
     expect(decodeRoom(rest.room)).toEqual(rest.room);
     expect(decodeMessagesPage(rest.messages_page)).toEqual(rest.messages_page);
     expect(decodeError(rest.error)).toEqual(rest.error);
+    expect(decodeMessage(rest.message)).toEqual(rest.message);
+    expect(decodeThread(rest.thread)).toEqual(rest.thread);
+    expect(decodePins(rest.pins)).toEqual(rest.pins.messages);
+    expect(decodeReadState(rest.read_state)).toEqual(rest.read_state);
+    expect(decodeSearch(rest.search)).toEqual(rest.search);
+    expect(decodeBlocks(rest.blocks)).toEqual(rest.blocks.user_ids);
   });
 });

@@ -21,28 +21,70 @@ export interface Room {
   kind: RoomKind;
   topic: string;
   last_seq: number;
+  last_rev: number;
+  owner_id?: Id;
   member_ids?: Id[];
 }
 
+export interface ReplyRef {
+  id: Id;
+  seq: number;
+  sender_id: Id;
+  excerpt: string;
+  deleted?: boolean;
+}
+
+export interface Reaction {
+  emoji: string;
+  user_ids: Id[];
+}
+
+/**
+ * A message as it is now. `html` is the server's sanitized rendering of `body`, the only form
+ * the client ever inserts as HTML; `body` is always shown as text.
+ */
 export interface Message {
   id: Id;
   room_id: Id;
   seq: number;
   sender_id: Id;
   body: string;
+  html: string;
   created_at: string;
   client_id?: string;
+  rev?: number;
+  edited_at?: string;
+  deleted?: boolean;
+  reply_to?: ReplyRef;
+  thread_root?: Id;
+  reply_count?: number;
+  last_reply_at?: string;
+  pinned_at?: string;
+  mentions?: Id[];
+  mentions_room?: boolean;
+  reactions?: Reaction[];
+}
+
+export interface ReadState {
+  room_id: Id;
+  last_read: number;
+  unread: number;
+  mentions: number;
 }
 
 export type ClientFrame =
-  | { type: "send"; room_id: Id; body: string; client_id?: string }
+  | { type: "send"; room_id: Id; body: string; client_id?: string; reply_to?: Id }
   | { type: "typing"; room_id: Id; active: boolean }
-  | { type: "sync"; since: Record<Id, number> }
+  | { type: "sync"; since: Record<Id, number>; revs?: Record<Id, number> }
+  | { type: "read"; room_id: Id; seq: number }
   | { type: "ping" };
 
 export type ServerFrame =
-  | { type: "ready"; user: User; rooms: Room[]; online: Id[] }
+  | { type: "ready"; user: User; rooms: Room[]; online: Id[]; reads: ReadState[]; blocked: Id[] }
   | { type: "message"; message: Message }
+  | { type: "message_updated"; message: Message }
+  | ({ type: "read" } & ReadState)
+  | { type: "blocked"; user_id: Id; blocked: boolean }
   | { type: "ack"; client_id?: string; message: Message }
   | { type: "typing"; room_id: Id; user_id: Id; active: boolean }
   | { type: "presence"; user_id: Id; online: boolean }
@@ -84,6 +126,14 @@ function int(o: Obj, k: string): number {
     throw new ProtocolError(`${k}: expected an integer`);
   }
   return v;
+}
+function optInt(o: Obj, k: string): number | undefined {
+  return o[k] === undefined || o[k] === null ? undefined : int(o, k);
+}
+/** An optional flag the server omits when false; decoded as absent unless true. */
+function flag(o: Obj, k: string): true | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  return bool(o, k) ? true : undefined;
 }
 function bool(o: Obj, k: string): boolean {
   const v = o[k];
@@ -135,8 +185,26 @@ export function decodeRoom(v: unknown): Room {
     kind: oneOf(o, "kind", ["public", "private", "dm"] as const),
     topic: str(o, "topic"),
     last_seq: int(o, "last_seq"),
+    last_rev: optInt(o, "last_rev") ?? 0,
+    owner_id: optStr(o, "owner_id"),
     member_ids: o.member_ids == null ? undefined : strArray(o, "member_ids"),
   });
+}
+
+function decodeReplyRef(v: unknown): ReplyRef {
+  const o = obj(v, "reply_to");
+  return clean({
+    id: str(o, "id"),
+    seq: int(o, "seq"),
+    sender_id: str(o, "sender_id"),
+    excerpt: str(o, "excerpt"),
+    deleted: flag(o, "deleted"),
+  });
+}
+
+function decodeReaction(v: unknown): Reaction {
+  const o = obj(v, "reaction");
+  return { emoji: str(o, "emoji"), user_ids: strArray(o, "user_ids") };
 }
 
 export function decodeMessage(v: unknown): Message {
@@ -147,9 +215,31 @@ export function decodeMessage(v: unknown): Message {
     seq: int(o, "seq"),
     sender_id: str(o, "sender_id"),
     body: str(o, "body"),
+    html: typeof o.html === "string" ? o.html : "",
     created_at: str(o, "created_at"),
     client_id: optStr(o, "client_id"),
+    rev: optInt(o, "rev"),
+    edited_at: optStr(o, "edited_at"),
+    deleted: flag(o, "deleted"),
+    reply_to: o.reply_to == null ? undefined : decodeReplyRef(o.reply_to),
+    thread_root: optStr(o, "thread_root"),
+    reply_count: optInt(o, "reply_count"),
+    last_reply_at: optStr(o, "last_reply_at"),
+    pinned_at: optStr(o, "pinned_at"),
+    mentions: o.mentions == null ? undefined : strArray(o, "mentions"),
+    mentions_room: flag(o, "mentions_room"),
+    reactions: o.reactions == null ? undefined : array(o, "reactions", decodeReaction),
   });
+}
+
+export function decodeReadState(v: unknown): ReadState {
+  const o = obj(v, "read state");
+  return {
+    room_id: str(o, "room_id"),
+    last_read: int(o, "last_read"),
+    unread: int(o, "unread"),
+    mentions: int(o, "mentions"),
+  };
 }
 
 export function decodeServerFrame(v: unknown): ServerFrame {
@@ -162,9 +252,16 @@ export function decodeServerFrame(v: unknown): ServerFrame {
         user: decodeUser(o.user),
         rooms: array(o, "rooms", decodeRoom),
         online: strArray(o, "online"),
+        reads: o.reads == null ? [] : array(o, "reads", decodeReadState),
+        blocked: o.blocked == null ? [] : strArray(o, "blocked"),
       };
     case "message":
+    case "message_updated":
       return { type, message: decodeMessage(o.message) };
+    case "read":
+      return { type, ...decodeReadState(o) };
+    case "blocked":
+      return { type, user_id: str(o, "user_id"), blocked: bool(o, "blocked") };
     case "ack":
       return clean({ type, client_id: optStr(o, "client_id"), message: decodeMessage(o.message) });
     case "typing":
@@ -209,6 +306,47 @@ export interface MessagesPage {
 export function decodeMessagesPage(v: unknown): MessagesPage {
   const o = obj(v, "page");
   return { messages: array(o, "messages", decodeMessage), has_more: bool(o, "has_more") };
+}
+
+export interface Thread {
+  root: Message;
+  replies: Message[];
+  has_more: boolean;
+}
+
+export function decodeThread(v: unknown): Thread {
+  const o = obj(v, "thread");
+  return { root: decodeMessage(o.root), replies: array(o, "replies", decodeMessage), has_more: bool(o, "has_more") };
+}
+
+export function decodePins(v: unknown): Message[] {
+  return array(obj(v, "pins"), "messages", decodeMessage);
+}
+
+export interface SearchHit {
+  message: Message;
+  /** Escaped text with matches in <mark>, built by the server. */
+  snippet_html: string;
+}
+
+export interface SearchResults {
+  hits: SearchHit[];
+  next_offset?: number;
+}
+
+export function decodeSearch(v: unknown): SearchResults {
+  const o = obj(v, "search");
+  return clean({
+    hits: array(o, "hits", (h) => {
+      const hit = obj(h, "hit");
+      return { message: decodeMessage(hit.message), snippet_html: str(hit, "snippet_html") };
+    }),
+    next_offset: optInt(o, "next_offset"),
+  });
+}
+
+export function decodeBlocks(v: unknown): Id[] {
+  return strArray(obj(v, "blocks"), "user_ids");
 }
 
 export function decodeAuth(v: unknown): { user: User; token: string } {

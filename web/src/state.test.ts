@@ -1,10 +1,12 @@
 import { describe, expect, test } from "vitest";
-import type { Message, Room, ServerFrame, User } from "./protocol";
+import type { Message, ReadState, Room, ServerFrame, User } from "./protocol";
 import {
   initialState,
+  mentionCount,
   mergeMessages,
   reduce,
   roomTitle,
+  syncRevs,
   syncSince,
   totalUnread,
   typingNames,
@@ -16,18 +18,34 @@ import {
 } from "./state";
 
 const me: User = { id: "1", username: "me", display_name: "Me", status: "", is_admin: false };
-const general: Room = { id: "10", name: "general", kind: "public", topic: "", last_seq: 5 };
-const dm: Room = { id: "20", name: "me, bo", kind: "dm", topic: "", last_seq: 0, member_ids: ["1", "2"] };
+const general: Room = { id: "10", name: "general", kind: "public", topic: "", last_seq: 5, last_rev: 0 };
+const dm: Room = { id: "20", name: "me, bo", kind: "dm", topic: "", last_seq: 0, last_rev: 0, member_ids: ["1", "2"] };
 
 function m(room: string, seq: number, sender = "2", client_id?: string): Message {
-  return { id: `${room}-${seq}`, room_id: room, seq, sender_id: sender, body: `b${seq}`, created_at: "2026-11-21T10:00:00.000Z", client_id };
+  return {
+    id: `${room}-${seq}`,
+    room_id: room,
+    seq,
+    sender_id: sender,
+    body: `b${seq}`,
+    html: `<p>b${seq}</p>`,
+    created_at: "2026-11-21T10:00:00.000Z",
+    client_id,
+  };
 }
 
 function run(s: ChatState, ...actions: Action[]): ChatState {
   return actions.reduce(reduce, s);
 }
 const frame = (f: ServerFrame, now = 0): Action => ({ kind: "frame", frame: f, now });
-const ready = (rooms: Room[], online: string[] = ["1"]) => frame({ type: "ready", user: me, rooms, online });
+const ready = (rooms: Room[], online: string[] = ["1"], reads: ReadState[] = [], blocked: string[] = []) =>
+  frame({ type: "ready", user: me, rooms, online, reads, blocked });
+const readState = (room_id: string, last_read: number, unread = 0, mentions = 0): ReadState => ({
+  room_id,
+  last_read,
+  unread,
+  mentions,
+});
 
 function pending(clientId: string, room = "10"): Pending {
   return { clientId, roomId: room, body: "hello", createdAt: 0, status: "queued" };
@@ -35,24 +53,26 @@ function pending(clientId: string, room = "10"): Pending {
 
 describe("resume", () => {
   test("a first ready starts every room caught up, so sync asks for nothing old", () => {
-    const s = run(initialState(me, null), ready([general, dm]));
+    const s = run(initialState(me), ready([general, dm]));
     expect(syncSince(s)).toEqual({ "10": 5, "20": 0 });
     expect(totalUnread(s)).toBe(0);
   });
 
   test("after a reconnect, sync resumes from the last message received, and unread counts what was missed", () => {
-    let s = run(initialState(me, {}), ready([general]), frame({ type: "message", message: m("10", 6) }));
-    s = run(s, { kind: "conn", conn: "offline" }, ready([{ ...general, last_seq: 9 }]));
+    let s = run(initialState(me), ready([general]), frame({ type: "message", message: m("10", 6) }));
+    s = run(s, { kind: "conn", conn: "offline" }, ready([{ ...general, last_seq: 9 }], ["1"], [readState("10", 5, 4)]));
     expect(syncSince(s)).toEqual({ "10": 6 });
     expect(unreadCount(s, "10")).toBe(4);
     s = run(s, ...[7, 8, 9].map((seq) => frame({ type: "message", message: m("10", seq) })));
     expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([6, 7, 8, 9]);
     expect(syncSince(s)).toEqual({ "10": 9 });
+    // The replayed messages were already in ready's count.
+    expect(unreadCount(s, "10")).toBe(4);
   });
 
   test("a message received twice (replay and live, or history and live) is kept once", () => {
     const s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([general]),
       frame({ type: "message", message: m("10", 6) }),
       frame({ type: "message", message: m("10", 6) }),
@@ -66,7 +86,7 @@ describe("resume", () => {
 describe("the loaded window stays contiguous", () => {
   test("leaving and rejoining a room starts it over, so the gap while away is never hidden", () => {
     let s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([general]),
       { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5)], hasMore: true, older: false },
       frame({ type: "member", room_id: "10", user_id: "1", event: "left" }),
@@ -81,7 +101,7 @@ describe("the loaded window stays contiguous", () => {
 
   test("an old message (a resend's ack after a reload) is left to history paging, not put before a gap", () => {
     const s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([{ ...general, last_seq: 100 }]),
       frame({ type: "ack", client_id: "c1", message: m("10", 40, "1", "c1") }),
       { kind: "history", roomId: "10", messages: [m("10", 99), m("10", 100)], hasMore: true, older: false },
@@ -95,7 +115,7 @@ describe("the loaded window stays contiguous", () => {
 
 describe("pending sends", () => {
   test("the ack replaces the pending copy with the stored message", () => {
-    const s = run(initialState(me, {}), ready([general]), { kind: "queue", pending: pending("c1") }, { kind: "sending", clientIds: ["c1"] });
+    const s = run(initialState(me), ready([general]), { kind: "queue", pending: pending("c1") }, { kind: "sending", clientIds: ["c1"] });
     expect(s.pending.map((p) => p.status)).toEqual(["sending"]);
     const after = run(s, frame({ type: "ack", client_id: "c1", message: m("10", 6, "1", "c1") }));
     expect(after.pending).toEqual([]);
@@ -105,7 +125,7 @@ describe("pending sends", () => {
 
   test("a dropped connection puts sends in flight back in the queue, to be resent with the same client_id", () => {
     const s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([general]),
       { kind: "queue", pending: pending("c1") },
       { kind: "sending", clientIds: ["c1"] },
@@ -115,14 +135,14 @@ describe("pending sends", () => {
   });
 
   test("if the ack was lost, the stored message arriving by replay still settles the pending copy", () => {
-    const s = run(initialState(me, {}), ready([general]), { kind: "queue", pending: pending("c1") });
+    const s = run(initialState(me), ready([general]), { kind: "queue", pending: pending("c1") });
     const after = run(s, frame({ type: "message", message: m("10", 6, "1", "c1") }));
     expect(after.pending).toEqual([]);
   });
 
   test("a refused send is marked failed with the server's reason", () => {
     const s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([general]),
       { kind: "queue", pending: pending("c1") },
       frame({ type: "error", code: "forbidden", message: "join the room first", client_id: "c1" }),
@@ -131,44 +151,88 @@ describe("pending sends", () => {
   });
 });
 
-describe("unread counts", () => {
-  test("count messages after the last one read, not your own", () => {
-    let s = run(initialState(me, {}), ready([general, dm]));
+describe("read state", () => {
+  test("ready carries the server's counts; new messages from others add to them, your own do not", () => {
+    let s = run(initialState(me), ready([general, dm], ["1"], [readState("10", 3, 2, 1), readState("20", 0)]));
+    expect(unreadCount(s, "10")).toBe(2);
+    expect(mentionCount(s, "10")).toBe(1);
     s = run(s, frame({ type: "message", message: m("20", 1) }), frame({ type: "message", message: m("20", 2) }));
     expect(unreadCount(s, "20")).toBe(2);
     s = run(s, frame({ type: "message", message: m("10", 6, "1") }));
-    expect(unreadCount(s, "10")).toBe(0);
-    s = run(s, { kind: "read", roomId: "20", seq: 2 });
+    expect(unreadCount(s, "10")).toBe(2);
+    s = run(s, { kind: "read", roomId: "20", seq: 2 }, { kind: "read", roomId: "10", seq: 6 });
     expect(totalUnread(s)).toBe(0);
   });
 
-  test("a DM someone opened while this browser was away is unread from its first message", () => {
-    const s = run(initialState(me, { "10": 5 }), ready([general, { ...dm, last_seq: 3 }]));
-    expect(unreadCount(s, "20")).toBe(3);
-  });
-
-  test("in a browser with no read state yet, everything starts read", () => {
-    const s = run(initialState(me, null), ready([general, { ...dm, last_seq: 3 }]));
-    expect(totalUnread(s)).toBe(0);
-    const later = run(s, frame({ type: "room", room: { ...dm, id: "21", last_seq: 2 } }));
-    expect(unreadCount(later, "21")).toBe(2);
-  });
-
-  test("read state kept from an earlier visit counts what came since", () => {
-    const s = run(initialState(me, { "10": 2 }), ready([general]));
+  test("a message that mentions you, by name or @room, counts as a mention", () => {
+    let s = run(initialState(me), ready([general], ["1"], [readState("10", 5)]));
+    s = run(
+      s,
+      frame({ type: "message", message: { ...m("10", 6), mentions: ["1"] } }),
+      frame({ type: "message", message: { ...m("10", 7), mentions_room: true } }),
+      frame({ type: "message", message: { ...m("10", 8), mentions: ["9"] } }),
+    );
     expect(unreadCount(s, "10")).toBe(3);
+    expect(mentionCount(s, "10")).toBe(2);
+  });
+
+  test("a read frame from another session replaces the counts", () => {
+    let s = run(initialState(me), ready([general], ["1"], [readState("10", 1, 4, 1)]));
+    s = run(s, frame({ type: "read", ...readState("10", 5) }));
+    expect(unreadCount(s, "10")).toBe(0);
+    expect(mentionCount(s, "10")).toBe(0);
+  });
+
+  test("opening a room with unread messages puts the new-messages line where the user left off", () => {
+    let s = run(initialState(me), ready([general], ["1"], [readState("10", 3, 2)]), { kind: "open", roomId: "10" });
+    expect(s.markers["10"]).toBe(3);
+    s = run(s, { kind: "read", roomId: "10", seq: 5 }, { kind: "open", roomId: "10" });
+    expect(s.markers["10"]).toBeUndefined();
+  });
+
+  test("a DM someone opens with you is unread from its first message", () => {
+    const s = run(initialState(me), ready([general]), frame({ type: "room", room: dm }), frame({ type: "message", message: m("20", 1) }));
+    expect(unreadCount(s, "20")).toBe(1);
+  });
+});
+
+describe("changes to messages", () => {
+  test("an update replaces the loaded copy unless it is older, and moves the room's rev", () => {
+    let s = run(initialState(me), ready([general]), {
+      kind: "history",
+      roomId: "10",
+      messages: [m("10", 4), m("10", 5)],
+      hasMore: false,
+      older: false,
+    });
+    s = run(s, frame({ type: "message_updated", message: { ...m("10", 5), body: "edited", rev: 3 } }));
+    expect(s.timelines["10"].messages[1].body).toBe("edited");
+    expect(syncRevs(s)).toEqual({ "10": 3 });
+    s = run(s, frame({ type: "message_updated", message: { ...m("10", 5), body: "stale", rev: 2 } }));
+    expect(s.timelines["10"].messages[1].body).toBe("edited");
+    // A change to a message not loaded only moves the cursor.
+    s = run(s, frame({ type: "message_updated", message: { ...m("10", 1), rev: 4 } }));
+    expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([4, 5]);
+    expect(syncRevs(s)).toEqual({ "10": 4 });
+  });
+
+  test("blocking follows ready and blocked frames", () => {
+    let s = run(initialState(me), ready([general], ["1"], [], ["7"]));
+    expect(s.blocked).toEqual({ "7": true });
+    s = run(s, frame({ type: "blocked", user_id: "7", blocked: false }), frame({ type: "blocked", user_id: "8", blocked: true }));
+    expect(s.blocked).toEqual({ "8": true });
   });
 });
 
 describe("rooms, people and typing", () => {
   test("a DM is titled by the other people in it", () => {
-    const s = run(initialState(me, {}), ready([dm]), { kind: "users", users: [{ ...me, id: "2", username: "bo", display_name: "Bo" }] });
+    const s = run(initialState(me), ready([dm]), { kind: "users", users: [{ ...me, id: "2", username: "bo", display_name: "Bo" }] });
     expect(roomTitle(s, s.rooms["20"])).toBe("Bo");
   });
 
   test("users not yet known are listed for lookup", () => {
     const actions = [ready([dm, general]), frame({ type: "message", message: m("10", 6, "7") })];
-    let s = initialState(me, {});
+    let s = initialState(me);
     const unknown: string[] = [];
     for (const a of actions) {
       s = reduce(s, a);
@@ -179,7 +243,7 @@ describe("rooms, people and typing", () => {
 
   test("leaving a room removes it and its unsent messages", () => {
     const s = run(
-      initialState(me, {}),
+      initialState(me),
       ready([general, dm]),
       { kind: "open", roomId: "10" },
       { kind: "queue", pending: pending("c1") },
@@ -192,7 +256,7 @@ describe("rooms, people and typing", () => {
 
   test("typing shows until stopped, until the person sends, or until it expires", () => {
     const users: Action = { kind: "users", users: [{ ...me, id: "2", display_name: "Bo" }] };
-    let s = run(initialState(me, {}), ready([general]), users, frame({ type: "typing", room_id: "10", user_id: "2", active: true }, 1000));
+    let s = run(initialState(me), ready([general]), users, frame({ type: "typing", room_id: "10", user_id: "2", active: true }, 1000));
     expect(typingNames(s, "10")).toEqual(["Bo"]);
     expect(typingNames(run(s, frame({ type: "message", message: m("10", 6) })), "10")).toEqual([]);
     expect(typingNames(run(s, frame({ type: "typing", room_id: "10", user_id: "2", active: false })), "10")).toEqual([]);
@@ -201,7 +265,7 @@ describe("rooms, people and typing", () => {
   });
 
   test("presence follows frames, and going offline records when the person was last seen", () => {
-    let s = run(initialState(me, {}), ready([general], ["1", "2"]), { kind: "users", users: [{ ...me, id: "2" }] });
+    let s = run(initialState(me), ready([general], ["1", "2"]), { kind: "users", users: [{ ...me, id: "2" }] });
     expect("2" in s.online).toBe(true);
     s = run(s, frame({ type: "presence", user_id: "2", online: false }, Date.parse("2026-11-21T10:00:00Z")));
     expect("2" in s.online).toBe(false);

@@ -2,7 +2,7 @@
 // the controller (chat.ts) feeds it frames, REST answers and user actions through `reduce`.
 // Nothing here touches the network, the DOM or the clock; the tests drive it directly.
 
-import type { Id, Message, Room, ServerFrame, User } from "./protocol";
+import type { Id, Message, ReadState, Room, ServerFrame, User } from "./protocol";
 
 export type ConnState = "connecting" | "online" | "offline";
 
@@ -12,6 +12,8 @@ export interface Pending {
   roomId: Id;
   body: string;
   createdAt: number;
+  /** The message this one answers. */
+  replyTo?: Id;
   /** queued: waiting for a connection; sending: on the wire; failed: refused or timed out. */
   status: "queued" | "sending" | "failed";
   error?: string;
@@ -39,21 +41,24 @@ export interface ChatState {
   online: Record<Id, true>;
   /** Per room, who is typing and until when (ms since the epoch). */
   typing: Record<Id, Record<Id, number>>;
-  /** Per room, the highest seq the user has seen on screen. */
-  lastRead: Record<Id, number>;
+  /** Per room, the highest message `rev` this client has: what `sync` resumes changes from. */
+  revs: Record<Id, number>;
+  /** Per room, the user's read state, kept by the server across devices. */
+  reads: Record<Id, ReadState>;
+  /** Per room, where the user had read up to when they opened it: the "new messages" line. */
+  markers: Record<Id, number>;
   /** Per room, member ids, once loaded. */
   members: Record<Id, Id[]>;
+  /** Users this user has blocked: their messages are collapsed. */
+  blocked: Record<Id, true>;
   /** The room on screen. */
   active: Id | null;
-  /** No read state was stored in this browser: the first `ready` marks everything read. */
-  freshDevice: boolean;
 }
 
 /** How long a typing indicator shows without a refresh (the server ends it sooner). */
 export const TYPING_SHOW_MS = 8000;
 
-/** `lastRead` is what this browser stored earlier, or null if it has nothing for this user. */
-export function initialState(me: User, lastRead: Record<Id, number> | null): ChatState {
+export function initialState(me: User): ChatState {
   return {
     me,
     conn: "connecting",
@@ -64,10 +69,12 @@ export function initialState(me: User, lastRead: Record<Id, number> | null): Cha
     users: { [me.id]: me },
     online: {},
     typing: {},
-    lastRead: lastRead ?? {},
+    revs: {},
+    reads: {},
+    markers: {},
     members: {},
+    blocked: {},
     active: null,
-    freshDevice: lastRead === null,
   };
 }
 
@@ -83,6 +90,7 @@ export type Action =
   | { kind: "failed"; clientId: string; error: string }
   | { kind: "discard"; clientId: string }
   | { kind: "read"; roomId: Id; seq: number }
+  | { kind: "updated"; message: Message }
   | { kind: "open"; roomId: Id | null }
   | { kind: "expire-typing"; now: number };
 
@@ -133,12 +141,25 @@ export function reduce(s: ChatState, a: Action): ChatState {
       };
     case "discard":
       return { ...s, pending: s.pending.filter((p) => p.clientId !== a.clientId) };
-    case "read":
-      return (s.lastRead[a.roomId] ?? 0) >= a.seq
-        ? s
-        : { ...s, lastRead: { ...s.lastRead, [a.roomId]: a.seq } };
-    case "open":
-      return { ...s, active: a.roomId };
+    case "read": {
+      // Seen on screen up to `seq`: optimistic until the server's `read` frame confirms it.
+      const r = readOf(s, a.roomId);
+      if (r.last_read >= a.seq) return s;
+      const caughtUp = a.seq >= (s.rooms[a.roomId]?.last_seq ?? 0);
+      const next = caughtUp ? { ...r, last_read: a.seq, unread: 0, mentions: 0 } : { ...r, last_read: a.seq };
+      return { ...s, reads: { ...s.reads, [a.roomId]: next } };
+    }
+    case "updated":
+      return updateMessage(s, a.message);
+    case "open": {
+      if (!a.roomId) return { ...s, active: null };
+      const r = readOf(s, a.roomId);
+      const markers = { ...s.markers };
+      // The line goes where the user left off, if there is anything after it.
+      if (r.unread > 0) markers[a.roomId] = r.last_read;
+      else delete markers[a.roomId];
+      return { ...s, active: a.roomId, markers };
+    }
     case "expire-typing":
       return expireTyping(s, a.now);
   }
@@ -153,12 +174,26 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
         users: { ...s.users, [f.user.id]: f.user },
         online: Object.fromEntries(f.online.map((id) => [id, true as const])),
         rooms: {},
+        reads: Object.fromEntries(f.reads.map((r) => [r.room_id, r])),
+        blocked: Object.fromEntries(f.blocked.map((id) => [id, true as const])),
       };
       for (const room of f.rooms) next = addRoom(next, room);
-      return { ...next, freshDevice: false };
+      return next;
     }
     case "message":
       return addMessage(s, f.message);
+    case "message_updated":
+      return updateMessage(s, f.message);
+    case "read": {
+      const { type: _, ...read } = f;
+      return { ...s, reads: { ...s.reads, [f.room_id]: read } };
+    }
+    case "blocked": {
+      const blocked = { ...s.blocked };
+      if (f.blocked) blocked[f.user_id] = true;
+      else delete blocked[f.user_id];
+      return { ...s, blocked };
+    }
     case "ack": {
       const next = addMessage(s, f.message);
       const id = f.client_id ?? f.message.client_id;
@@ -205,19 +240,43 @@ function timelineOf(s: ChatState, roomId: Id): Timeline {
   return s.timelines[roomId] ?? { messages: [], hasMore: true, loaded: false };
 }
 
+export function readOf(s: ChatState, roomId: Id): ReadState {
+  return s.reads[roomId] ?? { room_id: roomId, last_read: s.rooms[roomId]?.last_seq ?? 0, unread: 0, mentions: 0 };
+}
+
 function addRoom(s: ChatState, room: Room): ChatState {
   const known = s.rooms[room.id];
   const merged = known && known.last_seq > room.last_seq ? { ...room, last_seq: known.last_seq } : room;
-  // A conversation someone started with you is unread from its first message; a room you join
-  // (or every room, in a browser that has no read state yet) starts read.
-  const read = room.kind === "dm" && !s.freshDevice ? 0 : room.last_seq;
+  // A room you join starts read (the server agrees); a DM someone opened with you is unread
+  // from its first message, which arrives live.
+  const read = room.kind === "dm" ? 0 : room.last_seq;
   return {
     ...s,
     rooms: { ...s.rooms, [room.id]: merged },
     // A room seen for the first time needs no replay: its history is fetched when opened.
     cursors: room.id in s.cursors ? s.cursors : { ...s.cursors, [room.id]: room.last_seq },
-    lastRead: room.id in s.lastRead ? s.lastRead : { ...s.lastRead, [room.id]: read },
+    revs: room.id in s.revs ? s.revs : { ...s.revs, [room.id]: room.last_rev },
+    reads:
+      room.id in s.reads
+        ? s.reads
+        : { ...s.reads, [room.id]: { room_id: room.id, last_read: read, unread: 0, mentions: 0 } },
   };
+}
+
+/** Whether a message mentions the user, by name or with @room. */
+export function mentionsMe(s: ChatState, m: Message): boolean {
+  return m.sender_id !== s.me.id && (m.mentions_room === true || (m.mentions ?? []).includes(s.me.id));
+}
+
+/** A changed message replaces its older copy wherever the client holds one. */
+function updateMessage(s: ChatState, m: Message): ChatState {
+  const revs = (m.rev ?? 0) > (s.revs[m.room_id] ?? 0) ? { ...s.revs, [m.room_id]: m.rev ?? 0 } : s.revs;
+  const t = s.timelines[m.room_id];
+  const at = t ? t.messages.findIndex((x) => x.seq === m.seq) : -1;
+  if (!t || at < 0 || (t.messages[at].rev ?? 0) > (m.rev ?? 0)) return revs === s.revs ? s : { ...s, revs };
+  const messages = t.messages.slice();
+  messages[at] = m;
+  return { ...s, revs, timelines: { ...s.timelines, [m.room_id]: { ...t, messages } } };
 }
 
 /**
@@ -242,11 +301,18 @@ function addMessage(s: ChatState, m: Message): ChatState {
     cursors: { ...s.cursors, [m.room_id]: Math.max(s.cursors[m.room_id] ?? 0, m.seq) },
     rooms: room && room.last_seq < m.seq ? { ...s.rooms, [m.room_id]: { ...room, last_seq: m.seq } } : s.rooms,
   };
+  const r = readOf(s, m.room_id);
   if (m.sender_id === s.me.id) {
-    // What you wrote (here or in another tab) is read, and it settles its pending copy.
-    next.lastRead = { ...s.lastRead, [m.room_id]: Math.max(s.lastRead[m.room_id] ?? 0, m.seq) };
+    // What you wrote (here or in another tab) settles its pending copy. It never counts as
+    // unread; reading up to it is still reported by the screen, like any other message.
     if (m.client_id) next.pending = s.pending.filter((p) => p.clientId !== m.client_id);
+  } else if (m.seq > r.last_read && m.seq > (room?.last_seq ?? 0) && !m.deleted) {
+    // News (newer than the room's end as `ready` or the last message had it; a replayed message
+    // is already in ready's counts): count it until the server's read state says otherwise.
+    const mentions = r.mentions + (mentionsMe(s, m) ? 1 : 0);
+    next.reads = { ...s.reads, [m.room_id]: { ...r, unread: r.unread + 1, mentions } };
   }
+  if ((m.rev ?? 0) > (s.revs[m.room_id] ?? 0)) next.revs = { ...s.revs, [m.room_id]: m.rev ?? 0 };
   const typing = s.typing[m.room_id];
   if (typing && m.sender_id in typing) {
     const room = { ...typing };
@@ -269,7 +335,9 @@ function applyMember(s: ChatState, roomId: Id, userId: Id, event: "joined" | "le
       rooms: without(s.rooms),
       timelines: without(s.timelines),
       cursors: without(s.cursors),
-      lastRead: without(s.lastRead),
+      revs: without(s.revs),
+      reads: without(s.reads),
+      markers: without(s.markers),
       members: without(s.members),
       typing: without(s.typing),
       pending: s.pending.filter((p) => p.roomId !== roomId),
@@ -308,9 +376,11 @@ export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
 // Derived values the UI shows.
 
 export function unreadCount(s: ChatState, roomId: Id): number {
-  const room = s.rooms[roomId];
-  if (!room) return 0;
-  return Math.max(0, room.last_seq - (s.lastRead[roomId] ?? room.last_seq));
+  return s.rooms[roomId] ? readOf(s, roomId).unread : 0;
+}
+
+export function mentionCount(s: ChatState, roomId: Id): number {
+  return s.rooms[roomId] ? readOf(s, roomId).mentions : 0;
 }
 
 export function totalUnread(s: ChatState): number {
@@ -322,6 +392,13 @@ export function syncSince(s: ChatState): Record<Id, number> {
   const since: Record<Id, number> = {};
   for (const id of Object.keys(s.rooms)) since[id] = s.cursors[id] ?? s.rooms[id].last_seq;
   return since;
+}
+
+/** The `sync` frame's `revs`: changes to messages this client holds, from where it left off. */
+export function syncRevs(s: ChatState): Record<Id, number> {
+  const revs: Record<Id, number> = {};
+  for (const id of Object.keys(s.rooms)) revs[id] = s.revs[id] ?? s.rooms[id].last_rev;
+  return revs;
 }
 
 export function displayName(s: ChatState, userId: Id): string {
@@ -361,7 +438,10 @@ export function unknownUsers(s: ChatState, a: Action): Id[] {
     const f = a.frame;
     if (f.type === "ready") rooms(f.rooms);
     if (f.type === "room") rooms([f.room]);
-    if (f.type === "message" || f.type === "ack") ids.add(f.message.sender_id);
+    if (f.type === "message" || f.type === "ack" || f.type === "message_updated") {
+      ids.add(f.message.sender_id);
+      f.message.reactions?.forEach((r) => r.user_ids.forEach((id) => ids.add(id)));
+    }
     if (f.type === "typing" || f.type === "member") ids.add(f.user_id);
   }
   return [...ids].filter((id) => !(id in s.users));

@@ -4,7 +4,7 @@ import type { Pending } from "./state";
 import { backoffDelay, GROUP_GAP_MS, layout, linkify } from "./timeline";
 
 function msg(seq: number, sender: string, at: string): Message {
-  return { id: `m${seq}`, room_id: "1", seq, sender_id: sender, body: `body ${seq}`, created_at: at };
+  return { id: `m${seq}`, room_id: "1", seq, sender_id: sender, body: `body ${seq}`, html: "", created_at: at };
 }
 
 describe("layout", () => {

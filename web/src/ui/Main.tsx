@@ -6,16 +6,31 @@ import type { ChatState } from "../state";
 import { sidebarRooms } from "../state";
 import { BrowseRooms, CreateRoom, NewDm, Profile } from "./Dialogs";
 import { Members } from "./Members";
+import { jumpTo } from "./MessageList";
+import { PinsPanel, SearchPanel, ThreadPanel } from "./Panels";
 import { RoomView } from "./RoomView";
 import { Sidebar } from "./Sidebar";
 
 export type DialogKind = "create" | "browse" | "dm" | "profile" | null;
 
+/** What the column beside the room shows. */
+export type Panel = { kind: "members" } | { kind: "thread"; rootId: string } | { kind: "pins" } | { kind: "search" } | null;
+
 export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatState; onSignedOut: () => void }) {
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [drawer, setDrawer] = useState(false);
-  const [showMembers, setShowMembers] = useState(() => window.matchMedia("(min-width: 1100px)").matches);
+  const [panel, setPanel] = useState<Panel>(() =>
+    window.matchMedia("(min-width: 1100px)").matches ? { kind: "members" } : null,
+  );
+  const showMembers = panel !== null;
+  const setShowMembers = (on: boolean) => setPanel(on ? { kind: "members" } : null);
   const active = state.active ? state.rooms[state.active] : undefined;
+  /** Opens the room and scrolls to message `seq`, loading older history until it is there. */
+  const jump = async (roomId: string, seq: number) => {
+    if (!chat.state.rooms[roomId]) return;
+    if (chat.state.active !== roomId) chat.open(roomId);
+    if (await chat.reveal(roomId, seq)) requestAnimationFrame(() => jumpTo(seq));
+  };
 
   // Open a room at start (general if there is one) and whenever the open one goes away.
   useEffect(() => {
@@ -64,8 +79,9 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
           state={state}
           room={active}
           onMenu={() => setDrawer(true)}
-          membersShown={showMembers}
-          onToggleMembers={() => setShowMembers(!showMembers)}
+          panel={panel}
+          onPanel={(p) => setPanel(p && panel?.kind === p.kind && p.kind !== "thread" ? null : p)}
+          onJump={(roomId, seq) => void jump(roomId, seq)}
         />
       ) : (
         <main class="room empty">
@@ -75,8 +91,17 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
           <p>You are not in any room yet. Browse public rooms or start a conversation.</p>
         </main>
       )}
-      {active && showMembers && (
-        <Members state={state} room={active} onClose={() => setShowMembers(false)} />
+      {active && panel?.kind === "members" && (
+        <Members chat={chat} state={state} room={active} onClose={() => setPanel(null)} />
+      )}
+      {active && panel?.kind === "thread" && (
+        <ThreadPanel key={panel.rootId} chat={chat} state={state} room={active} rootId={panel.rootId} onClose={() => setPanel(null)} />
+      )}
+      {active && panel?.kind === "pins" && (
+        <PinsPanel state={state} room={active} onJump={(r, q) => void jump(r, q)} onClose={() => setPanel(null)} />
+      )}
+      {active && panel?.kind === "search" && (
+        <SearchPanel state={state} room={active} onJump={(r, q) => void jump(r, q)} onClose={() => setPanel(null)} />
       )}
       {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
       {dialog === "browse" && <BrowseRooms chat={chat} state={state} onClose={() => setDialog(null)} />}

@@ -2,12 +2,13 @@
 
 import { useState } from "preact/hooks";
 import { api, describeError } from "../api";
+import type { Chat } from "../chat";
 import type { Room } from "../protocol";
 import type { ChatState } from "../state";
 import { lastSeenLabel } from "../timeline";
 import { Avatar } from "./Sidebar";
 
-export function Members({ state, room, onClose }: { state: ChatState; room: Room; onClose: () => void }) {
+export function Members({ chat, state, room, onClose }: { chat: Chat; state: ChatState; room: Room; onClose: () => void }) {
   const ids = state.members[room.id] ?? room.member_ids ?? [];
   const users = ids
     .map((id) => state.users[id])
@@ -39,12 +40,33 @@ export function Members({ state, room, onClose }: { state: ChatState; room: Room
                   {u.status ? ` · ${u.status}` : ""}
                 </span>
               </span>
+              {u.id !== state.me.id && <BlockButton chat={chat} blocked={!!state.blocked[u.id]} userId={u.id} name={u.display_name} />}
             </li>
           );
         })}
       </ul>
       {room.kind !== "dm" && <AddMember roomId={room.id} />}
     </aside>
+  );
+}
+
+function BlockButton({ chat, blocked, userId, name }: { chat: Chat; blocked: boolean; userId: string; name: string }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        class="link small block-button"
+        aria-label={`${blocked ? "Unblock" : "Block"} ${name}`}
+        onClick={() => {
+          if (!blocked && !confirm(`Block ${name}? They will not be able to message you directly, and their messages will be collapsed.`)) return;
+          chat.setBlocked(userId, !blocked).catch((e) => setError(describeError(e)));
+        }}
+      >
+        {blocked ? "Unblock" : "Block"}
+      </button>
+      {error && <span class="error small" role="alert">{error}</span>}
+    </>
   );
 }
 

@@ -2,17 +2,24 @@
 // newest message unless the user scrolled away (then offers a "new messages" button), and marks
 // the room read while its bottom is on screen.
 
+import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
 import { displayName, type ChatState, type Pending } from "../state";
-import { fullTime, layout, linkify, timeLabel } from "../timeline";
+import { layout, linkify, timeLabel } from "../timeline";
+import { MessageRow, type RowActions } from "./MessageRow";
 import { Avatar } from "./Sidebar";
+
+/** Asks the open room's log to scroll to a message (after `Chat.reveal` loaded it). */
+export function jumpTo(seq: number) {
+  window.dispatchEvent(new CustomEvent("natter:jump", { detail: seq }));
+}
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 200;
 
-export function MessageList({ chat, state, room }: { chat: Chat; state: ChatState; room: Room }) {
+export function MessageList({ chat, state, room, actions }: { chat: Chat; state: ChatState; room: Room; actions: RowActions }) {
   const timeline = state.timelines[room.id];
   const messages = timeline?.messages ?? [];
   const pending = state.pending.filter((p) => p.roomId === room.id);
@@ -50,6 +57,22 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
       void chat.loadOlder(room.id);
     }
   });
+
+  useEffect(() => {
+    const onJump = (e: Event) => {
+      const seq = (e as CustomEvent<number>).detail;
+      const target = ref.current?.querySelector<HTMLElement>(`article[data-seq="${seq}"]`);
+      if (!target) return;
+      pinned.current = false;
+      target.scrollIntoView({ block: "center" });
+      target.classList.remove("flash");
+      void target.offsetWidth; // restart the highlight animation
+      target.classList.add("flash");
+      target.focus({ preventScroll: true });
+    };
+    window.addEventListener("natter:jump", onJump);
+    return () => window.removeEventListener("natter:jump", onJump);
+  }, [room.id]);
 
   useEffect(() => {
     const onVisible = () => readIfVisible();
@@ -104,7 +127,18 @@ export function MessageList({ chat, state, room }: { chat: Chat; state: ChatStat
             );
           }
           if (row.kind === "message") {
-            return <MessageRow key={row.key} state={state} message={row.message} first={row.first} />;
+            const marker = state.markers[room.id];
+            const line = marker !== undefined && row.message.seq === firstUnread(messages, marker, state.me.id);
+            return (
+              <Fragment key={row.key}>
+                {line && (
+                  <div class="unread-line" role="separator" aria-label="New messages">
+                    <span aria-hidden="true">New messages</span>
+                  </div>
+                )}
+                <MessageRow chat={chat} state={state} room={room} message={row.message} first={row.first} {...actions} />
+              </Fragment>
+            );
           }
           return <PendingRow key={row.key} chat={chat} state={state} pending={row.pending} first={row.first} />;
         })}
@@ -133,31 +167,6 @@ function Body({ text }: { text: string }) {
         ),
       )}
     </div>
-  );
-}
-
-function MessageRow({ state, message, first }: { state: ChatState; message: Message; first: boolean }) {
-  const name = displayName(state, message.sender_id);
-  return (
-    <article class={`msg${first ? " first" : ""}`} data-seq={message.seq}>
-      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
-      <div class="msg-main">
-        {first && (
-          <div class="msg-head">
-            <strong class="sender">{name}</strong>
-            <time dateTime={message.created_at} title={fullTime(message.created_at)}>
-              {timeLabel(message.created_at)}
-            </time>
-          </div>
-        )}
-        {!first && (
-          <time class="side-time" dateTime={message.created_at} title={fullTime(message.created_at)}>
-            {timeLabel(message.created_at)}
-          </time>
-        )}
-        <Body text={message.body} />
-      </div>
-    </article>
   );
 }
 
@@ -199,6 +208,11 @@ function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatSt
   );
 }
 
+/** The seq of the first message from someone else after `marker`, where the line goes. */
+function firstUnread(messages: Message[], marker: number, me: string): number | undefined {
+  return messages.find((m) => m.seq > marker && m.sender_id !== me)?.seq;
+}
+
 /** Reads out the newest message from someone else, for screen readers. */
 function Announcer({ state, messages }: { state: ChatState; messages: Message[] }) {
   const last = messages[messages.length - 1];
@@ -208,7 +222,7 @@ function Announcer({ state, messages }: { state: ChatState; messages: Message[] 
   const news = last && last.id !== seen.current && last.sender_id !== state.me.id;
   return (
     <div class="sr-only" aria-live="polite">
-      {news ? `${displayName(state, last.sender_id)}: ${last.body}` : ""}
+      {news ? `${displayName(state, last.sender_id)}: ${last.deleted ? "deleted a message" : last.body}` : ""}
     </div>
   );
 }

@@ -2,8 +2,9 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { MAX_BODY_CHARS, type Chat } from "../chat";
-import type { Room } from "../protocol";
-import { roomTitle, typingNames, type ChatState } from "../state";
+import type { Message, Room } from "../protocol";
+import { displayName, roomTitle, typingNames, type ChatState } from "../state";
+import type { Panel } from "./Main";
 import { MessageList } from "./MessageList";
 import { ConnectionBanner } from "./Sidebar";
 
@@ -12,13 +13,28 @@ interface Props {
   state: ChatState;
   room: Room;
   onMenu: () => void;
-  membersShown: boolean;
-  onToggleMembers: () => void;
+  panel: Panel;
+  onPanel: (p: Panel) => void;
+  onJump: (roomId: string, seq: number) => void;
 }
 
-export function RoomView({ chat, state, room, onMenu, membersShown, onToggleMembers }: Props) {
+export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: Props) {
   const title = roomTitle(state, room);
   const [error, setError] = useState<string | null>(null);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const actions = {
+    onReply: (m: Message) => {
+      setReplyTo(m);
+      document.querySelector<HTMLTextAreaElement>(".room .composer textarea")?.focus();
+    },
+    onThread: (m: Message) => onPanel({ kind: "thread", rootId: m.thread_root ?? m.id }),
+    onJump,
+  };
+  const toggle = (kind: "members" | "pins" | "search") => (
+    <button type="button" aria-pressed={panel?.kind === kind} onClick={() => onPanel({ kind })}>
+      {kind === "members" ? "Members" : kind === "pins" ? "Pins" : "Search"}
+    </button>
+  );
   return (
     <main class="room" aria-label={title}>
       <header class="room-header">
@@ -34,9 +50,9 @@ export function RoomView({ chat, state, room, onMenu, membersShown, onToggleMemb
           </h1>
           {room.topic && <p class="topic">{room.topic}</p>}
         </div>
-        <button type="button" aria-pressed={membersShown} onClick={onToggleMembers}>
-          Members
-        </button>
+        {toggle("search")}
+        {toggle("pins")}
+        {toggle("members")}
         {room.kind !== "dm" && (
           <button
             type="button"
@@ -55,9 +71,20 @@ export function RoomView({ chat, state, room, onMenu, membersShown, onToggleMemb
           {error}
         </p>
       )}
-      <MessageList chat={chat} state={state} room={room} />
+      <MessageList chat={chat} state={state} room={room} actions={actions} />
       <Typing names={typingNames(state, room.id)} />
-      <Composer chat={chat} roomId={room.id} title={title} />
+      {replyTo && (
+        <div class="replying" role="status">
+          <span>
+            Replying to <strong>{displayName(state, replyTo.sender_id)}</strong>:{" "}
+            <span class="muted">{replyTo.body.slice(0, 80)}</span>
+          </span>
+          <button type="button" class="icon" aria-label="Cancel reply" onClick={() => setReplyTo(null)}>
+            ×
+          </button>
+        </div>
+      )}
+      <Composer chat={chat} roomId={room.id} title={title} replyTo={replyTo} onSent={() => setReplyTo(null)} />
     </main>
   );
 }
@@ -80,7 +107,15 @@ const drafts = new Map<string, string>();
 /** On touch screens there is no Shift key: Enter makes a new line and the button sends. */
 const enterSends = () => !window.matchMedia("(pointer: coarse)").matches;
 
-function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: string }) {
+interface ComposerProps {
+  chat: Chat;
+  roomId: string;
+  title: string;
+  replyTo: Message | null;
+  onSent: () => void;
+}
+
+function Composer({ chat, roomId, title, replyTo, onSent }: ComposerProps) {
   const draftKey = `${chat.state.me.id}/${roomId}`;
   const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
   useEffect(() => () => chat.stopTyping(roomId), [roomId]);
@@ -95,8 +130,9 @@ function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: 
   const send = () => {
     const body = text.trim();
     if (!body || tooLong) return;
-    chat.send(roomId, body);
+    chat.send(roomId, body, replyTo?.id);
     update("");
+    onSent();
   };
   return (
     <form
@@ -113,7 +149,10 @@ function Composer({ chat, roomId, title }: { chat: Chat; roomId: string; title: 
         value={text}
         onInput={(e) => update(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.isComposing && enterSends()) {
+          if (e.key === "Escape" && replyTo) {
+            e.preventDefault();
+            onSent();
+          } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing && enterSends()) {
             e.preventDefault();
             send();
           }

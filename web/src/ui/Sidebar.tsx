@@ -2,7 +2,7 @@
 
 import type { Chat } from "../chat";
 import type { Room } from "../protocol";
-import { roomTitle, sidebarRooms, unreadCount, type ChatState } from "../state";
+import { mentionCount, roomTitle, sidebarRooms, unreadCount, type ChatState } from "../state";
 import type { DialogKind } from "./Main";
 
 interface Props {
@@ -16,8 +16,11 @@ export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
   const { channels, dms } = sidebarRooms(state);
   const item = (room: Room) => {
     const unread = room.id === state.active ? 0 : unreadCount(state, room.id);
+    const mentions = room.id === state.active ? 0 : mentionCount(state, room.id);
     const title = roomTitle(state, room);
-    const label = unread > 0 ? `${title}, ${unread} unread` : title;
+    const shown = unread >= 999 ? "999+" : String(unread);
+    let label = unread > 0 ? `${title}, ${shown} unread` : title;
+    if (mentions > 0) label += `, ${mentions} ${mentions === 1 ? "mention" : "mentions"}`;
     return (
       <li key={room.id}>
         <button
@@ -31,6 +34,11 @@ export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
             {room.kind === "dm" ? "@" : room.kind === "private" ? "🔒" : "#"}
           </span>
           <span class="room-name">{title}</span>
+          {mentions > 0 && (
+            <span class="badge mention-badge" aria-hidden="true">
+              @{mentions}
+            </span>
+          )}
           {unread > 0 && (
             <span class="badge" aria-hidden="true">
               {unread > 99 ? "99+" : unread}

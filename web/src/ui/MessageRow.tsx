@@ -1,0 +1,258 @@
+// One message in a log: the server's sanitized HTML, edits and tombstones, the quote of the
+// message it answers, reactions, its thread, and the actions a person may take on it.
+
+import { useState } from "preact/hooks";
+import { describeError } from "../api";
+import type { Chat } from "../chat";
+import type { Message, Room } from "../protocol";
+import { displayName, mentionsMe, type ChatState } from "../state";
+import { fullTime, timeLabel } from "../timeline";
+import { Avatar } from "./Sidebar";
+
+/** The reactions offered one click away; any emoji the server knows can be sent. */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
+
+export interface RowActions {
+  onReply: (m: Message) => void;
+  onThread: (m: Message) => void;
+  onJump: (roomId: string, seq: number) => void;
+}
+
+interface Props extends RowActions {
+  chat: Chat;
+  state: ChatState;
+  room: Room;
+  message: Message;
+  first: boolean;
+}
+
+/**
+ * The server renders Markdown and sanitizes it with a strict allowlist (docs/protocol.md); that
+ * HTML is the only markup ever inserted. The raw body is never parsed as HTML.
+ */
+export function HtmlBody({ html }: { html: string }) {
+  return <div class="body rich" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+export function MessageRow({ chat, state, room, message: m, first, onReply, onThread, onJump }: Props) {
+  const name = displayName(state, m.sender_id);
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [revealed, setRevealed] = useState(false);
+  const mine = m.sender_id === state.me.id;
+  const collapsed = !!state.blocked[m.sender_id] && !revealed && !m.deleted;
+  const act = (p: Promise<unknown>) => {
+    setError(null);
+    p.catch((e) => setError(describeError(e)));
+  };
+  const classes = ["msg", first ? "first" : "", mentionsMe(state, m) ? "mentioned" : "", m.deleted ? "deleted" : ""];
+  return (
+    <article class={classes.filter(Boolean).join(" ")} data-seq={m.seq} data-id={m.id} tabIndex={-1}>
+      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
+      <div class="msg-main">
+        {first && (
+          <div class="msg-head">
+            <strong class="sender">{name}</strong>
+            <time dateTime={m.created_at} title={fullTime(m.created_at)}>
+              {timeLabel(m.created_at)}
+            </time>
+          </div>
+        )}
+        {!first && (
+          <time class="side-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
+            {timeLabel(m.created_at)}
+          </time>
+        )}
+        {m.reply_to && !collapsed && (
+          <button type="button" class="reply-quote" onClick={() => onJump(m.room_id, m.reply_to!.seq)}>
+            <span class="muted">↪ {displayName(state, m.reply_to.sender_id)}:</span>{" "}
+            {m.reply_to.deleted ? <em>deleted message</em> : m.reply_to.excerpt}
+          </button>
+        )}
+        {m.deleted ? (
+          <p class="body tombstone">This message was deleted.</p>
+        ) : collapsed ? (
+          <p class="body blocked-note">
+            Message from someone you blocked.{" "}
+            <button type="button" class="link" onClick={() => setRevealed(true)}>
+              Show
+            </button>
+          </p>
+        ) : editing ? (
+          <EditForm
+            initial={m.body}
+            onCancel={() => setEditing(false)}
+            onSave={(body) => {
+              setEditing(false);
+              if (body !== m.body) act(chat.edit(m.id, body));
+            }}
+          />
+        ) : (
+          <HtmlBody html={m.html} />
+        )}
+        {m.edited_at && !m.deleted && (
+          <span class="edited muted small" title={fullTime(m.edited_at)}>
+            (edited)
+          </span>
+        )}
+        {m.pinned_at && <span class="pinned-flag muted small"> · 📌 pinned</span>}
+        {!collapsed && <Reactions chat={chat} state={state} message={m} act={act} />}
+        {(m.reply_count ?? 0) > 0 && (
+          <button type="button" class="thread-summary link" onClick={() => onThread(m)}>
+            {m.reply_count} {m.reply_count === 1 ? "reply" : "replies"}
+            {m.last_reply_at && <span class="muted"> · last {timeLabel(m.last_reply_at)}</span>}
+          </button>
+        )}
+        {error && (
+          <p class="error small" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      {!m.deleted && !editing && (
+        <div class="msg-actions" role="toolbar" aria-label="Message actions">
+          <ReactButton onPick={(emoji) => act(chat.toggleReaction(m, emoji))} />
+          <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => onReply(m)}>
+            ↩
+          </button>
+          <button type="button" class="icon" aria-label="Reply in thread" title="Reply in thread" onClick={() => onThread(m)}>
+            🧵
+          </button>
+          {mine && (
+            <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => setEditing(true)}>
+              ✎
+            </button>
+          )}
+          {chat.moderates(room) && (
+            <button
+              type="button"
+              class="icon"
+              aria-label={m.pinned_at ? "Unpin" : "Pin"}
+              title={m.pinned_at ? "Unpin" : "Pin"}
+              onClick={() => act(chat.setPinned(m.id, !m.pinned_at))}
+            >
+              📌
+            </button>
+          )}
+          {(mine || chat.moderates(room)) && (
+            <button
+              type="button"
+              class="icon"
+              aria-label="Delete"
+              title="Delete"
+              onClick={() => {
+                if (confirm("Delete this message for everyone?")) act(chat.remove(m.id));
+              }}
+            >
+              🗑
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (b: string) => void; onCancel: () => void }) {
+  const [text, setText] = useState(initial);
+  const save = () => {
+    if (text.trim()) onSave(text.trim());
+  };
+  return (
+    <form
+      class="edit-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <textarea
+        aria-label="Edit message"
+        value={text}
+        autoFocus
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.preventDefault();
+            e.stopPropagation();
+            onCancel();
+          } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            save();
+          }
+        }}
+      />
+      <button type="submit" class="primary">
+        Save
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+function Reactions({
+  chat,
+  state,
+  message,
+  act,
+}: {
+  chat: Chat;
+  state: ChatState;
+  message: Message;
+  act: (p: Promise<unknown>) => void;
+}) {
+  const reactions = message.reactions ?? [];
+  if (reactions.length === 0) return null;
+  return (
+    <div class="reactions">
+      {reactions.map((r) => {
+        const mine = r.user_ids.includes(state.me.id);
+        const who = r.user_ids.map((id) => displayName(state, id)).join(", ");
+        return (
+          <button
+            key={r.emoji}
+            type="button"
+            class={`reaction${mine ? " mine" : ""}`}
+            aria-pressed={mine}
+            aria-label={`${r.emoji} ${r.user_ids.length}: ${who}`}
+            title={who}
+            onClick={() => act(chat.toggleReaction(message, r.emoji))}
+          >
+            {r.emoji} <span class="count">{r.user_ids.length}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function ReactButton({ onPick }: { onPick: (emoji: string) => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <span class="react-picker">
+      <button type="button" class="icon" aria-label="Add reaction" aria-expanded={open} title="Add reaction" onClick={() => setOpen(!open)}>
+        ☺
+      </button>
+      {open && (
+        <span class="palette" role="group" aria-label="Pick a reaction">
+          {QUICK_REACTIONS.map((e) => (
+            <button
+              key={e}
+              type="button"
+              class="icon"
+              aria-label={`React ${e}`}
+              onClick={() => {
+                setOpen(false);
+                onPick(e);
+              }}
+            >
+              {e}
+            </button>
+          ))}
+        </span>
+      )}
+    </span>
+  );
+}
