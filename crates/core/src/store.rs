@@ -6,7 +6,8 @@
 //! - every new user joins the room named `general`, which exists from the first start;
 //! - a message's `seq` is the room's previous `last_seq + 1`, assigned in the same transaction
 //!   that stores it, so a room's sequence has no gaps and no repeats;
-//! - a (sender, client_id) pair is stored at most once.
+//! - a (sender, client_id) pair is stored at most once;
+//! - a member who joins has read everything before: their `last_read` starts at `last_seq`.
 
 use async_trait::async_trait;
 

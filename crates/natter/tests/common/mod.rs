@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use natter::{Config, Settings};
-use natter_client::proto::{ServerFrame, User};
-use natter_client::{Client, Connection};
+use natter_client::proto::{ClientFrame, Message, ServerFrame, User};
+use natter_client::{Client, ClientError, Connection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -103,6 +103,27 @@ pub async fn connect(client: &Client) -> (Connection, ServerFrame) {
     (conn, first)
 }
 
+/// Opens a WebSocket whose live frames flow at once: an empty `sync` ends the hold a new
+/// connection puts on live frames while it waits for the client to resume.
+pub async fn connect_live(client: &Client) -> (Connection, ServerFrame) {
+    let (mut conn, ready) = connect(client).await;
+    let sync = ClientFrame::Sync {
+        since: Default::default(),
+        revs: Default::default(),
+    };
+    conn.send(&sync).await.unwrap();
+    expect_frame(&mut conn, "synced", |f| matches!(f, ServerFrame::Synced)).await;
+    (conn, ready)
+}
+
+/// The HTTP status and error code of a call that must fail.
+pub fn refused<T: std::fmt::Debug>(result: Result<T, ClientError>) -> (u16, String) {
+    match result {
+        Err(ClientError::Api { status, code, .. }) => (status, code),
+        other => panic!("expected an error answer, got {other:?}"),
+    }
+}
+
 /// Reads frames until one matches `pred`, failing if the connection closes first.
 pub async fn expect_frame(
     conn: &mut Connection,
@@ -159,6 +180,14 @@ pub async fn expect_closed(conn: &mut Connection, what: &str) -> Option<u16> {
 pub fn message_body(frame: &ServerFrame) -> Option<&str> {
     match frame {
         ServerFrame::Message { message } => Some(&message.body),
+        _ => None,
+    }
+}
+
+/// The message of a `message_updated` frame about message `id`, if it is one.
+pub fn updated<'a>(frame: &'a ServerFrame, id: &str) -> Option<&'a Message> {
+    match frame {
+        ServerFrame::MessageUpdated { message } if message.id == id => Some(message),
         _ => None,
     }
 }

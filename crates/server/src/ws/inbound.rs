@@ -92,9 +92,10 @@ impl Conn {
                     return self.write_frame(&err.to_frame(None)).await;
                 }
                 for (room, seq) in since {
-                    let Some(seq) = self.replay(&room, seq).await? else {
+                    if self.replay(&room, seq).await?.is_none() {
                         continue;
-                    };
+                    }
+                    // Changes only to messages the client had: later ones went out whole.
                     if let Some(rev) = revs.get(&room) {
                         self.replay_changes(&room, *rev, seq).await?;
                     }
@@ -238,8 +239,8 @@ impl Conn {
         Ok(Some(cursor))
     }
 
-    /// Sends, as `message_updated`, every message up to `up_to` that changed after `rev`.
-    /// Messages after `up_to` went out whole in the replay, changes included.
+    /// Sends, as `message_updated`, every message up to `up_to` (the client's `since`) that
+    /// changed after `rev`. Messages after `up_to` went out whole in the replay, changes included.
     async fn replay_changes(&mut self, room: &str, rev: i64, up_to: i64) -> Result<(), Exit> {
         let Ok(room) = room_id(room) else {
             return Ok(()); // the replay already answered with an error

@@ -1,12 +1,16 @@
 //! The storage conformance suite. Every [`Store`] back-end runs [`conformance`] against fresh,
 //! empty stores; passing it is what "implements Store" means.
 
+mod changes;
+mod reading;
+
 use std::future::Future;
 use std::sync::Arc;
 
 use crate::{
-    ClientId, MessageBody, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, RoomKind,
-    Store, StoreError, Timestamp, UserId, Username,
+    AppendOutcome, ClientId, Emoji, Message, MessageBody, MessageChange, MessageId, NewMessage,
+    NewRoom, NewSession, NewUser, ProfileChange, RoomId, RoomKind, Store, StoreError, Timestamp,
+    Toggle, UserId, Username,
 };
 
 /// Runs every check, each on a new store from `fresh`. Panics name the failed check.
@@ -22,6 +26,16 @@ where
     a_dm_is_the_same_room_for_the_same_people(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
+    // Rich messaging.
+    changes::a_change_bumps_the_rev_only_when_it_changes_something(fresh().await).await;
+    changes::a_delete_leaves_a_tombstone(fresh().await).await;
+    changes::changes_after_lists_each_changed_message_once_by_rev(fresh().await).await;
+    changes::replies_join_the_thread_of_their_parent(fresh().await).await;
+    changes::pinned_lists_the_pinned_messages_of_one_room(fresh().await).await;
+    reading::read_state_counts_others_messages_and_mentions_and_never_goes_back(fresh().await)
+        .await;
+    reading::search_finds_words_only_in_rooms_the_user_may_read(fresh().await).await;
+    reading::blocks_are_one_way_and_toggle(fresh().await).await;
 }
 
 async fn user(store: &dyn Store, name: &str) -> UserId {
@@ -293,4 +307,45 @@ async fn history_pages_in_both_directions(store: Arc<dyn Store>) {
     );
     let m = &s.messages_after(room, 0, 1).await.unwrap()[0];
     assert_eq!((m.body.as_str(), m.sender_id, m.room_id), ("m1", a, room));
+}
+
+async fn append_one(s: &dyn Store, new: NewMessage) -> AppendOutcome {
+    let mut out = s.append_messages(vec![new]).await.unwrap();
+    out.remove(0).unwrap()
+}
+
+async fn append(s: &dyn Store, new: NewMessage) -> Message {
+    append_one(s, new).await.message
+}
+
+fn edit(body: &str) -> MessageChange {
+    MessageChange::Edit {
+        body: MessageBody::parse(body).unwrap(),
+        html: crate::markup::render(body),
+        mentions: Vec::new(),
+        mentions_room: false,
+    }
+}
+
+fn react(user: UserId, emoji: &str, on: Toggle) -> MessageChange {
+    let emoji = Emoji::parse(emoji).unwrap();
+    MessageChange::React { user, emoji, on }
+}
+
+async fn last_rev(s: &dyn Store, room: RoomId) -> i64 {
+    s.room(room).await.unwrap().unwrap().last_rev
+}
+
+async fn room(s: &dyn Store, creator: UserId, name: &str, kind: RoomKind) -> RoomId {
+    let new = NewRoom {
+        name: name.into(),
+        topic: String::new(),
+        kind,
+        creator,
+    };
+    s.create_room(new).await.unwrap().id
+}
+
+fn ids(messages: &[Message]) -> Vec<MessageId> {
+    messages.iter().map(|m| m.id).collect()
 }
