@@ -21,7 +21,7 @@ pub use ids::{MessageId, RoomId, SessionId, UserId};
 pub use model::{
     Message, Reaction, ReadState, ReplyRef, Room, RoomKind, SearchHit, Session, Timestamp, User,
 };
-pub use rich::{SearchFilter, Thread};
+pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use store::{
     AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewMessage, NewRoom, NewSession,

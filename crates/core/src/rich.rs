@@ -15,6 +15,9 @@ pub(crate) struct Rendered {
     pub mentions_room: bool,
 }
 
+/// How deep search results may be paged.
+pub const MAX_SEARCH_OFFSET: u32 = 1000;
+
 /// Filters and paging of a search, as the caller asked.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
@@ -257,7 +260,7 @@ impl Service {
             sender: filter.sender,
             from: filter.from,
             to: filter.to,
-            offset: filter.offset.min(1000),
+            offset: filter.offset.min(MAX_SEARCH_OFFSET),
             limit: filter.limit.clamp(1, 50),
         };
         Ok(self.store().search(query).await?)

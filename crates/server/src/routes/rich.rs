@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use natter_core::{ChangeOutcome, MessageId, SearchFilter, Toggle, UserId};
+use natter_core::{ChangeOutcome, MessageId, SearchFilter, Toggle, UserId, MAX_SEARCH_OFFSET};
 use natter_proto::{
     BlocksResponse, EditMessageRequest, MarkReadRequest, Message, PinsResponse, ReadState,
     SearchResponse, ThreadResponse,
@@ -205,7 +205,9 @@ pub async fn search(
         .service()
         .search(authed.session.user.id, &p.q, filter)
         .await?;
-    let next_offset = (hits.len() == limit as usize).then(|| offset + limit);
+    // The service reads no further than `MAX_SEARCH_OFFSET`; say there is no next page beyond it.
+    let next_offset = (hits.len() == limit as usize && offset + limit <= MAX_SEARCH_OFFSET)
+        .then(|| offset + limit);
     Ok(Json(SearchResponse {
         hits: hits.iter().map(wire::search_hit).collect(),
         next_offset,
