@@ -40,7 +40,7 @@ fn message(client_id: Option<&str>) -> Message {
         seq: 4,
         sender_id: "2".into(),
         body: "<b>not markup</b>\nsecond line".into(),
-        html: "<p>&lt;b&gt;not markup&lt;/b&gt;<br>\nsecond line</p>\n".into(),
+        html: "<p>&lt;b&gt;not markup&lt;/b&gt;<br>\nsecond line</p>".into(),
         created_at: "2026-11-21T10:00:00.000Z".into(),
         client_id: client_id.map(Into::into),
         ..Message::default()
@@ -54,7 +54,7 @@ fn rich_message() -> Message {
         id: "33".into(),
         seq: 6,
         body: "**yes** @bob @room".into(),
-        html: "<p><strong>yes</strong> @bob @room</p>\n".into(),
+        html: "<p><strong>yes</strong> @bob @room</p>".into(),
         rev: 2,
         edited_at: Some("2026-11-21T10:05:00.000Z".into()),
         reply_to: Some(ReplyRef {

@@ -13,7 +13,7 @@ fn message() -> Message {
         seq: 3,
         sender_id: "2".into(),
         body: "hi".into(),
-        html: "<p>hi</p>\n".into(),
+        html: "<p>hi</p>".into(),
         created_at: "2026-11-21T10:00:00.000Z".into(),
         client_id: Some("c-1".into()),
         ..Message::default()
@@ -26,7 +26,7 @@ fn rich_message() -> Message {
         id: "9".into(),
         seq: 5,
         body: "**yes** @bob".into(),
-        html: "<p><strong>yes</strong> @bob</p>\n".into(),
+        html: "<p><strong>yes</strong> @bob</p>".into(),
         client_id: None,
         rev: 12,
         edited_at: Some("2026-11-21T10:01:00.000Z".into()),
