@@ -158,8 +158,8 @@ impl Emoji {
 }
 
 /// Words to search for, as an FTS5 query that matches messages containing every word (the last
-/// one as a prefix, so results come while typing). FTS5 syntax in the input is never
-/// interpreted: every word is quoted.
+/// one as a prefix if it has two characters or more, so results come while typing). FTS5
+/// syntax in the input is never interpreted: every word is quoted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchTerms(String);
 
@@ -182,7 +182,10 @@ impl SearchTerms {
                     q.push(' ');
                 }
                 q.push_str(last);
-                q.push('*');
+                // `last` is quoted: more than one character inside the quotes.
+                if last.chars().count() > 3 {
+                    q.push('*');
+                }
                 Ok(SearchTerms(q))
             }
         }
@@ -260,8 +263,12 @@ mod tests {
             "\"deploy\" \"fri\"*"
         );
         assert_eq!(
-            SearchTerms::parse("a\" OR NEAR(x) -y").unwrap().as_str(),
-            "\"a\" \"OR\" \"NEAR\" \"x\" \"y\"*"
+            SearchTerms::parse("a\" OR NEAR(x) -yes").unwrap().as_str(),
+            "\"a\" \"OR\" \"NEAR\" \"x\" \"yes\"*"
+        );
+        assert_eq!(
+            SearchTerms::parse("deploy f").unwrap().as_str(),
+            "\"deploy\" \"f\""
         );
         assert!(SearchTerms::parse(" ?! ").is_err());
         assert!(SearchTerms::parse(&"x".repeat(201)).is_err());

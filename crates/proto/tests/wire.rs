@@ -87,7 +87,7 @@ fn server_frames_have_their_documented_shape() {
     };
     expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3,"last_rev":12,"owner_id":"2"}],"online":["2"],"reads":[{"room_id":"1","last_read":2,"unread":1,"mentions":0}],"blocked":["4"]}"#]]
         .assert_eq(&json(&ready));
-    expect![[r#"{"type":"message_updated","message":{"id":"9","room_id":"1","seq":5,"sender_id":"2","body":"**yes** @bob","html":"<p><strong>yes</strong> @bob</p>\n","created_at":"2026-11-21T10:00:00.000Z","rev":12,"edited_at":"2026-11-21T10:01:00.000Z","reply_to":{"id":"7","seq":3,"sender_id":"2","excerpt":"hi"},"thread_root":"7","pinned_at":"2026-11-21T10:02:00.000Z","mentions":["3"],"reactions":[{"emoji":"🎉","user_ids":["2","3"]}]}}"#]].assert_eq(&json(&ServerFrame::MessageUpdated {
+    expect![[r#"{"type":"message_updated","message":{"id":"9","room_id":"1","seq":5,"sender_id":"2","body":"**yes** @bob","html":"<p><strong>yes</strong> @bob</p>","created_at":"2026-11-21T10:00:00.000Z","rev":12,"edited_at":"2026-11-21T10:01:00.000Z","reply_to":{"id":"7","seq":3,"sender_id":"2","excerpt":"hi"},"thread_root":"7","pinned_at":"2026-11-21T10:02:00.000Z","mentions":["3"],"reactions":[{"emoji":"🎉","user_ids":["2","3"]}]}}"#]].assert_eq(&json(&ServerFrame::MessageUpdated {
         message: rich_message(),
     }));
     expect![[r#"{"type":"read","room_id":"1","last_read":2,"unread":1,"mentions":0}"#]]
@@ -98,9 +98,9 @@ fn server_frames_have_their_documented_shape() {
             blocked: true,
         },
     ));
-    expect![[r#"{"type":"message","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>\n","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+    expect![[r#"{"type":"message","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
         .assert_eq(&json(&ServerFrame::Message { message: message() }));
-    expect![[r#"{"type":"ack","client_id":"c-1","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>\n","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
+    expect![[r#"{"type":"ack","client_id":"c-1","message":{"id":"7","room_id":"1","seq":3,"sender_id":"2","body":"hi","html":"<p>hi</p>","created_at":"2026-11-21T10:00:00.000Z","client_id":"c-1"}}"#]]
         .assert_eq(&json(&ServerFrame::Ack { client_id: Some("c-1".into()), message: message() }));
     expect![[r#"{"type":"typing","room_id":"1","user_id":"2","active":true}"#]].assert_eq(&json(
         &ServerFrame::Typing {

@@ -7,8 +7,8 @@ use natter_core::{
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::backend;
-use crate::messages::{by_id, fill_reactions, next_rev, query, record_mentions};
-use crate::rows::{self, MESSAGE_SELECT, MESSAGE_WIDTH};
+use crate::messages::{by_id, next_rev, query, record_mentions};
+use crate::rows::{self, MESSAGE_SELECT};
 
 /// Applies one change in one transaction; a change that changes something bumps the room's
 /// `last_rev` and stamps it on the message.
@@ -227,26 +227,31 @@ pub(crate) fn read_states(conn: &Connection, user: UserId) -> Result<Vec<ReadSta
     Ok(found)
 }
 
+/// How many of the newest matches a search ranks. Ranking every match of a common word in a
+/// large database costs a full scan of its postings (hundreds of milliseconds at a million
+/// messages); walking matches newest first and ranking only this many keeps every search
+/// bounded, and in chat the newest matches are the ones people look for. A word with fewer
+/// matches is ranked over all of them.
+const SEARCH_CANDIDATES: u32 = 1000;
+
+/// The page of matching message ids, best first: the newest `SEARCH_CANDIDATES` matches the
+/// user may read, ordered by BM25 (then newest first).
+const SEARCH_PAGE: &str = "SELECT id FROM (
+    SELECT m.id AS id, bm25(messages_fts) AS score
+      FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+     WHERE messages_fts MATCH ?1
+       AND m.room_id IN (SELECT room_id FROM room_members WHERE user_id = ?2
+                         UNION SELECT id FROM rooms WHERE kind = 'public')
+       AND (?3 IS NULL OR m.room_id = ?3)
+       AND (?4 IS NULL OR m.sender_id = ?4)
+       AND (?5 IS NULL OR m.created_at >= ?5)
+       AND (?6 IS NULL OR m.created_at < ?6)
+     ORDER BY messages_fts.rowid DESC LIMIT ?9)
+  ORDER BY score, id DESC LIMIT ?7 OFFSET ?8";
+
 pub(crate) fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-    let sql = format!(
-        "{MESSAGE_SELECT} JOIN messages_fts ON messages_fts.rowid = m.id
-         WHERE messages_fts MATCH ?1
-           AND m.room_id IN (SELECT room_id FROM room_members WHERE user_id = ?2
-                             UNION SELECT id FROM rooms WHERE kind = 'public')
-           AND (?3 IS NULL OR m.room_id = ?3)
-           AND (?4 IS NULL OR m.sender_id = ?4)
-           AND (?5 IS NULL OR m.created_at >= ?5)
-           AND (?6 IS NULL OR m.created_at < ?6)
-         ORDER BY messages_fts.rank LIMIT ?7 OFFSET ?8"
-    );
-    // `snippet()` must be selected from the FTS table directly, so it is a second column list.
-    let sql = sql.replacen(
-        " FROM messages m",
-        ", snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages m",
-        1,
-    );
-    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
-    let rows = stmt
+    let mut stmt = conn.prepare_cached(SEARCH_PAGE).map_err(backend)?;
+    let ids = stmt
         .query_map(
             params![
                 q.terms,
@@ -256,20 +261,44 @@ pub(crate) fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit
                 q.from.map(|t| t.0),
                 q.to.map(|t| t.0),
                 q.limit,
-                q.offset
+                q.offset,
+                SEARCH_CANDIDATES
             ],
-            |r| Ok((rows::message(r)?, r.get::<_, String>(MESSAGE_WIDTH)?)),
+            |r| r.get::<_, i64>(0),
         )
         .map_err(backend)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
-    let (mut messages, snippets): (Vec<Message>, Vec<String>) = rows.into_iter().unzip();
-    fill_reactions(conn, &mut messages)?;
-    Ok(messages
-        .into_iter()
-        .zip(snippets)
-        .map(|(message, snippet)| SearchHit { message, snippet })
-        .collect())
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))");
+    let found = query(conn, &sql, params![list])?;
+    let mut snippet = conn
+        .prepare_cached(
+            "SELECT snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts
+              WHERE messages_fts MATCH ?1 AND rowid = ?2",
+        )
+        .map_err(backend)?;
+    let mut hits = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(message) = found.iter().find(|m| m.id.0 == id) else {
+            continue; // deleted between the two reads
+        };
+        let text: Option<String> = snippet
+            .query_row(params![q.terms, id], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        hits.push(SearchHit {
+            message: message.clone(),
+            snippet: text.unwrap_or_default(),
+        });
+    }
+    Ok(hits)
 }
 
 pub(crate) fn set_block(

@@ -14,8 +14,6 @@ pub(crate) const MESSAGE_SELECT: &str =
     m.pinned_at, m.mentions, m.mentions_room,
     m.reply_to, p.seq, p.sender_id, substr(p.body, 1, 200), p.deleted_at
     FROM messages m LEFT JOIN messages p ON p.id = m.reply_to";
-/// Columns `MESSAGE_SELECT` yields; extra columns of a query come after these.
-pub(crate) const MESSAGE_WIDTH: usize = 22;
 
 /// Maps the first seven columns of `row`, in `USER_COLS` order.
 pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
