@@ -1,7 +1,8 @@
 //! Message append (group commit) and history.
 
 use natter_core::{
-    AppendOutcome, Message, MessageId, NewMessage, Reaction, RoomId, StoreError, Timestamp, UserId,
+    AppendOutcome, Message, MessageId, NewMessage, Reaction, ReplyRef, RoomId, StoreError,
+    Timestamp, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -103,12 +104,46 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
         Some(root) => Some(count_reply(tx, root, new.room_id, created_at)?),
         None => None,
     };
-    let message = by_id(tx, id)?.ok_or(StoreError::NotFound)?;
+    // Built from what was just written rather than read back: this runs for every send.
+    let reply_to = match new.reply_to {
+        Some(parent) => Some(reply_ref(tx, parent)?),
+        None => None,
+    };
+    let message = Message {
+        id,
+        room_id: new.room_id,
+        seq,
+        sender_id: new.sender_id,
+        body: new.body.into_string(),
+        html: new.html,
+        client_id,
+        created_at,
+        rev: 0,
+        edited_at: None,
+        deleted_at: None,
+        reply_to,
+        thread_root: root,
+        reply_count: 0,
+        last_reply_at: None,
+        pinned_at: None,
+        mentions: new.mentions,
+        mentions_room: new.mentions_room,
+        reactions: Vec::new(),
+    };
     Ok(AppendOutcome {
         message,
         duplicate: false,
         thread_root,
     })
+}
+
+/// What a reply shows of `parent`.
+fn reply_ref(tx: &Connection, parent: MessageId) -> Result<ReplyRef, StoreError> {
+    tx.prepare_cached(
+        "SELECT seq, sender_id, substr(body, 1, 200), deleted_at FROM messages WHERE id = ?1",
+    )
+    .and_then(|mut s| s.query_row([parent.0], |r| rows::reply_ref(parent, r, 0)))
+    .map_err(backend)
 }
 
 /// The root of the thread a reply to `parent` joins: the parent's own root, or the parent.

@@ -73,18 +73,25 @@ pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
         mentions_room: row.get(16)?,
         reply_to: match row.get::<_, Option<i64>>(17)? {
             None => None,
-            Some(id) => {
-                let deleted = row.get::<_, Option<i64>>(21)?.is_some();
-                Some(ReplyRef {
-                    id: MessageId(id),
-                    seq: row.get(18)?,
-                    sender_id: UserId(row.get(19)?),
-                    excerpt: if deleted { String::new() } else { row.get(20)? },
-                    deleted,
-                })
-            }
+            Some(id) => Some(reply_ref(MessageId(id), row, 18)?),
         },
         reactions: Vec::new(),
+    })
+}
+
+/// The parent's `seq, sender_id, substr(body, 1, 200), deleted_at`, from column `at` on.
+pub(crate) fn reply_ref(id: MessageId, row: &Row<'_>, at: usize) -> rusqlite::Result<ReplyRef> {
+    let deleted = row.get::<_, Option<i64>>(at + 3)?.is_some();
+    Ok(ReplyRef {
+        id,
+        seq: row.get(at)?,
+        sender_id: UserId(row.get(at + 1)?),
+        excerpt: if deleted {
+            String::new()
+        } else {
+            row.get(at + 2)?
+        },
+        deleted,
     })
 }
 
