@@ -7,22 +7,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{
-    connect, connect_live, expect_frame, expect_none, general, spawn_app, updated, within,
+    connect, connect_live, expect_frame, expect_none, general, reads_of, spawn_app, updated, within,
 };
 use natter_client::proto::{ClientFrame, ReadState, ServerFrame};
 
 const QUIET: Duration = Duration::from_millis(300);
-
-fn reads_of(ready: &ServerFrame, room: &str) -> ReadState {
-    match ready {
-        ServerFrame::Ready { reads, .. } => reads
-            .iter()
-            .find(|r| r.room_id == room)
-            .cloned()
-            .unwrap_or_else(|| panic!("no read state for room {room} in {reads:?}")),
-        other => panic!("not a ready frame: {other:?}"),
-    }
-}
 
 fn read_frame(room: &str) -> impl Fn(&ServerFrame) -> bool + '_ {
     move |f| matches!(f, ServerFrame::Read(r) if r.room_id == room)

@@ -3,19 +3,10 @@
 
 mod common;
 
-use common::{connect, connect_live, expect_frame, general, refused, spawn_app, updated, within};
-use natter_client::proto::{ClientFrame, ReadState, ServerFrame, Visibility};
-
-fn reads_of(ready: &ServerFrame, room: &str) -> ReadState {
-    match ready {
-        ServerFrame::Ready { reads, .. } => reads
-            .iter()
-            .find(|r| r.room_id == room)
-            .cloned()
-            .unwrap_or_else(|| panic!("no read state for room {room} in {reads:?}")),
-        other => panic!("not a ready frame: {other:?}"),
-    }
-}
+use common::{
+    connect, connect_live, expect_frame, general, reads_of, refused, spawn_app, updated, within,
+};
+use natter_client::proto::{ClientFrame, ServerFrame, Visibility};
 
 #[tokio::test]
 async fn a_reply_quotes_its_parent_and_a_reply_to_a_reply_joins_the_same_thread() {

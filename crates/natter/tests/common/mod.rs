@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use natter::{Config, Settings};
-use natter_client::proto::{ClientFrame, Message, ServerFrame, User};
+use natter_client::proto::{ClientFrame, Message, ReadState, ServerFrame, User};
 use natter_client::{Client, ClientError, Connection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -200,6 +200,18 @@ pub fn general(ready: &ServerFrame) -> String {
             .expect("general is among the ready rooms")
             .id
             .clone(),
+        other => panic!("not a ready frame: {other:?}"),
+    }
+}
+
+/// The caller's read state in `room`, from a `ready` frame.
+pub fn reads_of(ready: &ServerFrame, room: &str) -> ReadState {
+    match ready {
+        ServerFrame::Ready { reads, .. } => reads
+            .iter()
+            .find(|r| r.room_id == room)
+            .cloned()
+            .unwrap_or_else(|| panic!("no read state for room {room} in {reads:?}")),
         other => panic!("not a ready frame: {other:?}"),
     }
 }
