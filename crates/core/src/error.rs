@@ -27,6 +27,12 @@ pub enum DomainError {
     InvalidQuery,
     #[error("you cannot block yourself")]
     InvalidBlock,
+    #[error("a file name must be 1 to 255 characters without control characters")]
+    InvalidFileName,
+    #[error("the file is empty")]
+    EmptyFile,
+    #[error("a message carries at most {max} attachments", max = crate::MAX_ATTACHMENTS)]
+    TooManyAttachments,
 }
 
 impl DomainError {
@@ -44,6 +50,9 @@ impl DomainError {
             DomainError::InvalidEmoji => "invalid_emoji",
             DomainError::InvalidQuery => "invalid_query",
             DomainError::InvalidBlock => "invalid_block",
+            DomainError::InvalidFileName => "invalid_file_name",
+            DomainError::EmptyFile => "empty_file",
+            DomainError::TooManyAttachments => "too_many_attachments",
         }
     }
 }
@@ -55,6 +64,9 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("not found")]
     NotFound,
+    /// Storing a file would take its owner past their storage quota.
+    #[error("storage quota exceeded")]
+    QuotaExceeded,
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -72,6 +84,8 @@ pub enum Error {
     Conflict(&'static str),
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("this would take you past your storage quota; delete some files first")]
+    QuotaExceeded,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -81,6 +95,7 @@ impl From<StoreError> for Error {
         match e {
             StoreError::NotFound => Error::NotFound,
             StoreError::Conflict(what) => Error::Conflict(what),
+            StoreError::QuotaExceeded => Error::QuotaExceeded,
             other => Error::Store(other),
         }
     }

@@ -40,3 +40,7 @@ id_type!(
     /// A login session; one per device or browser.
     SessionId
 );
+id_type!(
+    /// An uploaded file.
+    FileId
+);

@@ -7,6 +7,7 @@
 //! conformance suite in [`testkit`].
 
 mod error;
+mod files;
 mod ids;
 pub mod markup;
 mod model;
@@ -17,17 +18,19 @@ pub mod testkit;
 mod values;
 
 pub use error::{DomainError, Error, StoreError};
-pub use ids::{MessageId, RoomId, SessionId, UserId};
+pub use files::MAX_ATTACHMENTS;
+pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
 pub use model::{
-    Message, Reaction, ReadState, ReplyRef, Room, RoomKind, SearchHit, Session, Timestamp, User,
+    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, SearchHit,
+    Session, Timestamp, User,
 };
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use store::{
-    AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewMessage, NewRoom, NewSession,
-    NewUser, ProfileChange, SearchQuery, Store, Toggle,
+    AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewFile, NewMessage, NewRoom,
+    NewSession, NewUser, ProfileChange, SearchQuery, Store, Toggle, Unattached,
 };
 pub use values::{
-    ClientId, DisplayName, Emoji, MessageBody, Password, RoomName, SearchTerms, StatusText, Topic,
-    Username,
+    ClientId, DisplayName, Emoji, FileName, MessageBody, Password, RoomName, SearchTerms,
+    StatusText, Topic, Username,
 };

@@ -1,6 +1,6 @@
 //! Domain records as the store returns them.
 
-use crate::{MessageId, RoomId, SessionId, UserId};
+use crate::{FileId, MessageId, RoomId, SessionId, UserId};
 
 /// Milliseconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,6 +103,48 @@ pub struct Message {
     pub mentions_room: bool,
     /// Reactions by emoji, in the order they were first added.
     pub reactions: Vec<Reaction>,
+    /// Files attached when it was sent, in the order given.
+    pub attachments: Vec<FileInfo>,
+}
+
+/// An uploaded file: what was stored, by whom, and where it was shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub id: FileId,
+    pub owner: UserId,
+    pub name: String,
+    /// Sniffed from the bytes on upload, never taken from the client.
+    pub content_type: String,
+    pub size: i64,
+    /// Set for an image the server could decode within its pixel bounds: it has a thumbnail
+    /// and may be shown inline. Everything else is only ever downloaded.
+    pub image: Option<ImageSize>,
+    /// The key of the bytes in the blob store; the thumbnail is under [`FileInfo::thumbnail_key`].
+    pub blob: String,
+    pub created_at: Timestamp,
+    /// The message it is attached to, and its room; `None` until it is sent.
+    pub message: Option<(MessageId, RoomId)>,
+}
+
+impl FileInfo {
+    pub fn thumbnail_key(&self) -> Option<String> {
+        self.image.map(|_| format!("{}.thumb", self.blob))
+    }
+
+    /// Thumbnails of JPEGs are JPEGs; everything else keeps transparency as PNG.
+    pub fn thumbnail_type(&self) -> &'static str {
+        if self.content_type == "image/jpeg" {
+            "image/jpeg"
+        } else {
+            "image/png"
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageSize {
+    pub width: u32,
+    pub height: u32,
 }
 
 /// What a reply shows of the message it answers.

@@ -132,6 +132,7 @@ impl Service {
             return Ok(ChangeOutcome {
                 message,
                 changed: false,
+                removed_files: Vec::new(),
             });
         }
         Ok(self

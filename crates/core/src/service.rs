@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    ClientId, DomainError, Error, Message, MessageBody, MessageId, NewMessage, NewRoom, NewUser,
-    Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+    ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId, NewMessage, NewRoom,
+    NewUser, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -23,6 +23,8 @@ pub struct Send<'a> {
     pub body: &'a str,
     pub client_id: Option<&'a str>,
     pub reply_to: Option<MessageId>,
+    /// Uploaded files to attach; with any, the body may be empty.
+    pub attachments: &'a [FileId],
 }
 
 /// Which page of history to read.
@@ -167,7 +169,11 @@ impl Service {
     /// Checks that `sender` may post in `room` and builds the message to append: rendered,
     /// with its mentions resolved and its reply checked to be in the same room.
     pub async fn prepare_send(&self, sender: UserId, send: Send<'_>) -> Result<NewMessage, Error> {
-        let body = MessageBody::parse(send.body)?;
+        let body = if send.attachments.is_empty() {
+            MessageBody::parse(send.body)?
+        } else {
+            MessageBody::parse_caption(send.body)?
+        };
         let client_id = send.client_id.map(ClientId::parse).transpose()?;
         let room = self.member_room(sender, send.room).await?;
         if room.kind == RoomKind::Dm && self.store.blocked_in(room.id, sender).await? {
@@ -179,6 +185,7 @@ impl Service {
                 return Err(Error::NotFound);
             }
         }
+        let attachments = self.check_attachments(sender, send.attachments).await?;
         let rendered = self.render(sender, &room, &body).await?;
         Ok(NewMessage {
             room_id: room.id,
@@ -189,6 +196,7 @@ impl Service {
             reply_to: send.reply_to,
             mentions: rendered.mentions,
             mentions_room: rendered.mentions_room,
+            attachments,
         })
     }
 

@@ -7,13 +7,16 @@
 //! - a message's `seq` is the room's previous `last_seq + 1`, assigned in the same transaction
 //!   that stores it, so a room's sequence has no gaps and no repeats;
 //! - a (sender, client_id) pair is stored at most once;
-//! - a member who joins has read everything before: their `last_read` starts at `last_seq`.
+//! - a member who joins has read everything before: their `last_read` starts at `last_seq`;
+//! - a file is attached to at most one message, only by its owner, in the transaction that
+//!   stores the message; deleting the message deletes its files.
 
 use async_trait::async_trait;
 
 use crate::{
-    ClientId, Emoji, Message, MessageBody, MessageId, ReadState, Room, RoomId, RoomKind, SearchHit,
-    Session, SessionId, StoreError, Timestamp, User, UserId, Username,
+    ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
+    ReadState, Room, RoomId, RoomKind, SearchHit, Session, SessionId, StoreError, Timestamp, User,
+    UserId, Username,
 };
 
 pub struct NewUser {
@@ -60,6 +63,28 @@ pub struct NewMessage {
     /// Mentioned members (never the sender), ascending.
     pub mentions: Vec<UserId>,
     pub mentions_room: bool,
+    /// Files to attach: the sender's own, not yet attached anywhere, no repeats.
+    pub attachments: Vec<FileId>,
+}
+
+/// A file whose bytes are already in the blob store under `blob`.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub owner: UserId,
+    pub name: FileName,
+    pub content_type: String,
+    pub size: i64,
+    pub image: Option<ImageSize>,
+    pub blob: String,
+}
+
+/// Which files, never attached to a message, to remove.
+#[derive(Debug, Clone, Copy)]
+pub enum Unattached {
+    /// The owner discards one upload.
+    One { id: FileId, owner: UserId },
+    /// Uploads abandoned before this time.
+    OlderThan(Timestamp),
 }
 
 /// The result of appending one message: the stored message, and whether it was already there
@@ -105,6 +130,8 @@ pub enum Toggle {
 pub struct ChangeOutcome {
     pub message: Message,
     pub changed: bool,
+    /// Files that went with a deleted message; their blobs are the caller's to remove.
+    pub removed_files: Vec<FileInfo>,
 }
 
 /// A full-text search over the rooms `user` may read.
@@ -252,4 +279,13 @@ pub trait Store: Send + Sync + 'static {
     async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Whether any of `others` has blocked `user`.
     async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError>;
+
+    /// Records an uploaded file, unattached. `QuotaExceeded` if the owner's files would then
+    /// add up to more than `quota` bytes; the check and the insert are one transaction.
+    async fn create_file(&self, new: NewFile, quota: i64) -> Result<FileInfo, StoreError>;
+    async fn file(&self, id: FileId) -> Result<Option<FileInfo>, StoreError>;
+    /// Bytes of every file `user` has stored, attached or not.
+    async fn storage_used(&self, user: UserId) -> Result<i64, StoreError>;
+    /// Removes files that were never attached and returns them, so their blobs can go too.
+    async fn remove_unattached(&self, which: Unattached) -> Result<Vec<FileInfo>, StoreError>;
 }

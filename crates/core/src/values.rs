@@ -114,6 +114,38 @@ impl MessageBody {
         }
         Ok(MessageBody(t.to_owned()))
     }
+    /// A caption for attachments: like [`MessageBody::parse`], but it may be empty.
+    pub fn parse_caption(raw: &str) -> Result<Self, DomainError> {
+        if raw.trim().is_empty() {
+            Ok(MessageBody(String::new()))
+        } else {
+            Self::parse(raw)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// The name an uploaded file is shown and downloaded under: the last part of whatever path the
+/// client sent, trimmed, 1 to 255 characters without control characters, and not `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName(String);
+
+impl FileName {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let last = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+        let n = last.chars().count();
+        if n == 0 || n > Self::MAX_CHARS || has_control(last) || matches!(last, "." | "..") {
+            return Err(DomainError::InvalidFileName);
+        }
+        Ok(FileName(last.to_owned()))
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -233,6 +265,22 @@ mod tests {
         assert!(MessageBody::parse(&"é".repeat(4001)).is_err());
         assert!(MessageBody::parse("line one\nline two").is_ok());
         assert!(MessageBody::parse("bell\u{7}").is_err());
+        assert_eq!(MessageBody::parse_caption("  \n").unwrap().as_str(), "");
+        assert!(MessageBody::parse_caption(&"a".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn file_names_keep_only_their_last_path_part() {
+        let name = |raw: &str| FileName::parse(raw).map(FileName::into_string);
+        assert_eq!(name("photo.png").unwrap(), "photo.png");
+        assert_eq!(name("../../etc/passwd").unwrap(), "passwd");
+        assert_eq!(name("C:\\Users\\me\\notes 1.txt ").unwrap(), "notes 1.txt");
+        assert_eq!(name("résumé.pdf").unwrap(), "résumé.pdf");
+        for bad in ["", "  ", "dir/", "..", ".", "a\u{0}b", "line\nbreak"] {
+            assert!(name(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(name(&"x".repeat(255)).is_ok());
+        assert!(name(&"x".repeat(256)).is_err());
     }
 
     #[test]

@@ -6,8 +6,8 @@ use natter_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::backend;
 use crate::rows::{self, MESSAGE_SELECT};
+use crate::{backend, files};
 
 /// Appends the whole batch in one transaction; one outcome per item, in order.
 pub(crate) fn append_batch(
@@ -53,7 +53,7 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
                 return Err(StoreError::Conflict("client_id"));
             }
             return Ok(AppendOutcome {
-                message: with_reactions(tx, message)?,
+                message: with_extras(tx, message)?,
                 duplicate: true,
                 thread_root: None,
             });
@@ -92,6 +92,7 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
     })
     .map_err(backend)?;
     let id = MessageId(tx.last_insert_rowid());
+    let attachments = files::attach(tx, id, new.room_id, new.sender_id, &new.attachments)?;
     record_mentions(
         tx,
         new.room_id,
@@ -129,6 +130,7 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
         mentions: new.mentions,
         mentions_room: new.mentions_room,
         reactions: Vec::new(),
+        attachments,
     };
     Ok(AppendOutcome {
         message,
@@ -223,32 +225,34 @@ pub(crate) fn by_id(conn: &Connection, id: MessageId) -> Result<Option<Message>,
         .prepare_cached(&sql)
         .and_then(|mut s| s.query_row([id.0], rows::message).optional())
         .map_err(backend)?;
-    found.map(|m| with_reactions(conn, m)).transpose()
+    found.map(|m| with_extras(conn, m)).transpose()
 }
 
-fn with_reactions(conn: &Connection, message: Message) -> Result<Message, StoreError> {
+fn with_extras(conn: &Connection, message: Message) -> Result<Message, StoreError> {
     let mut one = [message];
-    fill_reactions(conn, &mut one)?;
+    fill_extras(conn, &mut one)?;
     let [message] = one;
     Ok(message)
 }
 
+/// Loads what lives in tables of its own: reactions and attachments.
+pub(crate) fn fill_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), StoreError> {
+    fill_reactions(conn, messages)?;
+    files::fill_attachments(conn, messages)
+}
+
+/// The ids of `messages` as a JSON array, for `json_each(?)`.
+pub(crate) fn json_message_ids(messages: &[Message]) -> String {
+    let ids: Vec<String> = messages.iter().map(|m| m.id.0.to_string()).collect();
+    format!("[{}]", ids.join(","))
+}
+
 /// Loads the reactions of `messages` in one query, grouped by emoji in order of first use.
-pub(crate) fn fill_reactions(
-    conn: &Connection,
-    messages: &mut [Message],
-) -> Result<(), StoreError> {
+fn fill_reactions(conn: &Connection, messages: &mut [Message]) -> Result<(), StoreError> {
     if messages.is_empty() {
         return Ok(());
     }
-    let ids = format!(
-        "[{}]",
-        messages
-            .iter()
-            .map(|m| m.id.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let ids = json_message_ids(messages);
     let mut stmt = conn
         .prepare_cached(
             "SELECT message_id, emoji, user_id FROM reactions
@@ -306,7 +310,7 @@ pub(crate) fn before(
     Ok(found)
 }
 
-/// Runs a `MESSAGE_SELECT` query and fills in reactions.
+/// Runs a `MESSAGE_SELECT` query and fills in reactions and attachments.
 pub(crate) fn query(
     conn: &Connection,
     sql: &str,
@@ -318,6 +322,6 @@ pub(crate) fn query(
         .map_err(backend)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
-    fill_reactions(conn, &mut found)?;
+    fill_extras(conn, &mut found)?;
     Ok(found)
 }

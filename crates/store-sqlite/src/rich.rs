@@ -6,9 +6,9 @@ use natter_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::backend;
 use crate::messages::{by_id, next_rev, query, record_mentions};
 use crate::rows::{self, MESSAGE_SELECT};
+use crate::{backend, files};
 
 /// Applies one change in one transaction; a change that changes something bumps the room's
 /// `last_rev` and stamps it on the message.
@@ -20,6 +20,7 @@ pub(crate) fn change(
     let tx = conn.transaction().map_err(backend)?;
     let current = by_id(&tx, id)?.ok_or(StoreError::NotFound)?;
     let now = Timestamp::now();
+    let mut removed_files = Vec::new();
     let changed = match change {
         MessageChange::Edit {
             body,
@@ -64,6 +65,7 @@ pub(crate) fn change(
             tx.execute("DELETE FROM reactions WHERE message_id = ?1", [id.0])
                 .map_err(backend)?;
             forget_mentions(&tx, &current)?;
+            removed_files = files::remove_for_message(&tx, id)?;
             true
         }
         MessageChange::React { user, emoji, on } => {
@@ -107,7 +109,11 @@ pub(crate) fn change(
     }
     let message = by_id(&tx, id)?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;
-    Ok(ChangeOutcome { message, changed })
+    Ok(ChangeOutcome {
+        message,
+        changed,
+        removed_files,
+    })
 }
 
 fn forget_mentions(tx: &Connection, m: &Message) -> Result<(), StoreError> {

@@ -51,7 +51,7 @@ fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
     Ok(row.get::<_, Option<i64>>(i)?.map(Timestamp))
 }
 
-/// Maps a row of `MESSAGE_SELECT`. Reactions are filled in by the caller.
+/// Maps a row of `MESSAGE_SELECT`. Reactions and attachments are filled in by the caller.
 pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: MessageId(row.get(0)?),
@@ -76,6 +76,7 @@ pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
             Some(id) => Some(reply_ref(MessageId(id), row, 18)?),
         },
         reactions: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 

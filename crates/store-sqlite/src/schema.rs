@@ -120,6 +120,27 @@ CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
 END;
 "#,
+    r#"
+-- Files: metadata of uploads; the bytes live in the blob store under `blob`. A file is
+-- unattached (message_id NULL) until its owner sends it with a message.
+CREATE TABLE files (
+    id           INTEGER PRIMARY KEY,
+    owner        INTEGER NOT NULL REFERENCES users(id),
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    width        INTEGER,
+    height       INTEGER,
+    blob         TEXT NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    message_id   INTEGER REFERENCES messages(id),
+    room_id      INTEGER REFERENCES rooms(id),
+    position     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX files_owner ON files(owner);
+CREATE INDEX files_message ON files(message_id, position) WHERE message_id IS NOT NULL;
+CREATE INDEX files_unattached ON files(created_at) WHERE message_id IS NULL;
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 use natter_core::{
-    AppendOutcome, ChangeOutcome, Credentials, Message, MessageChange, MessageId, NewMessage,
-    NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, SearchHit, SearchQuery,
-    Session, SessionId, Store, StoreError, Timestamp, Toggle, User, UserId, Username,
+    AppendOutcome, ChangeOutcome, Credentials, FileId, FileInfo, Message, MessageChange, MessageId,
+    NewFile, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
+    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Unattached,
+    User, UserId, Username,
 };
 
-use crate::{accounts, messages, rich, rooms, SqliteStore};
+use crate::{accounts, files, messages, rich, rooms, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -201,6 +202,20 @@ impl Store for SqliteStore {
     async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError> {
         let others = others.to_vec();
         self.read(move |c| rich::blocked_by_any(c, &others, user))
+            .await
+    }
+
+    async fn create_file(&self, new: NewFile, quota: i64) -> Result<FileInfo, StoreError> {
+        self.write(move |c| files::create(c, new, quota)).await
+    }
+    async fn file(&self, id: FileId) -> Result<Option<FileInfo>, StoreError> {
+        self.read(move |c| files::by_id(c, id)).await
+    }
+    async fn storage_used(&self, user: UserId) -> Result<i64, StoreError> {
+        self.read(move |c| files::storage_used(c, user)).await
+    }
+    async fn remove_unattached(&self, which: Unattached) -> Result<Vec<FileInfo>, StoreError> {
+        self.write(move |c| files::remove_unattached(c, which))
             .await
     }
 }

@@ -2,6 +2,7 @@
 //! empty stores; passing it is what "implements Store" means.
 
 mod changes;
+mod files;
 mod reading;
 
 use std::future::Future;
@@ -36,6 +37,10 @@ where
         .await;
     reading::search_finds_words_only_in_rooms_the_user_may_read(fresh().await).await;
     reading::blocks_are_one_way_and_toggle(fresh().await).await;
+    // Files.
+    files::files_count_against_their_owners_quota(fresh().await).await;
+    files::a_file_is_attached_once_by_its_owner_and_goes_with_its_message(fresh().await).await;
+    files::only_unattached_files_are_removed_as_abandoned(fresh().await).await;
 }
 
 async fn user(store: &dyn Store, name: &str) -> UserId {
@@ -57,6 +62,7 @@ fn msg(room: crate::RoomId, sender: UserId, body: &str, client_id: Option<&str>)
         reply_to: None,
         mentions: Vec::new(),
         mentions_room: false,
+        attachments: Vec::new(),
     }
 }
 
