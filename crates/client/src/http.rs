@@ -65,15 +65,22 @@ impl Client {
         &self,
         req: RequestBuilder,
     ) -> Result<(StatusCode, T), ClientError> {
+        let resp = self.send(req).await?;
+        let status = resp.status();
+        let body = if status == StatusCode::NO_CONTENT {
+            serde_json::from_str("null")?
+        } else {
+            resp.json().await?
+        };
+        Ok((status, body))
+    }
+
+    /// Sends `req`, turning an error status into `ClientError::Api` with the server's code.
+    pub(crate) async fn send(&self, req: RequestBuilder) -> Result<reqwest::Response, ClientError> {
         let resp = req.send().await?;
         let status = resp.status();
         if status.is_success() {
-            let body = if status == StatusCode::NO_CONTENT {
-                serde_json::from_str("null")?
-            } else {
-                resp.json().await?
-            };
-            return Ok((status, body));
+            return Ok(resp);
         }
         let text = resp.text().await.unwrap_or_default();
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
@@ -242,6 +249,7 @@ impl Client {
             body: body.to_owned(),
             client_id: client_id.map(str::to_owned),
             reply_to: None,
+            attachments: Vec::new(),
         };
         let req = self
             .request(Method::POST, &format!("/rooms/{room}/messages"))

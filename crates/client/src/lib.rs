@@ -16,10 +16,12 @@
 //! # Ok(()) }
 //! ```
 
+mod files;
 mod http;
 mod rich;
 mod ws;
 
+pub use files::Download;
 pub use http::{Client, History};
 pub use natter_proto as proto;
 pub use rich::Search;
@@ -43,6 +45,8 @@ pub enum ClientError {
     Decode(#[from] serde_json::Error),
     #[error("not logged in")]
     NotLoggedIn,
+    #[error("reading a local file: {0}")]
+    Io(std::io::Error),
 }
 
 impl ClientError {

@@ -48,6 +48,7 @@ impl Client {
             body: body.to_owned(),
             client_id: client_id.map(str::to_owned),
             reply_to: Some(parent.to_owned()),
+            attachments: Vec::new(),
         };
         self.post(&format!("/rooms/{room}/messages"), &req).await
     }

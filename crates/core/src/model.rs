@@ -128,7 +128,11 @@ pub struct FileInfo {
 
 impl FileInfo {
     pub fn thumbnail_key(&self) -> Option<String> {
-        self.image.map(|_| format!("{}.thumb", self.blob))
+        self.image.map(|_| Self::thumbnail_key_of(&self.blob))
+    }
+
+    pub fn thumbnail_key_of(blob: &str) -> String {
+        format!("{blob}.thumb")
     }
 
     /// Thumbnails of JPEGs are JPEGs; everything else keeps transparency as PNG.

@@ -45,6 +45,12 @@ pub struct Settings {
     /// Largest REST body or WebSocket message, in bytes.
     #[arg(long, env = "NATTER_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest file a user may upload, in MiB.
+    #[arg(long, env = "NATTER_MAX_FILE_MB")]
+    pub max_file_mb: Option<u64>,
+    /// How much each user may store in files, in MiB.
+    #[arg(long, env = "NATTER_STORAGE_QUOTA_MB")]
+    pub storage_quota_mb: Option<u64>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -71,6 +77,8 @@ impl Settings {
             typing_ttl_ms: over.typing_ttl_ms.or(self.typing_ttl_ms),
             outbound_queue: over.outbound_queue.or(self.outbound_queue),
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
+            max_file_mb: over.max_file_mb.or(self.max_file_mb),
+            storage_quota_mb: over.storage_quota_mb.or(self.storage_quota_mb),
             log: over.log.or(self.log),
         }
     }
@@ -79,6 +87,12 @@ impl Settings {
 const SECOND: Duration = Duration::from_secs(1);
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
+const MIB: u64 = 1024 * 1024;
+
+/// Megabytes (MiB) as bytes, at least one MiB and at most a tebibyte.
+fn mib(n: u64) -> u64 {
+    n.clamp(1, 1024 * 1024) * MIB
+}
 
 /// The resolved configuration: every setting has a value. Durations are clamped to sane
 /// ranges so no setting can overflow a timer.
@@ -95,11 +109,12 @@ impl Config {
         let d = ServerConfig::default();
         let secs =
             |v: Option<u64>, default: Duration| v.map(Duration::from_secs).unwrap_or(default);
+        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("natter-data"));
         Config {
             listen: s
                 .listen
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("natter-data")),
+            data_dir: data_dir.clone(),
             log: s.log.unwrap_or_else(|| "info".to_owned()),
             server: ServerConfig {
                 allowed_origins: s.allowed_origins.unwrap_or_default(),
@@ -119,6 +134,9 @@ impl Config {
                 outbound_queue: s.outbound_queue.unwrap_or(d.outbound_queue).max(1),
                 write_timeout: d.write_timeout,
                 max_body_bytes: s.max_body_bytes.unwrap_or(d.max_body_bytes).max(1024),
+                max_file_bytes: s.max_file_mb.map_or(d.max_file_bytes, mib),
+                storage_quota_bytes: s.storage_quota_mb.map_or(d.storage_quota_bytes, mib),
+                upload_dir: data_dir.join("uploads"),
             },
         }
     }
@@ -138,6 +156,8 @@ impl Config {
             typing_ttl_ms: Some(c.typing_ttl.as_millis() as u64),
             outbound_queue: Some(c.outbound_queue),
             max_body_bytes: Some(c.max_body_bytes),
+            max_file_mb: Some(c.max_file_bytes / MIB),
+            storage_quota_mb: Some(c.storage_quota_bytes / MIB),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()

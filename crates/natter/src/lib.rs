@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use natter_hub::LocalHub;
-use natter_server::Server;
+use natter_server::{Backends, FsBlobs, Server};
 use natter_store_sqlite::SqliteStore;
 
 pub use config::{Config, Settings};
@@ -20,13 +20,26 @@ pub async fn bind(config: &Config) -> anyhow::Result<Server> {
     let db = config.data_dir.join("natter.db");
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     let hub = LocalHub::new(config.server.outbound_queue);
-    let server = Server::bind(
-        config.listen,
-        Arc::new(store),
-        Arc::new(hub),
-        config.server.clone(),
-    )
-    .await
+    let blobs = FsBlobs::new(config.data_dir.join("files"));
+    prepare_upload_dir(&config.server.upload_dir)?;
+    let backends = Backends {
+        store: Arc::new(store),
+        hub: Arc::new(hub),
+        blobs: Arc::new(blobs),
+    };
+    let server = Server::bind(config.listen, backends, config.server.clone())
+        .await
     .with_context(|| format!("binding {}", config.listen))?;
     Ok(server)
+}
+
+/// Creates the upload spool directory and empties it of uploads a crash left half-received.
+fn prepare_upload_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("upload-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
 }

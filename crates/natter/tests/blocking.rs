@@ -48,6 +48,7 @@ async fn a_blocked_user_can_neither_open_nor_write_in_a_dm_with_the_blocker() {
         body: "are you there?".into(),
         client_id: Some("b-1".into()),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await
     .unwrap();

@@ -19,6 +19,7 @@ fn send(room: &str, body: &str, client_id: &str) -> ClientFrame {
         body: body.to_owned(),
         client_id: Some(client_id.to_owned()),
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

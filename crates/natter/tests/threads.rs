@@ -51,6 +51,7 @@ async fn a_reply_quotes_its_parent_and_a_reply_to_a_reply_joins_the_same_thread(
         body: "me too".into(),
         client_id: Some("c-1".into()),
         reply_to: Some(first.id.clone()),
+        attachments: Vec::new(),
     })
     .await
     .unwrap();

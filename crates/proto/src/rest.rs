@@ -101,6 +101,8 @@ pub struct Message {
     pub mentions_room: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// What a reply shows of the message it answers.
@@ -120,6 +122,34 @@ pub struct Reaction {
     pub emoji: String,
     /// Who reacted, earliest first.
     pub user_ids: Vec<String>,
+}
+
+/// An uploaded file. Its bytes are at `GET /api/v1/files/{id}`; an `image` also has a
+/// thumbnail at `GET /api/v1/files/{id}/thumbnail` and may be shown inline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    /// Sniffed from the bytes by the server, never the uploader's claim.
+    pub content_type: String,
+    pub size: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageSize>,
+}
+
+/// The pixel size of an image the server could decode; its thumbnail fits in 320×320.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// `GET /files/usage`: the caller's storage and the server's limits, in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageUsage {
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    pub max_file_bytes: i64,
 }
 
 /// The caller's reading position in one room.
@@ -204,6 +234,9 @@ pub struct SendMessageRequest {
     /// The id of a message in the same room that this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Ids of the sender's uploads to attach (at most 10); with any, `body` may be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -25,6 +25,9 @@ pub enum ClientFrame {
         client_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<String>,
+        /// Ids of the sender's uploads to attach; with any, `body` may be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     Typing {
         room_id: String,

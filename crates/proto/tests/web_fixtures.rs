@@ -72,8 +72,32 @@ fn rich_message() -> Message {
             emoji: "🎉".into(),
             user_ids: vec!["2".into(), "3".into()],
         }],
+        attachments: attachments(),
         ..message(None)
     }
+}
+
+/// An image with a thumbnail and a plain file.
+fn attachments() -> Vec<Attachment> {
+    vec![
+        Attachment {
+            id: "7".into(),
+            name: "cat.png".into(),
+            content_type: "image/png".into(),
+            size: 48213,
+            image: Some(ImageSize {
+                width: 800,
+                height: 600,
+            }),
+        },
+        Attachment {
+            id: "8".into(),
+            name: "notes.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 1_048_576,
+            image: None,
+        },
+    ]
 }
 
 /// A thread root and a deleted message.
@@ -177,12 +201,21 @@ fn client_frames() -> Vec<Value> {
             body: "hi".into(),
             client_id: Some("web-1".into()),
             reply_to: None,
+            attachments: Vec::new(),
         },
         ClientFrame::Send {
             room_id: "12".into(),
             body: "yes".into(),
             client_id: Some("web-3".into()),
             reply_to: Some("31".into()),
+            attachments: Vec::new(),
+        },
+        ClientFrame::Send {
+            room_id: "12".into(),
+            body: String::new(),
+            client_id: Some("web-4".into()),
+            reply_to: None,
+            attachments: vec!["7".into(), "8".into()],
         },
         ClientFrame::Read {
             room_id: "12".into(),
@@ -216,6 +249,8 @@ fn rest_bodies() -> Value {
         "read_state": to_value(&read_state()),
         "search": to_value(&SearchResponse { hits: vec![SearchHit { message: message(None), snippet_html: "&lt;b&gt;not <mark>markup</mark>&lt;/b&gt;".into() }], next_offset: Some(20) }),
         "blocks": to_value(&BlocksResponse { user_ids: vec!["5".into()] }),
+        "attachment": to_value(&attachments()[0]),
+        "storage_usage": to_value(&StorageUsage { used_bytes: 1_096_789, quota_bytes: 1_073_741_824, max_file_bytes: 26_214_400 }),
         "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into() } }),
     })
 }

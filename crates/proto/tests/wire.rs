@@ -144,6 +144,7 @@ fn client_frames_parse_from_their_documented_shape() {
             body: "hi".into(),
             client_id: Some("c-1".into()),
             reply_to: None,
+            attachments: Vec::new(),
         }
     );
     let reply: ClientFrame =

@@ -19,6 +19,8 @@ pub enum ApiError {
     BadRequest(&'static str, String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("files can be at most {} bytes ({} MiB)", .0, .0 / (1024 * 1024))]
+    FileTooLarge(u64),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many requests; slow down")]
@@ -41,14 +43,17 @@ impl ApiError {
                 Error::Conflict("username") => (S::CONFLICT, "username_taken"),
                 Error::Conflict("room name") => (S::CONFLICT, "room_name_taken"),
                 Error::Conflict("client_id") => (S::CONFLICT, "client_id_reused"),
+                Error::Conflict("attachment") => (S::CONFLICT, "file_already_attached"),
                 Error::Conflict(_) => (S::CONFLICT, "conflict"),
                 Error::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials"),
+                Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),
                 Error::Store(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
             },
             ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
             ApiError::ForbiddenOrigin => (S::FORBIDDEN, "forbidden_origin"),
             ApiError::BadRequest(code, _) => (S::BAD_REQUEST, code),
             ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::FileTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "file_too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

@@ -63,3 +63,8 @@ pub fn id_from<T: FromStr>(raw: &str) -> Result<T, ApiError> {
 pub fn user_id(raw: &str) -> Result<natter_core::UserId, ApiError> {
     id_from(raw)
 }
+
+/// Parses a list of ids; any unparsable one names nothing.
+pub fn ids_from<T: FromStr>(raw: &[String]) -> Result<Vec<T>, ApiError> {
+    raw.iter().map(|id| id_from(id)).collect()
+}

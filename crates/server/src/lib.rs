@@ -9,6 +9,7 @@ mod auth;
 mod error;
 mod events;
 mod extract;
+mod files;
 mod pipeline;
 mod routes;
 mod wire;
@@ -16,6 +17,7 @@ mod ws;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use error::ApiError;
+pub use files::{Blob, BlobStore, FsBlobs};
 
 /// Settings of the HTTP and WebSocket layers. The binary fills this from its configuration.
 #[derive(Debug, Clone)]
@@ -46,6 +49,13 @@ pub struct ServerConfig {
     pub write_timeout: Duration,
     /// Largest accepted REST body and WebSocket message, in bytes.
     pub max_body_bytes: usize,
+    /// Largest file a user may upload, in bytes.
+    pub max_file_bytes: u64,
+    /// How many bytes of files each user may store in all.
+    pub storage_quota_bytes: u64,
+    /// Where uploads are spooled while they arrive: on the same filesystem as the blobs, so a
+    /// finished upload is moved, not copied.
+    pub upload_dir: PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +70,9 @@ impl Default for ServerConfig {
             outbound_queue: 256,
             write_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024,
+            max_file_bytes: 25 * 1024 * 1024,
+            storage_quota_bytes: 1024 * 1024 * 1024,
+            upload_dir: std::env::temp_dir(),
         }
     }
 }
@@ -76,6 +89,8 @@ struct Inner {
     config: ServerConfig,
     hasher: auth::Hasher,
     pipeline: pipeline::Pipeline,
+    blobs: Arc<dyn BlobStore>,
+    thumbnailer: files::Thumbnailer,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -97,6 +112,12 @@ impl AppState {
     pub(crate) fn pipeline(&self) -> &pipeline::Pipeline {
         &self.inner.pipeline
     }
+    pub(crate) fn blobs(&self) -> &dyn BlobStore {
+        self.inner.blobs.as_ref()
+    }
+    pub(crate) fn thumbnailer(&self) -> &files::Thumbnailer {
+        &self.inner.thumbnailer
+    }
 }
 
 /// A bound, not yet running server.
@@ -106,20 +127,29 @@ pub struct Server {
     shutdown_tx: watch::Sender<bool>,
     ws_done: mpsc::Receiver<()>,
     pipeline_task: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
+}
+
+/// The back-ends a server runs on, chosen by the binary.
+pub struct Backends {
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<dyn Hub>,
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl Server {
     pub async fn bind(
         addr: SocketAddr,
-        store: Arc<dyn Store>,
-        hub: Arc<dyn Hub>,
+        backends: Backends,
         config: ServerConfig,
     ) -> std::io::Result<Self> {
+        let Backends { store, hub, blobs } = backends;
         let listener = TcpListener::bind(addr).await?;
         let service = Service::new(store);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (ws_alive, ws_done) = mpsc::channel(1);
         let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());
+        let sweeper = files::spawn_sweeper(service.clone(), blobs.clone(), shutdown.clone());
         let state = AppState {
             inner: Arc::new(Inner {
                 service,
@@ -127,6 +157,8 @@ impl Server {
                 config,
                 hasher: auth::Hasher::new(),
                 pipeline,
+                blobs,
+                thumbnailer: files::Thumbnailer::new(),
                 shutdown,
                 ws_alive,
             }),
@@ -137,6 +169,7 @@ impl Server {
             shutdown_tx,
             ws_done,
             pipeline_task,
+            sweeper,
         })
     }
 
@@ -155,6 +188,7 @@ impl Server {
             shutdown_tx,
             mut ws_done,
             pipeline_task,
+            sweeper,
         } = self;
         let app = routes::router(state.clone());
         let signal = async move {
@@ -186,6 +220,7 @@ impl Server {
         drop(state);
         let _ = tokio::time::timeout(grace, ws_done.recv()).await;
         let _ = tokio::time::timeout(grace, pipeline_task).await;
+        let _ = tokio::time::timeout(grace, sweeper).await;
         tracing::info!("stopped");
         served
     }

@@ -1,7 +1,7 @@
 //! Domain records to wire types, and frame encoding. The only place that builds `proto` values
 //! from `core` ones.
 
-use natter_core::{Message, ReadState, Room, RoomKind, SearchHit, Timestamp, User, UserId};
+use natter_core::{FileInfo, Message, ReadState, Room, RoomKind, SearchHit, Timestamp, User, UserId};
 use natter_hub::Frame;
 use natter_proto as proto;
 
@@ -78,6 +78,19 @@ fn ids(users: &[UserId]) -> Vec<String> {
     users.iter().map(|u| u.to_string()).collect()
 }
 
+pub fn attachment(f: &FileInfo) -> proto::Attachment {
+    proto::Attachment {
+        id: f.id.to_string(),
+        name: f.name.clone(),
+        content_type: f.content_type.clone(),
+        size: f.size,
+        image: f.image.map(|i| proto::ImageSize {
+            width: i.width,
+            height: i.height,
+        }),
+    }
+}
+
 pub fn message(m: &Message) -> proto::Message {
     proto::Message {
         id: m.id.to_string(),
@@ -112,6 +125,7 @@ pub fn message(m: &Message) -> proto::Message {
                 user_ids: ids(&r.users),
             })
             .collect(),
+        attachments: m.attachments.iter().map(attachment).collect(),
     }
 }
 

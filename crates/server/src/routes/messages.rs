@@ -8,7 +8,7 @@ use natter_proto::{Message, MessagesPage, SendMessageRequest};
 use serde::Deserialize;
 
 use crate::auth::Authed;
-use crate::extract::{id_from, ApiJson, ApiQuery, IdPath, RoomPath};
+use crate::extract::{id_from, ids_from, ApiJson, ApiQuery, IdPath, RoomPath};
 use crate::{wire, ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -60,6 +60,7 @@ pub async fn send(
         body: &req.body,
         client_id: req.client_id.as_deref(),
         reply_to: req.reply_to.as_deref().map(id_from).transpose()?,
+        attachments: &ids_from(&req.attachments)?,
     };
     let new = state
         .service()

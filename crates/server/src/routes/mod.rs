@@ -2,6 +2,7 @@
 //! other path, the embedded web client.
 
 mod accounts;
+mod files;
 mod messages;
 mod rich;
 mod rooms;
@@ -52,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/blocks", get(rich::blocks))
         .route("/users/{id}/block", put(rich::block).delete(rich::unblock))
         .route("/dms", post(rooms::open_dm))
+        .route("/files", post(files::upload))
+        .route("/files/usage", get(files::usage))
+        .route("/files/{id}", get(files::download).delete(files::discard))
+        .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/ws", get(ws::upgrade));
     Router::new()
         .route("/healthz", get(healthz))

@@ -6,6 +6,7 @@ use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
 use super::conn::{Conn, Exit, Typing};
+use crate::extract::{id_from, ids_from};
 use crate::pipeline::ReplyTo;
 use crate::{wire, ApiError};
 
@@ -65,9 +66,16 @@ impl Conn {
                 body,
                 client_id,
                 reply_to,
+                attachments,
             } => {
                 let sent = self
-                    .send(&room_id, &body, client_id.as_deref(), reply_to.as_deref())
+                    .send(
+                        &room_id,
+                        &body,
+                        client_id.as_deref(),
+                        reply_to.as_deref(),
+                        &attachments,
+                    )
                     .await;
                 if let Err(e) = sent {
                     self.write_frame(&e.to_frame(client_id)).await?;
@@ -115,19 +123,16 @@ impl Conn {
         body: &str,
         client_id: Option<&str>,
         reply_to: Option<&str>,
+        attachments: &[String],
     ) -> Result<(), ApiError> {
         let room = room_id(room)?;
-        let reply_to = reply_to
-            .map(|id| {
-                id.parse()
-                    .map_err(|_| ApiError::from(natter_core::Error::NotFound))
-            })
-            .transpose()?;
+        let reply_to = reply_to.map(id_from).transpose()?;
         let send = natter_core::Send {
             room,
             body,
             client_id,
             reply_to,
+            attachments: &ids_from(attachments)?,
         };
         let new = self.state.service().prepare_send(self.user, send).await?;
         self.state

@@ -1,0 +1,162 @@
+//! Receiving an upload: the request body streamed to a spool file within limits, and the type
+//! sniffed from its first bytes.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+/// Enough of the start of a file for every signature `infer` knows.
+const HEAD_BYTES: usize = 8192;
+
+/// How many bytes an upload may have, and which limit that is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Limit {
+    /// The server's largest file.
+    File(u64),
+    /// What is left of the uploader's quota (smaller than the largest file).
+    Quota(u64),
+}
+
+impl Limit {
+    /// The tighter of the file limit and what remains of the quota.
+    pub(crate) fn of(max_file: u64, quota_left: u64) -> Limit {
+        if quota_left < max_file {
+            Limit::Quota(quota_left)
+        } else {
+            Limit::File(max_file)
+        }
+    }
+
+    pub(crate) fn bytes(self) -> u64 {
+        match self {
+            Limit::File(n) | Limit::Quota(n) => n,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReceiveError {
+    #[error("the upload is larger than allowed")]
+    Over(Limit),
+    #[error("the upload ended early: {0}")]
+    Body(axum::Error),
+    #[error("spooling the upload failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A spooled upload. The spool file is removed when this is dropped, unless it was moved away.
+pub(crate) struct Received {
+    pub path: PathBuf,
+    pub size: u64,
+    /// The first bytes, for sniffing.
+    pub head: Vec<u8>,
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Removes a half-written spool file if receiving fails.
+struct Spool(Option<PathBuf>);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Streams `body` into a new file in `dir`, stopping as soon as it passes `limit`. Only one
+/// chunk is in memory at a time.
+pub(crate) async fn receive(body: Body, dir: &Path, limit: Limit) -> Result<Received, ReceiveError> {
+    let path = dir.join(format!("upload-{}", random_hex()?));
+    let mut spool = Spool(Some(path.clone()));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .await?;
+    let mut size: u64 = 0;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(ReceiveError::Body)?;
+        size += chunk.len() as u64;
+        if size > limit.bytes() {
+            return Err(ReceiveError::Over(limit));
+        }
+        let room = HEAD_BYTES - head.len();
+        head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        file.write_all(&chunk).await?;
+    }
+    // Durable before the metadata that points at it is committed.
+    file.sync_all().await?;
+    spool.0 = None;
+    Ok(Received { path, size, head })
+}
+
+/// A random 128-bit key in hex: the blob key of a new file, and its spool file's name.
+pub(crate) fn random_hex() -> io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(io::Error::other)?;
+    Ok(hex::encode(bytes))
+}
+
+/// The content type of a file from its first bytes: a known signature, else UTF-8 text, else
+/// `application/octet-stream`. Whatever the client claimed is never consulted.
+pub(crate) fn sniff(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    if looks_like_text(head) {
+        "text/plain; charset=utf-8".to_owned()
+    } else {
+        "application/octet-stream".to_owned()
+    }
+}
+
+/// Valid UTF-8 (allowing a character cut off at the end) with no control characters but
+/// whitespace.
+fn looks_like_text(head: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    !valid.is_empty()
+        && !valid
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_comes_from_the_bytes() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(sniff(png), "image/png");
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), "image/jpeg");
+        assert_eq!(sniff(b"GIF89a\x01\0\x01\0"), "image/gif");
+        assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(sniff("plain words, é\n".as_bytes()), "text/plain; charset=utf-8");
+        assert_eq!(sniff(b"caf\xc3"), "text/plain; charset=utf-8");
+        assert_eq!(sniff(b"\0\x01\x02binary"), "application/octet-stream");
+        assert_eq!(sniff(b""), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_tighter_limit_names_itself() {
+        assert!(matches!(Limit::of(100, 50), Limit::Quota(50)));
+        assert!(matches!(Limit::of(100, 500), Limit::File(100)));
+    }
+}

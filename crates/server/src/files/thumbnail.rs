@@ -1,0 +1,136 @@
+//! Thumbnails of PNG, JPEG, GIF and WebP images, bounded in pixels and in concurrency.
+
+use std::io::{BufReader, Cursor};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use natter_core::ImageSize;
+use tokio::sync::Semaphore;
+
+/// Thumbnails fit in a square of this many pixels a side.
+pub(crate) const THUMBNAIL_EDGE: u32 = 320;
+/// Images with more pixels than this are stored but get no thumbnail and are not shown
+/// inline: decoding them would take too much memory (4 bytes a pixel).
+pub(crate) const MAX_PIXELS: u64 = 40_000_000;
+const MAX_SIDE: u32 = 16_384;
+
+/// A decoded image's size and its thumbnail, encoded.
+pub(crate) struct Thumbnail {
+    pub size: ImageSize,
+    pub bytes: Vec<u8>,
+}
+
+/// Makes thumbnails on the blocking pool, one per core at a time, so a burst of image uploads
+/// cannot take more than a bounded amount of memory.
+#[derive(Clone)]
+pub(crate) struct Thumbnailer {
+    permits: Arc<Semaphore>,
+}
+
+impl Thumbnailer {
+    pub(crate) fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Thumbnailer {
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// The thumbnail of the image at `path` if `content_type` is one we show inline and the
+    /// image decodes within bounds; `None` for everything else.
+    pub(crate) async fn make(&self, path: PathBuf, content_type: &str) -> Option<Thumbnail> {
+        let format = match content_type {
+            "image/png" => ImageFormat::Png,
+            "image/jpeg" => ImageFormat::Jpeg,
+            "image/gif" => ImageFormat::Gif,
+            "image/webp" => ImageFormat::WebP,
+            _ => return None,
+        };
+        let _permit = self.permits.acquire().await.ok()?;
+        let made = tokio::task::spawn_blocking(move || make(path, format)).await;
+        match made {
+            Ok(Ok(thumbnail)) => thumbnail,
+            Ok(Err(e)) => {
+                tracing::info!(error = %e, "image could not be decoded; stored as a plain file");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "thumbnail task failed");
+                None
+            }
+        }
+    }
+}
+
+fn make(path: PathBuf, format: ImageFormat) -> image::ImageResult<Option<Thumbnail>> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder()?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
+        return Ok(None);
+    }
+    let orientation = decoder.orientation()?;
+    let mut image = DynamicImage::from_decoder(decoder)?;
+    image.apply_orientation(orientation);
+    let size = ImageSize {
+        width: image.width(),
+        height: image.height(),
+    };
+    let small = if size.width > THUMBNAIL_EDGE || size.height > THUMBNAIL_EDGE {
+        image.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE)
+    } else {
+        image
+    };
+    let mut bytes = Vec::new();
+    if format == ImageFormat::Jpeg {
+        JpegEncoder::new_with_quality(&mut bytes, 80).encode_image(&small.to_rgb8())?;
+    } else {
+        small
+            .to_rgba8()
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)?;
+    }
+    Ok(Some(Thumbnail { size, bytes }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png_file(width: u32, height: u32) -> PathBuf {
+        let image = image::RgbaImage::from_pixel(width, height, image::Rgba([200, 30, 30, 255]));
+        let path = std::env::temp_dir().join(format!(
+            "natter-thumb-{}-{width}x{height}.png",
+            std::process::id()
+        ));
+        image.save_with_format(&path, ImageFormat::Png).unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn thumbnails_fit_the_box_and_keep_the_aspect_ratio() {
+        let path = png_file(1000, 500);
+        let thumb = Thumbnailer::new()
+            .make(path.clone(), "image/png")
+            .await
+            .unwrap();
+        assert_eq!((thumb.size.width, thumb.size.height), (1000, 500));
+        let small = image::load_from_memory(&thumb.bytes).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 160));
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn other_types_and_undecodable_images_get_none() {
+        let path = png_file(10, 10);
+        let t = Thumbnailer::new();
+        assert!(t.make(path.clone(), "application/pdf").await.is_none());
+        assert!(t.make(path.clone(), "image/jpeg").await.is_none(), "not a JPEG");
+        let _ = std::fs::remove_file(path);
+    }
+}

@@ -1,0 +1,258 @@
+//! Uploads, downloads, thumbnails and storage usage under `/files`.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use natter_core::{FileId, FileInfo, FileName, NewFile};
+use natter_proto::{Attachment, StorageUsage};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::extract::{ApiQuery, IdPath};
+use crate::files::{self, Limit, Received};
+use crate::{wire, ApiError, AppState};
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    name: String,
+}
+
+/// `POST /files?name=NAME` with the file's bytes as the body (any `Content-Type`; it is not
+/// trusted). 201 with the stored file, unattached until it is sent with a message.
+pub async fn upload(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    let owner = authed.session.user.id;
+    let name = FileName::parse(&q.name)?;
+    let config = state.config();
+    let quota = i64::try_from(config.storage_quota_bytes).unwrap_or(i64::MAX);
+    let used = state.service().store().storage_used(owner).await?;
+    let left = u64::try_from(quota.saturating_sub(used)).unwrap_or(0);
+    let limit = Limit::of(config.max_file_bytes, left);
+    // A declared length already over the limit is refused before reading a byte.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.bytes()) {
+        return Err(over(limit, config.max_file_bytes));
+    }
+    let received = files::receive(body, &config.upload_dir, limit)
+        .await
+        .map_err(|e| match e {
+            files::ReceiveError::Over(limit) => over(limit, config.max_file_bytes),
+            files::ReceiveError::Body(e) => {
+                ApiError::BadRequest("upload_interrupted", format!("the upload broke off: {e}"))
+            }
+            files::ReceiveError::Io(e) => ApiError::Internal(format!("spooling: {e}")),
+        })?;
+    if received.size == 0 {
+        return Err(natter_core::DomainError::EmptyFile.into());
+    }
+    let stored = store(&state, owner, name, received, quota).await?;
+    tracing::info!(file = %stored.id, size = stored.size, kind = %stored.content_type, "file uploaded");
+    Ok((StatusCode::CREATED, Json(wire::attachment(&stored))))
+}
+
+fn over(limit: Limit, max_file: u64) -> ApiError {
+    match limit {
+        Limit::File(_) => ApiError::FileTooLarge(max_file),
+        Limit::Quota(_) => natter_core::Error::QuotaExceeded.into(),
+    }
+}
+
+/// Sniffs, thumbnails, moves the bytes into the blob store and records the file. If recording
+/// fails (the quota filled up meanwhile), the blobs are deleted again.
+async fn store(
+    state: &AppState,
+    owner: natter_core::UserId,
+    name: FileName,
+    received: Received,
+    quota: i64,
+) -> Result<FileInfo, ApiError> {
+    let content_type = files::sniff(&received.head);
+    let thumbnail = state
+        .thumbnailer()
+        .make(received.path.clone(), &content_type)
+        .await;
+    let blob = files::random_hex().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let new = NewFile {
+        owner,
+        name,
+        content_type,
+        size: i64::try_from(received.size).unwrap_or(i64::MAX),
+        image: thumbnail.as_ref().map(|t| t.size),
+        blob: blob.clone(),
+    };
+    let blobs = state.blobs();
+    let internal = |e: std::io::Error| ApiError::Internal(format!("storing a blob: {e}"));
+    blobs.put_file(&blob, &received.path).await.map_err(internal)?;
+    drop(received);
+    let thumb_key = FileInfo::thumbnail_key_of(&blob);
+    if let Some(t) = thumbnail {
+        if let Err(e) = blobs.put_bytes(&thumb_key, t.bytes).await {
+            let _ = blobs.delete(&blob).await;
+            return Err(internal(e));
+        }
+    }
+    let recorded = state.service().record_file(new, quota).await;
+    if recorded.is_err() {
+        for key in [blob.clone(), thumb_key] {
+            let _ = blobs.delete(&key).await;
+        }
+    }
+    Ok(recorded?)
+}
+
+/// `GET /files/{id}`: the bytes, to the uploader and to members of the room it was shared in.
+pub async fn download(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<FileId>,
+) -> Result<Response, ApiError> {
+    let file = state
+        .service()
+        .readable_file(authed.session.user.id, id)
+        .await?;
+    let inline = file.image.is_some();
+    let content_type = file.content_type.clone();
+    serve(&state, &file, file.blob.clone(), &content_type, inline).await
+}
+
+/// `GET /files/{id}/thumbnail`: for images only.
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<FileId>,
+) -> Result<Response, ApiError> {
+    let file = state
+        .service()
+        .readable_file(authed.session.user.id, id)
+        .await?;
+    let key = file.thumbnail_key().ok_or(natter_core::Error::NotFound)?;
+    serve(&state, &file, key, file.thumbnail_type(), true).await
+}
+
+/// `DELETE /files/{id}`: the uploader discards a file not yet sent.
+pub async fn discard(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<FileId>,
+) -> Result<StatusCode, ApiError> {
+    let file = state
+        .service()
+        .discard_upload(authed.session.user.id, id)
+        .await?;
+    files::delete_blobs(state.blobs(), &[file]).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /files/usage`: what the caller stores, and the limits.
+pub async fn usage(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Json<StorageUsage>, ApiError> {
+    let used = state
+        .service()
+        .store()
+        .storage_used(authed.session.user.id)
+        .await?;
+    let config = state.config();
+    let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(Json(StorageUsage {
+        used_bytes: used,
+        quota_bytes: bytes(config.storage_quota_bytes),
+        max_file_bytes: bytes(config.max_file_bytes),
+    }))
+}
+
+/// Streams a blob with headers that stop a browser from running it: the sniffed type,
+/// `nosniff`, a sandboxing CSP, and `attachment` for everything but images.
+async fn serve(
+    state: &AppState,
+    file: &FileInfo,
+    key: String,
+    content_type: &str,
+    inline: bool,
+) -> Result<Response, ApiError> {
+    let blob = state
+        .blobs()
+        .get(&key)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a blob: {e}")))?
+        .ok_or_else(|| ApiError::Internal(format!("the blob of file {} is missing", file.id)))?;
+    let disposition = if inline { "inline" } else { "attachment" };
+    let headers = [
+        (header::CONTENT_TYPE, header_value(content_type)),
+        (header::CONTENT_LENGTH, HeaderValue::from(blob.len)),
+        (
+            header::CONTENT_DISPOSITION,
+            header_value(&content_disposition(disposition, &file.name)),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        ),
+        // The bytes of a file id never change; only the browser that fetched them may keep them.
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=86400"),
+        ),
+    ];
+    Ok((headers, Body::from_stream(blob.body)).into_response())
+}
+
+fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+}
+
+/// Everything but unreserved characters is escaped in `filename*` (RFC 8187).
+const FILENAME_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`: the plain name for old
+/// clients (non-ASCII, quotes and backslashes replaced) and the exact one for everyone else.
+fn content_disposition(kind: &str, name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let exact = utf8_percent_encode(name, FILENAME_ESCAPES);
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_quoted_safely_in_content_disposition() {
+        assert_eq!(
+            content_disposition("attachment", "a \"b\".txt"),
+            "attachment; filename=\"a _b_.txt\"; filename*=UTF-8''a%20%22b%22.txt"
+        );
+        assert_eq!(
+            content_disposition("inline", "café.png"),
+            "inline; filename=\"caf_.png\"; filename*=UTF-8''caf%C3%A9.png"
+        );
+    }
+}
