@@ -29,7 +29,7 @@ pub async fn bind(config: &Config) -> anyhow::Result<Server> {
     };
     let server = Server::bind(config.listen, backends, config.server.clone())
         .await
-    .with_context(|| format!("binding {}", config.listen))?;
+        .with_context(|| format!("binding {}", config.listen))?;
     Ok(server)
 }
 

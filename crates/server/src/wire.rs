@@ -1,7 +1,9 @@
 //! Domain records to wire types, and frame encoding. The only place that builds `proto` values
 //! from `core` ones.
 
-use natter_core::{FileInfo, Message, ReadState, Room, RoomKind, SearchHit, Timestamp, User, UserId};
+use natter_core::{
+    FileInfo, Message, ReadState, Room, RoomKind, SearchHit, Timestamp, User, UserId,
+};
 use natter_hub::Frame;
 use natter_proto as proto;
 

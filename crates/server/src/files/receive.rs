@@ -74,7 +74,11 @@ impl Drop for Spool {
 
 /// Streams `body` into a new file in `dir`, stopping as soon as it passes `limit`. Only one
 /// chunk is in memory at a time.
-pub(crate) async fn receive(body: Body, dir: &Path, limit: Limit) -> Result<Received, ReceiveError> {
+pub(crate) async fn receive(
+    body: Body,
+    dir: &Path,
+    limit: Limit,
+) -> Result<Received, ReceiveError> {
     let path = dir.join(format!("upload-{}", random_hex()?));
     let mut spool = Spool(Some(path.clone()));
     let mut file = tokio::fs::OpenOptions::new()
@@ -148,7 +152,10 @@ mod tests {
         assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), "image/jpeg");
         assert_eq!(sniff(b"GIF89a\x01\0\x01\0"), "image/gif");
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(sniff("plain words, é\n".as_bytes()), "text/plain; charset=utf-8");
+        assert_eq!(
+            sniff("plain words, é\n".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
         assert_eq!(sniff(b"caf\xc3"), "text/plain; charset=utf-8");
         assert_eq!(sniff(b"\0\x01\x02binary"), "application/octet-stream");
         assert_eq!(sniff(b""), "application/octet-stream");

@@ -130,7 +130,10 @@ mod tests {
         let path = png_file(10, 10);
         let t = Thumbnailer::new();
         assert!(t.make(path.clone(), "application/pdf").await.is_none());
-        assert!(t.make(path.clone(), "image/jpeg").await.is_none(), "not a JPEG");
+        assert!(
+            t.make(path.clone(), "image/jpeg").await.is_none(),
+            "not a JPEG"
+        );
         let _ = std::fs::remove_file(path);
     }
 }

@@ -92,7 +92,10 @@ async fn store(
     };
     let blobs = state.blobs();
     let internal = |e: std::io::Error| ApiError::Internal(format!("storing a blob: {e}"));
-    blobs.put_file(&blob, &received.path).await.map_err(internal)?;
+    blobs
+        .put_file(&blob, &received.path)
+        .await
+        .map_err(internal)?;
     drop(received);
     let thumb_key = FileInfo::thumbnail_key_of(&blob);
     if let Some(t) = thumbnail {
@@ -213,7 +216,8 @@ async fn serve(
 }
 
 fn header_value(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+    HeaderValue::from_str(s)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
 
 /// Everything but unreserved characters is escaped in `filename*` (RFC 8187).
