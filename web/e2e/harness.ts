@@ -20,10 +20,14 @@ export class Server {
   port = 0;
   private child: ChildProcess | null = null;
 
-  constructor(readonly dataDir: string) {}
+  /** `env` adds settings, e.g. `NATTER_MAX_FILE_MB`. */
+  constructor(
+    readonly dataDir: string,
+    readonly env: Record<string, string> = {},
+  ) {}
 
-  static async start(): Promise<Server> {
-    const server = new Server(mkdtempSync(join(tmpdir(), "natter-e2e-")));
+  static async start(env: Record<string, string> = {}): Promise<Server> {
+    const server = new Server(mkdtempSync(join(tmpdir(), "natter-e2e-")), env);
     await server.run(0);
     return server;
   }
@@ -32,7 +36,7 @@ export class Server {
   async run(port: number): Promise<void> {
     const child = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", this.dataDir], {
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, RUST_LOG: "info" },
+      env: { ...process.env, RUST_LOG: "info", ...this.env },
     });
     this.child = child;
     const addr = await new Promise<string>((ok, fail) => {
@@ -192,10 +196,10 @@ export function screenshotPath(name: string): string {
 }
 
 /** One server and one browser for a test file, started before its tests and stopped after. */
-export function setup(): { server: Server; browser: Browser } {
+export function setup(env: Record<string, string> = {}): { server: Server; browser: Browser } {
   const app = {} as { server: Server; browser: Browser };
   beforeAll(async () => {
-    app.server = await Server.start();
+    app.server = await Server.start(env);
     app.browser = await launch();
   });
   afterAll(async () => {

@@ -101,6 +101,7 @@ export const api = {
   blocks: async () => decodeBlocks(await call("GET", "/blocks")),
   block: (userId: string) => call("PUT", `/users/${userId}/block`),
   unblock: (userId: string) => call("DELETE", `/users/${userId}/block`),
+  discardUpload: (fileId: string) => call("DELETE", `/files/${encodeURIComponent(fileId)}`),
 };
 
 /** Words for the errors a person can cause or fix; anything else shows the server's message. */
@@ -121,6 +122,14 @@ export function describeError(e: unknown): string {
       return "A public room with that name already exists.";
     case "invalid_query":
       return "Type at least one word to search for.";
+    case "file_too_large":
+      return `That file is too large: ${e.message}.`;
+    case "quota_exceeded":
+      return "You have used all your file storage. Delete messages with files to free some.";
+    case "empty_file":
+      return "That file is empty.";
+    case "too_many_attachments":
+      return "A message can carry at most 10 files.";
     default:
       return e.message;
   }

@@ -7,6 +7,7 @@ import {
   CLOSE_SESSION_ENDED,
   decodeServerFrame,
   encodeClientFrame,
+  type Attachment,
   type ClientFrame,
   type Id,
   type Message,
@@ -20,6 +21,7 @@ import {
   readOf,
   reduce,
   syncRevs,
+  summary,
   syncSince,
   unknownUsers,
   type Action,
@@ -323,7 +325,7 @@ export class Chat {
 
   // Sending.
 
-  send(roomId: Id, body: string, replyTo?: Id) {
+  send(roomId: Id, body: string, replyTo?: Id, attachments?: Attachment[]) {
     const pending: Pending = {
       clientId: newClientId(),
       roomId,
@@ -332,6 +334,7 @@ export class Chat {
       status: "queued",
       replyTo,
     };
+    if (attachments?.length) pending.attachments = attachments;
     this.dispatch({ kind: "queue", pending });
     this.stopTyping(roomId);
     this.flush();
@@ -356,6 +359,7 @@ export class Chat {
       if (p.status !== "queued") continue;
       const frame: ClientFrame = { type: "send", room_id: p.roomId, body: p.body, client_id: p.clientId };
       if (p.replyTo) frame.reply_to = p.replyTo;
+      if (p.attachments?.length) frame.attachments = p.attachments.map((a) => a.id);
       if (!this.sendFrame(frame)) break;
       sent.push(p.clientId);
       const timer = setTimeout(() => {
@@ -536,7 +540,8 @@ export class Chat {
   }
 
   private maybeNotify(before: ChatState, m: Message) {
-    const { room_id: roomId, sender_id: senderId, body } = m;
+    const { room_id: roomId, sender_id: senderId } = m;
+    const body = summary(m);
     const room = this.state.rooms[roomId];
     if (!room || senderId === this.state.me.id || this.state.blocked[senderId]) return;
     if (room.kind !== "dm" && !mentionsMe(this.state, m)) return;

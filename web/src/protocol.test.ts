@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import fixtures from "./protocol.fixtures.json";
 import {
+  decodeAttachment,
   decodeAuth,
   decodeError,
   decodeBlocks,
@@ -12,6 +13,7 @@ import {
   decodePins,
   decodeReadState,
   decodeSearch,
+  decodeStorageUsage,
   decodeThread,
   decodeRoom,
   decodeRooms,
@@ -55,6 +57,7 @@ describe("client frames", () => {
     const built: ClientFrame[] = [
       { type: "send", room_id: "12", body: "hi", client_id: "web-1" },
       { type: "send", room_id: "12", body: "yes", client_id: "web-3", reply_to: "31" },
+      { type: "send", room_id: "12", body: "", client_id: "web-4", attachments: ["7", "8"] },
       { type: "read", room_id: "12", seq: 4 },
       { type: "typing", room_id: "12", active: true },
       { type: "sync", since: { "1": 3, "12": 0 }, revs: { "1": 5 } },
@@ -81,5 +84,8 @@ describe("REST bodies", () => {
     expect(decodeReadState(rest.read_state)).toEqual(rest.read_state);
     expect(decodeSearch(rest.search)).toEqual(rest.search);
     expect(decodeBlocks(rest.blocks)).toEqual(rest.blocks.user_ids);
+    expect(decodeAttachment(rest.attachment)).toEqual(rest.attachment);
+    expect(decodeStorageUsage(rest.storage_usage)).toEqual(rest.storage_usage);
+    expect(decodeMessage(rest.message).attachments?.map((a) => a.name)).toEqual(["cat.png", "notes.pdf"]);
   });
 });

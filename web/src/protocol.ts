@@ -39,6 +39,22 @@ export interface Reaction {
   user_ids: Id[];
 }
 
+/** An uploaded file; an `image` has a thumbnail and is shown inline. */
+export interface Attachment {
+  id: Id;
+  name: string;
+  content_type: string;
+  size: number;
+  image?: { width: number; height: number };
+}
+
+/** The caller's storage and the server's limits, in bytes. */
+export interface StorageUsage {
+  used_bytes: number;
+  quota_bytes: number;
+  max_file_bytes: number;
+}
+
 /**
  * A message as it is now. `html` is the server's sanitized rendering of `body`, the only form
  * the client ever inserts as HTML; `body` is always shown as text.
@@ -63,6 +79,7 @@ export interface Message {
   mentions?: Id[];
   mentions_room?: boolean;
   reactions?: Reaction[];
+  attachments?: Attachment[];
 }
 
 export interface ReadState {
@@ -73,7 +90,7 @@ export interface ReadState {
 }
 
 export type ClientFrame =
-  | { type: "send"; room_id: Id; body: string; client_id?: string; reply_to?: Id }
+  | { type: "send"; room_id: Id; body: string; client_id?: string; reply_to?: Id; attachments?: Id[] }
   | { type: "typing"; room_id: Id; active: boolean }
   | { type: "sync"; since: Record<Id, number>; revs?: Record<Id, number> }
   | { type: "read"; room_id: Id; seq: number }
@@ -207,6 +224,31 @@ function decodeReaction(v: unknown): Reaction {
   return { emoji: str(o, "emoji"), user_ids: strArray(o, "user_ids") };
 }
 
+export function decodeAttachment(v: unknown): Attachment {
+  const o = obj(v, "attachment");
+  let image: Attachment["image"];
+  if (o.image != null) {
+    const i = obj(o.image, "image");
+    image = { width: int(i, "width"), height: int(i, "height") };
+  }
+  return clean({
+    id: str(o, "id"),
+    name: str(o, "name"),
+    content_type: str(o, "content_type"),
+    size: int(o, "size"),
+    image,
+  });
+}
+
+export function decodeStorageUsage(v: unknown): StorageUsage {
+  const o = obj(v, "storage usage");
+  return {
+    used_bytes: int(o, "used_bytes"),
+    quota_bytes: int(o, "quota_bytes"),
+    max_file_bytes: int(o, "max_file_bytes"),
+  };
+}
+
 export function decodeMessage(v: unknown): Message {
   const o = obj(v, "message");
   return clean({
@@ -229,6 +271,7 @@ export function decodeMessage(v: unknown): Message {
     mentions: o.mentions == null ? undefined : strArray(o, "mentions"),
     mentions_room: flag(o, "mentions_room"),
     reactions: o.reactions == null ? undefined : array(o, "reactions", decodeReaction),
+    attachments: o.attachments == null ? undefined : array(o, "attachments", decodeAttachment),
   });
 }
 

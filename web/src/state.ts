@@ -2,7 +2,7 @@
 // the controller (chat.ts) feeds it frames, REST answers and user actions through `reduce`.
 // Nothing here touches the network, the DOM or the clock; the tests drive it directly.
 
-import type { Id, Message, ReadState, Room, ServerFrame, User } from "./protocol";
+import type { Attachment, Id, Message, ReadState, Room, ServerFrame, User } from "./protocol";
 
 export type ConnState = "connecting" | "online" | "offline";
 
@@ -14,6 +14,8 @@ export interface Pending {
   createdAt: number;
   /** The message this one answers. */
   replyTo?: Id;
+  /** Uploaded files it carries. */
+  attachments?: Attachment[];
   /** queued: waiting for a connection; sending: on the wire; failed: refused or timed out. */
   status: "queued" | "sending" | "failed";
   error?: string;
@@ -445,4 +447,13 @@ export function unknownUsers(s: ChatState, a: Action): Id[] {
     if (f.type === "typing" || f.type === "member") ids.add(f.user_id);
   }
   return [...ids].filter((id) => !(id in s.users));
+}
+
+/** A message in a line of text: its body, or what it did when it has none. */
+export function summary(m: Pick<Message, "body" | "deleted" | "attachments">): string {
+  if (m.deleted) return "deleted a message";
+  if (m.body) return m.body;
+  const files = m.attachments ?? [];
+  if (files.length === 1) return `sent ${files[0].name}`;
+  return files.length > 1 ? `sent ${files.length} files` : "";
 }

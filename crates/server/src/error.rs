@@ -19,7 +19,7 @@ pub enum ApiError {
     BadRequest(&'static str, String),
     #[error("request body too large")]
     PayloadTooLarge,
-    #[error("files can be at most {} bytes ({} MiB)", .0, .0 / (1024 * 1024))]
+    #[error("files can be at most {} MiB", .0 / (1024 * 1024))]
     FileTooLarge(u64),
     #[error("{0}")]
     UnsupportedMediaType(String),

@@ -2,11 +2,12 @@
 // newest message unless the user scrolled away (then offers a "new messages" button), and marks
 // the room read while its bottom is on screen.
 
+import { AttachmentList } from "./Attachments";
 import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
-import { displayName, type ChatState, type Pending } from "../state";
+import { displayName, summary, type ChatState, type Pending } from "../state";
 import { layout, linkify, timeLabel } from "../timeline";
 import { MessageRow, type RowActions } from "./MessageRow";
 import { Avatar } from "./Sidebar";
@@ -189,6 +190,7 @@ function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatSt
           </div>
         )}
         <Body text={pending.body} />
+        {pending.attachments && <AttachmentList attachments={pending.attachments} />}
         <div class="msg-status" role={pending.status === "failed" ? "alert" : undefined}>
           {status}
           {pending.status === "failed" && (
@@ -222,7 +224,7 @@ function Announcer({ state, messages }: { state: ChatState; messages: Message[] 
   const news = last && last.id !== seen.current && last.sender_id !== state.me.id;
   return (
     <div class="sr-only" aria-live="polite">
-      {news ? `${displayName(state, last.sender_id)}: ${last.deleted ? "deleted a message" : last.body}` : ""}
+      {news ? `${displayName(state, last.sender_id)}: ${summary(last)}` : ""}
     </div>
   );
 }

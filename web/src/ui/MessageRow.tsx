@@ -1,6 +1,7 @@
 // One message in a log: the server's sanitized HTML, edits and tombstones, the quote of the
 // message it answers, reactions, its thread, and the actions a person may take on it.
 
+import { AttachmentList } from "./Attachments";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { Chat } from "../chat";
@@ -95,6 +96,7 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
             (edited)
           </span>
         )}
+        {!m.deleted && !collapsed && m.attachments && <AttachmentList attachments={m.attachments} />}
         {m.pinned_at && <span class="pinned-flag muted small"> · 📌 pinned</span>}
         {!collapsed && <Reactions chat={chat} state={state} message={m} act={act} />}
         {(m.reply_count ?? 0) > 0 && (

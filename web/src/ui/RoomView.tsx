@@ -3,8 +3,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { MAX_BODY_CHARS, type Chat } from "../chat";
 import type { Message, Room } from "../protocol";
-import { displayName, roomTitle, typingNames, type ChatState } from "../state";
+import { displayName, roomTitle, summary, typingNames, type ChatState } from "../state";
 import type { Panel } from "./Main";
+import { nameForPaste } from "../uploads";
+import { UploadTray, useUploads, type Uploads } from "./Attachments";
 import { MessageList } from "./MessageList";
 import { ConnectionBanner } from "./Sidebar";
 
@@ -22,6 +24,9 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: 
   const title = roomTitle(state, room);
   const [error, setError] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const uploads = useUploads();
+  const [dragging, setDragging] = useState(false);
+  const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes("Files") ?? false;
   const actions = {
     onReply: (m: Message) => {
       setReplyTo(m);
@@ -36,7 +41,24 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: 
     </button>
   );
   return (
-    <main class="room" aria-label={title}>
+    <main
+      class={`room${dragging ? " dragging" : ""}`}
+      aria-label={title}
+      onDragOver={(e) => {
+        if (!carriesFiles(e)) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !e.relatedTarget) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!carriesFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        uploads.add(e.dataTransfer?.files ?? []);
+      }}
+    >
       <header class="room-header">
         <button type="button" class="icon menu-button" aria-label="Open rooms" onClick={onMenu}>
           ☰
@@ -77,14 +99,27 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: 
         <div class="replying" role="status">
           <span>
             Replying to <strong>{displayName(state, replyTo.sender_id)}</strong>:{" "}
-            <span class="muted">{replyTo.body.slice(0, 80)}</span>
+            <span class="muted">{summary(replyTo).slice(0, 80)}</span>
           </span>
           <button type="button" class="icon" aria-label="Cancel reply" onClick={() => setReplyTo(null)}>
             ×
           </button>
         </div>
       )}
-      <Composer chat={chat} roomId={room.id} title={title} replyTo={replyTo} onSent={() => setReplyTo(null)} />
+      <UploadTray uploads={uploads} />
+      <Composer
+        chat={chat}
+        roomId={room.id}
+        title={title}
+        replyTo={replyTo}
+        uploads={uploads}
+        onSent={() => setReplyTo(null)}
+      />
+      {dragging && (
+        <div class="drop-hint" aria-hidden="true">
+          Drop files to upload
+        </div>
+      )}
     </main>
   );
 }
@@ -112,10 +147,11 @@ interface ComposerProps {
   roomId: string;
   title: string;
   replyTo: Message | null;
+  uploads: Uploads;
   onSent: () => void;
 }
 
-function Composer({ chat, roomId, title, replyTo, onSent }: ComposerProps) {
+function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerProps) {
   const draftKey = `${chat.state.me.id}/${roomId}`;
   const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
   useEffect(() => () => chat.stopTyping(roomId), [roomId]);
@@ -127,11 +163,13 @@ function Composer({ chat, roomId, title, replyTo, onSent }: ComposerProps) {
     if (v.trim()) chat.typing(roomId);
     else chat.stopTyping(roomId);
   };
+  const files = uploads.ready;
+  const canSend = (text.trim() !== "" || files.length > 0) && !tooLong && !uploads.busy;
   const send = () => {
-    const body = text.trim();
-    if (!body || tooLong) return;
-    chat.send(roomId, body, replyTo?.id);
+    if (!canSend) return;
+    chat.send(roomId, text.trim(), replyTo?.id, files);
     update("");
+    uploads.sent();
     onSent();
   };
   return (
@@ -142,8 +180,27 @@ function Composer({ chat, roomId, title, replyTo, onSent }: ComposerProps) {
         send();
       }}
     >
+      <label class="icon attach" title="Attach files">
+        <span aria-hidden="true">📎</span>
+        <input
+          type="file"
+          multiple
+          class="sr-only"
+          aria-label="Attach files"
+          onChange={(e) => {
+            uploads.add(e.currentTarget.files ?? []);
+            e.currentTarget.value = "";
+          }}
+        />
+      </label>
       <textarea
         aria-label="Message"
+        onPaste={(e) => {
+          const pasted = [...(e.clipboardData?.files ?? [])];
+          if (pasted.length === 0) return;
+          e.preventDefault();
+          uploads.add(pasted.map((f) => nameForPaste(f)));
+        }}
         placeholder={`Message ${title}`}
         rows={1}
         value={text}
@@ -163,7 +220,7 @@ function Composer({ chat, roomId, title, replyTo, onSent }: ComposerProps) {
           {chars}/{MAX_BODY_CHARS}
         </span>
       )}
-      <button type="submit" class="primary" disabled={!text.trim() || tooLong}>
+      <button type="submit" class="primary" disabled={!canSend}>
         Send
       </button>
     </form>
