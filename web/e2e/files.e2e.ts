@@ -3,7 +3,7 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, log, setup, shows, signUp } from "./harness";
+import { composer, log, screenshotPath, setup, shows, signUp } from "./harness";
 
 const app = setup({ NATTER_MAX_FILE_MB: "1" });
 
@@ -116,6 +116,7 @@ describe("files", () => {
     const pasted = message(bob.page, "pasted this").getByRole("img", { name: /^pasted-.*\.png$/ });
     await pasted.waitFor();
     await bob.page.waitForFunction((img) => (img as HTMLImageElement).naturalWidth === 40, await pasted.elementHandle());
+    await bob.page.screenshot({ path: screenshotPath("files-desktop.png") });
   });
 
   test("a file over the limit is refused with a clear message, and a removed upload is discarded", async () => {

@@ -35,9 +35,7 @@ export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
             </figure>
           ) : (
             <a class="file-card" href={fileUrl(a.id)} download={a.name}>
-              <span aria-hidden="true" class="file-icon">
-                📄
-              </span>
+              <FileIcon />
               <span class="file-name">{a.name}</span>
               <span class="muted small">{formatSize(a.size)}</span>
             </a>
@@ -154,5 +152,31 @@ export function UploadTray({ uploads }: { uploads: Uploads }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A page with a folded corner; drawn, so it shows the same without an emoji font. */
+function FileIcon() {
+  return (
+    <svg class="file-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+      <path d="M6 2h8l5 5v15H6z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+      <path d="M14 2v5h5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+    </svg>
+  );
+}
+
+/** A paperclip, for the composer's attach button. */
+export function PaperclipIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+      <path
+        d="M20 11.5l-7.8 7.8a5 5 0 01-7.1-7.1l8.5-8.5a3.3 3.3 0 014.7 4.7l-8.5 8.5a1.7 1.7 0 01-2.4-2.4l7.8-7.8"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.8"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+      />
+    </svg>
   );
 }

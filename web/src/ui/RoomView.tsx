@@ -6,7 +6,7 @@ import type { Message, Room } from "../protocol";
 import { displayName, roomTitle, summary, typingNames, type ChatState } from "../state";
 import type { Panel } from "./Main";
 import { nameForPaste } from "../uploads";
-import { UploadTray, useUploads, type Uploads } from "./Attachments";
+import { PaperclipIcon, UploadTray, useUploads, type Uploads } from "./Attachments";
 import { MessageList } from "./MessageList";
 import { ConnectionBanner } from "./Sidebar";
 
@@ -181,7 +181,7 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
       }}
     >
       <label class="icon attach" title="Attach files">
-        <span aria-hidden="true">📎</span>
+        <PaperclipIcon />
         <input
           type="file"
           multiple
