@@ -1,6 +1,6 @@
 // The controller: owns the WebSocket, applies frames and REST answers to the state through
 // `reduce`, and runs the side effects around them (resync, resends, user lookups, notifications,
-// keeping read state and the outbox in localStorage).
+// settings in localStorage and the outbox in sessionStorage).
 
 import { api, ApiError } from "./api";
 import {

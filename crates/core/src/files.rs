@@ -6,6 +6,20 @@ use crate::{Error, FileId, FileInfo, NewFile, Service, StoreError, Unattached, U
 /// The most files one message can carry.
 pub const MAX_ATTACHMENTS: usize = 10;
 
+/// `wanted` without repeats, in order; at most [`MAX_ATTACHMENTS`].
+fn distinct(wanted: &[FileId]) -> Result<Vec<FileId>, Error> {
+    let mut ids: Vec<FileId> = Vec::with_capacity(MAX_ATTACHMENTS);
+    for id in wanted {
+        if !ids.contains(id) {
+            if ids.len() == MAX_ATTACHMENTS {
+                return Err(crate::DomainError::TooManyAttachments.into());
+            }
+            ids.push(*id);
+        }
+    }
+    Ok(ids)
+}
+
 impl Service {
     /// Checks the files a send wants to attach: at most [`MAX_ATTACHMENTS`], each the sender's
     /// own upload and not yet attached. Repeats are dropped, the order is kept. Someone else's
@@ -15,15 +29,7 @@ impl Service {
         sender: UserId,
         wanted: &[FileId],
     ) -> Result<Vec<FileId>, Error> {
-        let mut ids: Vec<FileId> = Vec::with_capacity(wanted.len());
-        for id in wanted {
-            if !ids.contains(id) {
-                ids.push(*id);
-            }
-        }
-        if ids.len() > MAX_ATTACHMENTS {
-            return Err(crate::DomainError::TooManyAttachments.into());
-        }
+        let ids = distinct(wanted)?;
         for id in &ids {
             let file = self.store().file(*id).await?;
             match file {
@@ -33,6 +39,22 @@ impl Service {
             }
         }
         Ok(ids)
+    }
+
+    /// Like [`Service::check_attachments`], for a send with a `client_id`: the files of a retry
+    /// that already went through are attached to the original, which the store answers the
+    /// retry with, even if they were deleted since. So such files are let through here; the
+    /// store attaches only the sender's unattached files, in the message's transaction, and
+    /// refuses anything else with the same errors.
+    pub(crate) async fn check_retried_attachments(
+        &self,
+        sender: UserId,
+        wanted: &[FileId],
+    ) -> Result<Vec<FileId>, Error> {
+        match self.check_attachments(sender, wanted).await {
+            Err(Error::Conflict(_) | Error::NotFound) => distinct(wanted),
+            other => other,
+        }
     }
 
     /// The file if `user` may download it: its owner always, and once it is shared, every

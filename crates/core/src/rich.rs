@@ -101,8 +101,13 @@ impl Service {
         id: MessageId,
         body: &str,
     ) -> Result<ChangeOutcome, Error> {
-        let body = MessageBody::parse(body)?;
         let (message, room) = self.member_message(user, id).await?;
+        // A message that carries files may lose its caption; any other needs text.
+        let body = if message.attachments.is_empty() {
+            MessageBody::parse(body)?
+        } else {
+            MessageBody::parse_caption(body)?
+        };
         if message.sender_id != user {
             return Err(Error::Forbidden("only the sender can edit a message"));
         }

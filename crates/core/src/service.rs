@@ -185,7 +185,13 @@ impl Service {
                 return Err(Error::NotFound);
             }
         }
-        let attachments = self.check_attachments(sender, send.attachments).await?;
+        let attachments = match client_id {
+            Some(_) => {
+                self.check_retried_attachments(sender, send.attachments)
+                    .await?
+            }
+            None => self.check_attachments(sender, send.attachments).await?,
+        };
         let rendered = self.render(sender, &room, &body).await?;
         Ok(NewMessage {
             room_id: room.id,

@@ -63,7 +63,9 @@ pub struct NewMessage {
     /// Mentioned members (never the sender), ascending.
     pub mentions: Vec<UserId>,
     pub mentions_room: bool,
-    /// Files to attach: the sender's own, not yet attached anywhere, no repeats.
+    /// Files to attach: the sender's own, not yet attached anywhere, no repeats. The store
+    /// checks this again when it attaches them: `Conflict` for one already attached,
+    /// `NotFound` for one that is not the sender's or does not exist.
     pub attachments: Vec<FileId>,
 }
 

@@ -130,6 +130,14 @@ impl MessageBody {
     }
 }
 
+/// Invisible formatting characters (bidirectional overrides, zero-width marks), which can make
+/// `gnp.exe` read as `exe.png`.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
 /// The name an uploaded file is shown and downloaded under: the last part of whatever path the
 /// client sent, trimmed, 1 to 255 characters without control characters, and not `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +149,8 @@ impl FileName {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
         let n = last.chars().count();
-        if n == 0 || n > Self::MAX_CHARS || has_control(last) || matches!(last, "." | "..") {
+        let hidden = last.chars().any(|c| c.is_control() || is_format(c));
+        if n == 0 || n > Self::MAX_CHARS || hidden || matches!(last, "." | "..") {
             return Err(DomainError::InvalidFileName);
         }
         Ok(FileName(last.to_owned()))
@@ -276,7 +285,16 @@ mod tests {
         assert_eq!(name("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(name("C:\\Users\\me\\notes 1.txt ").unwrap(), "notes 1.txt");
         assert_eq!(name("résumé.pdf").unwrap(), "résumé.pdf");
-        for bad in ["", "  ", "dir/", "..", ".", "a\u{0}b", "line\nbreak"] {
+        for bad in [
+            "",
+            "  ",
+            "dir/",
+            "..",
+            ".",
+            "a\u{0}b",
+            "line\nbreak",
+            "cv\u{202e}fdp.exe",
+        ] {
             assert!(name(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(name(&"x".repeat(255)).is_ok());

@@ -118,9 +118,12 @@ async fn an_image_is_sniffed_from_its_bytes_thumbnailed_and_sent_live_to_the_roo
     let ServerFrame::Message { message } = frame else {
         unreachable!()
     };
-    assert_eq!(message.attachments, [file.clone()]);
+    assert_eq!(message.attachments, std::slice::from_ref(&file));
     let page = bob.messages(&room, History::default()).await.unwrap();
-    assert_eq!(page.messages.last().unwrap().attachments, [file.clone()]);
+    assert_eq!(
+        page.messages.last().unwrap().attachments,
+        std::slice::from_ref(&file)
+    );
 
     let original = bob.download(&file.id).await.unwrap();
     assert_eq!(original.bytes, png);
@@ -240,6 +243,11 @@ async fn a_message_carries_several_files_in_order_and_needs_no_text() {
         .unwrap();
     assert_eq!(sent.body, "");
     assert_eq!(sent.attachments, [notes.clone(), photo.clone()]);
+    // A caption can be added and taken away again; the files stay.
+    let captioned = alice.edit_message(&sent.id, "my notes").await.unwrap();
+    assert_eq!(captioned.body, "my notes");
+    let bare = alice.edit_message(&sent.id, " ").await.unwrap();
+    assert_eq!((bare.body.as_str(), bare.attachments.len()), ("", 2));
     let thumb = alice.thumbnail(&photo.id).await.unwrap();
     assert_eq!(thumb.content_type, "image/jpeg");
     assert_eq!(size_of(&thumb.bytes), (213, 320));
@@ -402,4 +410,53 @@ async fn an_image_too_large_to_decode_or_broken_is_kept_as_a_plain_file() {
         assert!(download.content_disposition.starts_with("attachment"));
         assert_eq!(refused(alice.thumbnail(&file.id).await).0, 404);
     }
+}
+
+#[tokio::test]
+async fn a_retried_send_with_files_answers_with_the_original_message() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let room = general_of(&alice).await;
+    let file = alice.upload("a.txt", b"once".to_vec()).await.unwrap();
+    let send = serde_json::json!({"body": "", "client_id": "files-1", "attachments": [file.id]});
+    let post = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/rooms/{room}/messages", app.base))
+            .bearer_auth(alice.token().unwrap())
+            .json(&send)
+            .send()
+    };
+    let first = post().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: natter_client::proto::Message = first.json().await.unwrap();
+    let retry = post().await.unwrap();
+    assert_eq!(retry.status(), 200, "a retry is answered, not refused");
+    let retry: natter_client::proto::Message = retry.json().await.unwrap();
+    assert_eq!(retry, first);
+    let page = alice.messages(&room, History::default()).await.unwrap();
+    assert_eq!(page.messages.len(), 1, "stored once");
+}
+
+#[tokio::test]
+async fn a_browser_copy_is_reused_only_while_the_file_may_still_be_read() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let room = general_of(&alice).await;
+    let file = alice.upload("a.txt", b"cached".to_vec()).await.unwrap();
+    let sent = alice.send_with_files(&room, "", &[&file.id]).await.unwrap();
+    let path = format!("{}/api/v1/files/{}", app.base, file.id);
+    let first = raw_get(&alice, &format!("/files/{}", file.id)).await;
+    let etag = header(&first, "etag").to_owned();
+    assert!(!etag.is_empty());
+    assert_eq!(header(&first, "cache-control"), "private, no-cache");
+    let revalidate = || {
+        reqwest::Client::new()
+            .get(&path)
+            .bearer_auth(alice.token().unwrap())
+            .header("if-none-match", &etag)
+            .send()
+    };
+    assert_eq!(revalidate().await.unwrap().status(), 304);
+    alice.delete_message(&sent.id).await.unwrap();
+    assert_eq!(revalidate().await.unwrap().status(), 404);
 }

@@ -91,6 +91,7 @@ struct Inner {
     pipeline: pipeline::Pipeline,
     blobs: Arc<dyn BlobStore>,
     thumbnailer: files::Thumbnailer,
+    upload_slots: files::UploadSlots,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -117,6 +118,9 @@ impl AppState {
     }
     pub(crate) fn thumbnailer(&self) -> &files::Thumbnailer {
         &self.inner.thumbnailer
+    }
+    pub(crate) fn upload_slots(&self) -> &files::UploadSlots {
+        &self.inner.upload_slots
     }
 }
 
@@ -159,6 +163,7 @@ impl Server {
                 pipeline,
                 blobs,
                 thumbnailer: files::Thumbnailer::new(),
+                upload_slots: files::UploadSlots::default(),
                 shutdown,
                 ws_alive,
             }),

@@ -6,7 +6,7 @@ use natter_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::backend;
+use crate::{backend, rows};
 
 const FILE_COLS: &str = "id, owner, name, content_type, size, width, height, blob, created_at,
     message_id, room_id";
@@ -82,8 +82,9 @@ pub(crate) fn by_id(conn: &Connection, id: FileId) -> Result<Option<FileInfo>, S
         .map_err(backend)
 }
 
-/// Attaches the sender's unattached `files` to `message`, in the order given. Any file that
-/// is someone else's, already attached or gone fails the whole message with `Conflict`.
+/// Attaches the sender's unattached `files` to `message`, in the order given. A file of the
+/// sender's already attached fails the whole message with `Conflict`; one that is someone
+/// else's or gone, with `NotFound`.
 pub(crate) fn attach(
     tx: &Connection,
     message: MessageId,
@@ -94,14 +95,7 @@ pub(crate) fn attach(
     if files.is_empty() {
         return Ok(Vec::new());
     }
-    let list = format!(
-        "[{}]",
-        files
-            .iter()
-            .map(|f| f.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let list = rows::json_list(files.iter().map(|f| f.0));
     let n = tx
         .prepare_cached(
             "UPDATE files SET message_id = ?1, room_id = ?2,
@@ -111,15 +105,31 @@ pub(crate) fn attach(
         .and_then(|mut s| s.execute(params![message.0, room.0, list, sender.0]))
         .map_err(backend)?;
     if n != files.len() {
-        return Err(StoreError::Conflict("attachment"));
+        // Own files that were all there are already attached; anything else names nothing.
+        let own: usize = tx
+            .prepare_cached(
+                "SELECT count(*) FROM files WHERE id IN (SELECT value FROM json_each(?1)) AND owner = ?2",
+            )
+            .and_then(|mut s| s.query_row(params![list, sender.0], |r| r.get(0)))
+            .map_err(backend)?;
+        return Err(if own == files.len() {
+            StoreError::Conflict("attachment")
+        } else {
+            StoreError::NotFound
+        });
     }
     let sql = format!("SELECT {FILE_COLS} FROM files WHERE message_id = ?1 ORDER BY position");
-    let mut stmt = tx.prepare_cached(&sql).map_err(backend)?;
-    let attached = stmt
-        .query_map([message.0], file)
+    collect(tx.prepare_cached(&sql).map_err(backend)?, [message.0])
+}
+
+/// Runs a `FILE_COLS` query and collects its files.
+fn collect(
+    mut stmt: rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<FileInfo>, StoreError> {
+    stmt.query_map(params, file)
         .and_then(|rows| rows.collect())
-        .map_err(backend)?;
-    Ok(attached)
+        .map_err(backend)
 }
 
 /// Loads the attachments of `messages` in one query.
@@ -154,12 +164,7 @@ pub(crate) fn remove_for_message(
     message: MessageId,
 ) -> Result<Vec<FileInfo>, StoreError> {
     let sql = format!("DELETE FROM files WHERE message_id = ?1 RETURNING {FILE_COLS}");
-    let mut stmt = tx.prepare(&sql).map_err(backend)?;
-    let removed = stmt
-        .query_map([message.0], file)
-        .and_then(|rows| rows.collect())
-        .map_err(backend)?;
-    Ok(removed)
+    collect(tx.prepare_cached(&sql).map_err(backend)?, [message.0])
 }
 
 pub(crate) fn remove_unattached(
@@ -184,10 +189,5 @@ pub(crate) fn remove_unattached(
             [before.0, 1000],
         ),
     };
-    let mut stmt = conn.prepare(&sql).map_err(backend)?;
-    let removed = stmt
-        .query_map(args, file)
-        .and_then(|rows| rows.collect())
-        .map_err(backend)?;
-    Ok(removed)
+    collect(conn.prepare_cached(&sql).map_err(backend)?, args)
 }

@@ -243,8 +243,7 @@ pub(crate) fn fill_extras(conn: &Connection, messages: &mut [Message]) -> Result
 
 /// The ids of `messages` as a JSON array, for `json_each(?)`.
 pub(crate) fn json_message_ids(messages: &[Message]) -> String {
-    let ids: Vec<String> = messages.iter().map(|m| m.id.0.to_string()).collect();
-    format!("[{}]", ids.join(","))
+    rows::json_list(messages.iter().map(|m| m.id.0))
 }
 
 /// Loads the reactions of `messages` in one query, grouped by emoji in order of first use.

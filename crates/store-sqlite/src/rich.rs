@@ -278,10 +278,7 @@ pub(crate) fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = format!(
-        "[{}]",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
+    let list = rows::json_list(ids.iter().copied());
     let sql = format!("{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))");
     let found = query(conn, &sql, params![list])?;
     let mut snippet = conn

@@ -110,7 +110,13 @@ pub(crate) fn parse_ids(list: &str) -> Vec<UserId> {
 
 /// Ids as a JSON array, for `json_each(?)` in `IN` clauses.
 pub(crate) fn json_ids(ids: &[UserId]) -> String {
-    format!("[{}]", join_ids(ids))
+    json_list(ids.iter().map(|u| u.0))
+}
+
+/// Integers as a JSON array, for `json_each(?)` in `IN` clauses.
+pub(crate) fn json_list(ids: impl Iterator<Item = i64>) -> String {
+    let items: Vec<String> = ids.map(|i| i.to_string()).collect();
+    format!("[{}]", items.join(","))
 }
 
 /// A DM's key: its member ids ascending, comma-separated. Unique per set of people.

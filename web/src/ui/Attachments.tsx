@@ -117,7 +117,12 @@ export function useUploads(): Uploads {
     },
     busy: list.some((u) => !u.attachment && !u.error),
     ready: list.flatMap((u) => (u.attachment ? [u.attachment] : [])),
-    sent: () => setList([]),
+    sent: () => {
+      // Cleared at once, not at the next render: a room closed in between must not discard
+      // files that are now on their way in a message.
+      current.current = [];
+      setList([]);
+    },
   };
 }
 

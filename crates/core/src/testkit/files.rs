@@ -88,11 +88,7 @@ pub(super) async fn a_file_is_attached_once_by_its_owner_and_goes_with_its_messa
         "{:?}",
         out[0]
     );
-    assert!(
-        matches!(out[1], Err(StoreError::Conflict(_))),
-        "{:?}",
-        out[1]
-    );
+    assert!(matches!(out[1], Err(StoreError::NotFound)), "{:?}", out[1]);
     let plain = out[2].as_ref().unwrap();
     assert_eq!(plain.message.seq, sent.seq + 1);
     assert!(plain.message.attachments.is_empty());

@@ -64,11 +64,16 @@ impl BlobStore for FsBlobs {
     async fn put_file(&self, key: &str, from: &Path) -> io::Result<()> {
         let to = self.path(key)?;
         self.parent_of(&to).await?;
-        if tokio::fs::rename(from, &to).await.is_err() {
-            // Another filesystem: copy, then let the caller's spool file go.
-            tokio::fs::copy(from, &to).await?;
+        if tokio::fs::rename(from, &to).await.is_ok() {
+            return Ok(());
         }
-        Ok(())
+        // Another filesystem: copy aside and rename, so a reader never sees half a blob.
+        let partial = to.with_extension("partial");
+        if let Err(e) = tokio::fs::copy(from, &partial).await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&partial, &to).await
     }
 
     async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> io::Result<()> {
@@ -76,7 +81,10 @@ impl BlobStore for FsBlobs {
         self.parent_of(&to).await?;
         // Written aside and renamed, so a reader never sees half a blob.
         let partial = to.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await?;
+        if let Err(e) = tokio::fs::write(&partial, bytes).await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e);
+        }
         tokio::fs::rename(&partial, &to).await
     }
 

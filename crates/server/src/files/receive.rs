@@ -10,6 +10,9 @@ use tokio::io::AsyncWriteExt;
 
 /// Enough of the start of a file for every signature `infer` knows.
 const HEAD_BYTES: usize = 8192;
+/// An upload that sends nothing for this long is dropped, so a stalled client cannot hold a
+/// spool file and an upload slot open.
+const STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How many bytes an upload may have, and which limit that is.
 #[derive(Debug, Clone, Copy)]
@@ -43,32 +46,32 @@ pub(crate) enum ReceiveError {
     Over(Limit),
     #[error("the upload ended early: {0}")]
     Body(axum::Error),
+    #[error("the upload stalled")]
+    Stalled,
     #[error("spooling the upload failed: {0}")]
     Io(#[from] io::Error),
 }
 
 /// A spooled upload. The spool file is removed when this is dropped, unless it was moved away.
 pub(crate) struct Received {
-    pub path: PathBuf,
+    spool: Spool,
     pub size: u64,
     /// The first bytes, for sniffing.
     pub head: Vec<u8>,
 }
 
-impl Drop for Received {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+impl Received {
+    pub(crate) fn path(&self) -> &Path {
+        &self.spool.0
     }
 }
 
-/// Removes a half-written spool file if receiving fails.
-struct Spool(Option<PathBuf>);
+/// A spool file, removed when dropped (a no-op once it has been moved into the blob store).
+struct Spool(PathBuf);
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
-        }
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -79,17 +82,20 @@ pub(crate) async fn receive(
     dir: &Path,
     limit: Limit,
 ) -> Result<Received, ReceiveError> {
-    let path = dir.join(format!("upload-{}", random_hex()?));
-    let mut spool = Spool(Some(path.clone()));
+    let spool = Spool(dir.join(format!("upload-{}", random_hex()?)));
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&path)
+        .open(&spool.0)
         .await?;
     let mut size: u64 = 0;
     let mut head = Vec::with_capacity(HEAD_BYTES);
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let next = tokio::time::timeout(STALL_TIMEOUT, stream.next()).await;
+        let Some(chunk) = next.map_err(|_| ReceiveError::Stalled)? else {
+            break;
+        };
         let chunk = chunk.map_err(ReceiveError::Body)?;
         size += chunk.len() as u64;
         if size > limit.bytes() {
@@ -101,8 +107,7 @@ pub(crate) async fn receive(
     }
     // Durable before the metadata that points at it is committed.
     file.sync_all().await?;
-    spool.0 = None;
-    Ok(Received { path, size, head })
+    Ok(Received { spool, size, head })
 }
 
 /// A random 128-bit key in hex: the blob key of a new file, and its spool file's name.

@@ -12,8 +12,11 @@ use tokio::sync::Semaphore;
 /// Thumbnails fit in a square of this many pixels a side.
 pub(crate) const THUMBNAIL_EDGE: u32 = 320;
 /// Images with more pixels than this are stored but get no thumbnail and are not shown
-/// inline: decoding them would take too much memory (4 bytes a pixel).
+/// inline: decoding them would take too much memory (4 to 8 bytes a pixel, twice over when
+/// the image must be turned upright).
 pub(crate) const MAX_PIXELS: u64 = 40_000_000;
+/// What one decode may allocate; a decoder that needs more fails, and the file stays plain.
+const MAX_ALLOC: u64 = 400 * 1024 * 1024;
 const MAX_SIDE: u32 = 16_384;
 
 /// A decoded image's size and its thumbnail, encoded.
@@ -47,8 +50,15 @@ impl Thumbnailer {
             "image/webp" => ImageFormat::WebP,
             _ => return None,
         };
-        let _permit = self.permits.acquire().await.ok()?;
-        let made = tokio::task::spawn_blocking(move || make(path, format)).await;
+        // The permit moves into the job: if the upload is cancelled, the decode still counts
+        // against the limit until it really ends.
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        let made = tokio::task::spawn_blocking(move || {
+            let made = make(path, format);
+            drop(permit);
+            made
+        })
+        .await;
         match made {
             Ok(Ok(thumbnail)) => thumbnail,
             Ok(Err(e)) => {
@@ -69,6 +79,7 @@ fn make(path: PathBuf, format: ImageFormat) -> image::ImageResult<Option<Thumbna
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder()?;
     let (width, height) = decoder.dimensions();

@@ -31,6 +31,10 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
     let owner = authed.session.user.id;
     let name = FileName::parse(&q.name)?;
+    let _slot = state
+        .upload_slots()
+        .take(owner)
+        .ok_or(ApiError::RateLimited)?;
     let config = state.config();
     let quota = i64::try_from(config.storage_quota_bytes).unwrap_or(i64::MAX);
     let used = state.service().store().storage_used(owner).await?;
@@ -47,7 +51,7 @@ pub async fn upload(
         .await
         .map_err(|e| match e {
             files::ReceiveError::Over(limit) => over(limit, config.max_file_bytes),
-            files::ReceiveError::Body(e) => {
+            files::ReceiveError::Body(_) | files::ReceiveError::Stalled => {
                 ApiError::BadRequest("upload_interrupted", format!("the upload broke off: {e}"))
             }
             files::ReceiveError::Io(e) => ApiError::Internal(format!("spooling: {e}")),
@@ -55,7 +59,12 @@ pub async fn upload(
     if received.size == 0 {
         return Err(natter_core::DomainError::EmptyFile.into());
     }
-    let stored = store(&state, owner, name, received, quota).await?;
+    // From here on the work runs to the end even if the client goes away, so a blob is never
+    // left stored without its row, or a row without its blob.
+    let task = tokio::spawn(store(state.clone(), owner, name, received, quota));
+    let stored = task
+        .await
+        .map_err(|e| ApiError::Internal(format!("storing an upload: {e}")))??;
     tracing::info!(file = %stored.id, size = stored.size, kind = %stored.content_type, "file uploaded");
     Ok((StatusCode::CREATED, Json(wire::attachment(&stored))))
 }
@@ -70,7 +79,7 @@ fn over(limit: Limit, max_file: u64) -> ApiError {
 /// Sniffs, thumbnails, moves the bytes into the blob store and records the file. If recording
 /// fails (the quota filled up meanwhile), the blobs are deleted again.
 async fn store(
-    state: &AppState,
+    state: AppState,
     owner: natter_core::UserId,
     name: FileName,
     received: Received,
@@ -79,9 +88,10 @@ async fn store(
     let content_type = files::sniff(&received.head);
     let thumbnail = state
         .thumbnailer()
-        .make(received.path.clone(), &content_type)
+        .make(received.path().to_owned(), &content_type)
         .await;
     let blob = files::random_hex().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let thumb_key = FileInfo::thumbnail_key_of(&blob);
     let new = NewFile {
         owner,
         name,
@@ -93,24 +103,28 @@ async fn store(
     let blobs = state.blobs();
     let internal = |e: std::io::Error| ApiError::Internal(format!("storing a blob: {e}"));
     blobs
-        .put_file(&blob, &received.path)
+        .put_file(&blob, received.path())
         .await
         .map_err(internal)?;
     drop(received);
-    let thumb_key = FileInfo::thumbnail_key_of(&blob);
-    if let Some(t) = thumbnail {
-        if let Err(e) = blobs.put_bytes(&thumb_key, t.bytes).await {
-            let _ = blobs.delete(&blob).await;
-            return Err(internal(e));
-        }
-    }
-    let recorded = state.service().record_file(new, quota).await;
+    let stored = match thumbnail {
+        Some(t) => blobs.put_bytes(&thumb_key, t.bytes).await.map_err(internal),
+        None => Ok(()),
+    };
+    let recorded = match stored {
+        Ok(()) => state
+            .service()
+            .record_file(new, quota)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     if recorded.is_err() {
-        for key in [blob.clone(), thumb_key] {
+        for key in [blob, thumb_key] {
             let _ = blobs.delete(&key).await;
         }
     }
-    Ok(recorded?)
+    recorded
 }
 
 /// `GET /files/{id}`: the bytes, to the uploader and to members of the room it was shared in.
@@ -118,6 +132,7 @@ pub async fn download(
     State(state): State<AppState>,
     authed: Authed,
     IdPath(id): IdPath<FileId>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let file = state
         .service()
@@ -125,7 +140,15 @@ pub async fn download(
         .await?;
     let inline = file.image.is_some();
     let content_type = file.content_type.clone();
-    serve(&state, &file, file.blob.clone(), &content_type, inline).await
+    serve(
+        &state,
+        &headers,
+        &file,
+        file.blob.clone(),
+        &content_type,
+        inline,
+    )
+    .await
 }
 
 /// `GET /files/{id}/thumbnail`: for images only.
@@ -133,13 +156,14 @@ pub async fn thumbnail(
     State(state): State<AppState>,
     authed: Authed,
     IdPath(id): IdPath<FileId>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let file = state
         .service()
         .readable_file(authed.session.user.id, id)
         .await?;
     let key = file.thumbnail_key().ok_or(natter_core::Error::NotFound)?;
-    serve(&state, &file, key, file.thumbnail_type(), true).await
+    serve(&state, &headers, &file, key, file.thumbnail_type(), true).await
 }
 
 /// `DELETE /files/{id}`: the uploader discards a file not yet sent.
@@ -179,11 +203,29 @@ pub async fn usage(
 /// `nosniff`, a sandboxing CSP, and `attachment` for everything but images.
 async fn serve(
     state: &AppState,
+    request: &HeaderMap,
     file: &FileInfo,
     key: String,
     content_type: &str,
     inline: bool,
 ) -> Result<Response, ApiError> {
+    // The key names these exact bytes forever, so it is the ETag. Access was checked above,
+    // so a browser's copy is reused only after the server has said yes again.
+    let etag = format!("\"{key}\"");
+    let cache = [
+        (header::ETAG, header_value(&etag)),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        ),
+    ];
+    let fresh = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
     let blob = state
         .blobs()
         .get(&key)
@@ -206,13 +248,8 @@ async fn serve(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; sandbox"),
         ),
-        // The bytes of a file id never change; only the browser that fetched them may keep them.
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, max-age=86400"),
-        ),
     ];
-    Ok((headers, Body::from_stream(blob.body)).into_response())
+    Ok((cache, headers, Body::from_stream(blob.body)).into_response())
 }
 
 fn header_value(s: &str) -> HeaderValue {
