@@ -3,6 +3,7 @@
 // settings in localStorage and the outbox in sessionStorage).
 
 import { api, ApiError } from "./api";
+import { MessageActions } from "./actions";
 import {
   CLOSE_SESSION_ENDED,
   decodeServerFrame,
@@ -85,6 +86,8 @@ export function newClientId(): string {
 
 export class Chat {
   state: ChatState;
+  /** Edits, deletes, reactions, pins and blocks. */
+  readonly actions: MessageActions = new MessageActions(this);
   /** When the next reconnect attempt is due (ms since the epoch), while offline. */
   retryAt: number | null = null;
   settings: Settings;
@@ -441,41 +444,6 @@ export class Chat {
     if (r.last_read >= room.last_seq && r.unread === 0) return;
     this.dispatch({ kind: "read", roomId, seq: room.last_seq });
     this.sendFrame({ type: "read", room_id: roomId, seq: room.last_seq });
-  }
-
-  // Changes to messages. The server answers with the message as it is now and sends the same to
-  // every member as `message_updated`; applying either first is the same.
-
-  private async change(request: Promise<Message>) {
-    this.dispatch({ kind: "updated", message: await request });
-  }
-
-  edit(id: Id, body: string) {
-    return this.change(api.editMessage(id, body));
-  }
-
-  remove(id: Id) {
-    return this.change(api.deleteMessage(id));
-  }
-
-  /** Adds the reaction, or removes it if the user already reacted with it. */
-  toggleReaction(m: Message, emoji: string) {
-    const mine = m.reactions?.some((r) => r.emoji === emoji && r.user_ids.includes(this.state.me.id));
-    return this.change(mine ? api.unreact(m.id, emoji) : api.react(m.id, emoji));
-  }
-
-  setPinned(id: Id, pinned: boolean) {
-    return this.change(pinned ? api.pin(id) : api.unpin(id));
-  }
-
-  /** Whether the user may delete others' messages and pin in the room. */
-  moderates(room: Room): boolean {
-    return room.kind === "dm" || room.owner_id === this.state.me.id || this.state.me.is_admin;
-  }
-
-  async setBlocked(userId: Id, blocked: boolean) {
-    await (blocked ? api.block(userId) : api.unblock(userId));
-    this.dispatch({ kind: "frame", frame: { type: "blocked", user_id: userId, blocked }, now: Date.now() });
   }
 
   /**

@@ -60,7 +60,7 @@ function BlockButton({ chat, blocked, userId, name }: { chat: Chat; blocked: boo
         aria-label={`${blocked ? "Unblock" : "Block"} ${name}`}
         onClick={() => {
           if (!blocked && !confirm(`Block ${name}? They will not be able to message you directly, and their messages will be collapsed.`)) return;
-          chat.setBlocked(userId, !blocked).catch((e) => setError(describeError(e)));
+          chat.actions.setBlocked(userId, !blocked).catch((e) => setError(describeError(e)));
         }}
       >
         {blocked ? "Unblock" : "Block"}

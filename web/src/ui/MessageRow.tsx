@@ -85,7 +85,7 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
             onCancel={() => setEditing(false)}
             onSave={(body) => {
               setEditing(false);
-              if (body !== m.body) act(chat.edit(m.id, body));
+              if (body !== m.body) act(chat.actions.edit(m.id, body));
             }}
           />
         ) : (
@@ -113,7 +113,7 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
       </div>
       {!m.deleted && !editing && (
         <div class="msg-actions" role="toolbar" aria-label="Message actions">
-          <ReactButton onPick={(emoji) => act(chat.toggleReaction(m, emoji))} />
+          <ReactButton onPick={(emoji) => act(chat.actions.toggleReaction(m, emoji))} />
           <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => onReply(m)}>
             ↩
           </button>
@@ -125,25 +125,25 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
               ✎
             </button>
           )}
-          {chat.moderates(room) && (
+          {chat.actions.moderates(room) && (
             <button
               type="button"
               class="icon"
               aria-label={m.pinned_at ? "Unpin" : "Pin"}
               title={m.pinned_at ? "Unpin" : "Pin"}
-              onClick={() => act(chat.setPinned(m.id, !m.pinned_at))}
+              onClick={() => act(chat.actions.setPinned(m.id, !m.pinned_at))}
             >
               📌
             </button>
           )}
-          {(mine || chat.moderates(room)) && (
+          {(mine || chat.actions.moderates(room)) && (
             <button
               type="button"
               class="icon"
               aria-label="Delete"
               title="Delete"
               onClick={() => {
-                if (confirm("Delete this message for everyone?")) act(chat.remove(m.id));
+                if (confirm("Delete this message for everyone?")) act(chat.actions.remove(m.id));
               }}
             >
               🗑
@@ -220,7 +220,7 @@ function Reactions({
             aria-pressed={mine}
             aria-label={`${r.emoji} ${r.user_ids.length}: ${who}`}
             title={who}
-            onClick={() => act(chat.toggleReaction(message, r.emoji))}
+            onClick={() => act(chat.actions.toggleReaction(message, r.emoji))}
           >
             {r.emoji} <span class="count">{r.user_ids.length}</span>
           </button>
