@@ -4,6 +4,7 @@
 
 import { api, ApiError } from "./api";
 import { MessageActions } from "./actions";
+import { notifyOf } from "./notify";
 import {
   CLOSE_SESSION_ENDED,
   decodeServerFrame,
@@ -18,11 +19,9 @@ import {
 } from "./protocol";
 import {
   initialState,
-  mentionsMe,
   readOf,
   reduce,
   syncRevs,
-  summary,
   syncSince,
   unknownUsers,
   type Action,
@@ -508,22 +507,8 @@ export class Chat {
   }
 
   private maybeNotify(before: ChatState, m: Message) {
-    const { room_id: roomId, sender_id: senderId } = m;
-    const body = summary(m);
-    const room = this.state.rooms[roomId];
-    if (!room || senderId === this.state.me.id || this.state.blocked[senderId]) return;
-    if (room.kind !== "dm" && !mentionsMe(this.state, m)) return;
-    if (!this.settings.notifications || !document.hidden) return;
-    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
-    // A copy of a message this client already had (the cursor did not move) is not news.
-    if ((before.cursors[roomId] ?? 0) >= (this.state.cursors[roomId] ?? 0)) return;
-    const sender = this.state.users[senderId]?.display_name ?? "New message";
-    const n = new Notification(sender, { body: body.slice(0, 200), tag: `natter-${roomId}` });
-    n.onclick = () => {
-      window.focus();
-      this.open(roomId);
-      n.close();
-    };
+    if (this.settings.notifications) notifyOf(before, this.state, m, (roomId) => this.open(roomId));
   }
+
 }
 

@@ -127,6 +127,13 @@ async fn store(
     recorded
 }
 
+/// Which bytes of a file to serve.
+#[derive(Clone, Copy)]
+enum Variant {
+    Original,
+    Thumbnail,
+}
+
 /// `GET /files/{id}`: the bytes, to the uploader and to members of the room it was shared in.
 pub async fn download(
     State(state): State<AppState>,
@@ -134,21 +141,7 @@ pub async fn download(
     IdPath(id): IdPath<FileId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let file = state
-        .service()
-        .readable_file(authed.session.user.id, id)
-        .await?;
-    let inline = file.image.is_some();
-    let content_type = file.content_type.clone();
-    serve(
-        &state,
-        &headers,
-        &file,
-        file.blob.clone(),
-        &content_type,
-        inline,
-    )
-    .await
+    serve(&state, &authed, id, &headers, Variant::Original).await
 }
 
 /// `GET /files/{id}/thumbnail`: for images only.
@@ -158,12 +151,7 @@ pub async fn thumbnail(
     IdPath(id): IdPath<FileId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let file = state
-        .service()
-        .readable_file(authed.session.user.id, id)
-        .await?;
-    let key = file.thumbnail_key().ok_or(natter_core::Error::NotFound)?;
-    serve(&state, &headers, &file, key, file.thumbnail_type(), true).await
+    serve(&state, &authed, id, &headers, Variant::Thumbnail).await
 }
 
 /// `DELETE /files/{id}`: the uploader discards a file not yet sent.
@@ -199,16 +187,30 @@ pub async fn usage(
     }))
 }
 
-/// Streams a blob with headers that stop a browser from running it: the sniffed type,
-/// `nosniff`, a sandboxing CSP, and `attachment` for everything but images.
+/// Streams a file the caller may read, with headers that stop a browser from running it: the
+/// sniffed type, `nosniff`, a sandboxing CSP, and `attachment` for everything but images.
 async fn serve(
     state: &AppState,
+    authed: &Authed,
+    id: FileId,
     request: &HeaderMap,
-    file: &FileInfo,
-    key: String,
-    content_type: &str,
-    inline: bool,
+    variant: Variant,
 ) -> Result<Response, ApiError> {
+    let file = state
+        .service()
+        .readable_file(authed.session.user.id, id)
+        .await?;
+    let (key, content_type, inline) = match variant {
+        Variant::Original => (
+            file.blob.clone(),
+            file.content_type.as_str(),
+            file.image.is_some(),
+        ),
+        Variant::Thumbnail => {
+            let key = file.thumbnail_key().ok_or(natter_core::Error::NotFound)?;
+            (key, file.thumbnail_type(), true)
+        }
+    };
     // The key names these exact bytes forever, so it is the ETag. Access was checked above,
     // so a browser's copy is reused only after the server has said yes again.
     let etag = format!("\"{key}\"");
