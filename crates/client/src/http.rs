@@ -3,7 +3,8 @@
 use natter_proto::{
     AddMemberRequest, AuthResponse, ChangePasswordRequest, CreateRoomRequest, ErrorBody,
     LoginRequest, MembersResponse, Message, MessagesPage, OpenDmRequest, RegisterRequest, Room,
-    RoomsResponse, SendMessageRequest, UpdateProfileRequest, User, UsersResponse, Visibility,
+    RoomsResponse, SendMessageRequest, UpdateProfileRequest, UpdateRoomRequest, User,
+    UsersResponse, Visibility,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -195,6 +196,18 @@ impl Client {
 
     pub async fn room(&self, room: &str) -> Result<Room, ClientError> {
         self.get(&format!("/rooms/{room}")).await
+    }
+
+    /// Changes the room's topic (`PATCH /rooms/{id}`); an empty topic clears it. Members only,
+    /// and not in DMs. Returns the room as it now is.
+    pub async fn set_topic(&self, room: &str, topic: &str) -> Result<Room, ClientError> {
+        let body = UpdateRoomRequest {
+            topic: Some(topic.to_owned()),
+        };
+        let req = self
+            .request(Method::PATCH, &format!("/rooms/{room}"))
+            .json(&body);
+        Ok(self.call(req).await?.1)
     }
 
     pub async fn join(&self, room: &str) -> Result<Room, ClientError> {

@@ -111,6 +111,24 @@ impl Service {
         Ok(self.store.remove_member(room, user).await?)
     }
 
+    /// A member changes the room's topic; an empty topic clears it. DMs have no topic.
+    /// The flag says whether the topic changed; setting the same topic again writes nothing.
+    pub async fn set_topic(
+        &self,
+        user: UserId,
+        room: RoomId,
+        topic: Topic,
+    ) -> Result<(Room, bool), Error> {
+        let found = self.member_room(user, room).await?;
+        if found.kind == RoomKind::Dm {
+            return Err(Error::Forbidden("direct messages have no topic"));
+        }
+        if found.topic == topic.as_str() {
+            return Ok((found, false));
+        }
+        Ok((self.store.set_topic(room, topic).await?, true))
+    }
+
     pub async fn members(&self, user: UserId, room: RoomId) -> Result<Vec<User>, Error> {
         self.visible_room(user, room).await?;
         Ok(self.store.room_members(room).await?)

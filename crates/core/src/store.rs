@@ -15,8 +15,8 @@ use async_trait::async_trait;
 
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
-    ReadState, Room, RoomId, RoomKind, SearchHit, Session, SessionId, StoreError, Timestamp, User,
-    UserId, Username,
+    ReadState, Room, RoomId, RoomKind, SearchHit, Session, SessionId, StoreError, Timestamp, Topic,
+    User, UserId, Username,
 };
 
 pub struct NewUser {
@@ -184,6 +184,9 @@ pub trait Store: Send + Sync + 'static {
     /// room names need not be unique, so creating a room reveals nothing about private ones.
     async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError>;
     async fn room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
+    /// Replaces the room's topic (`""` for none) and returns the room as it now is.
+    /// `NotFound` if the room does not exist.
+    async fn set_topic(&self, room: RoomId, topic: Topic) -> Result<Room, StoreError>;
     /// Public rooms and every room `user` is a member of, by name.
     async fn visible_rooms(&self, user: UserId) -> Result<Vec<Room>, StoreError>;
     /// Rooms `user` is a member of.

@@ -2,9 +2,11 @@
 
 mod common;
 
-use common::spawn_app;
-use natter_client::proto::{RoomKind, Visibility};
-use natter_client::History;
+use std::time::Duration;
+
+use common::{connect_live, expect_frame, expect_none, spawn_app};
+use natter_client::proto::{RoomKind, ServerFrame, Visibility};
+use natter_client::{ClientError, History};
 
 #[tokio::test]
 async fn every_new_account_is_in_general() {
@@ -177,4 +179,147 @@ async fn a_third_user_cannot_read_or_write_a_dm_between_two_others() {
     assert_eq!(write.status(), Some(404));
     assert_eq!(carol.leave(&dm.id).await.unwrap_err().status(), Some(404));
     assert!(carol.rooms().await.unwrap().iter().all(|r| r.id != dm.id));
+}
+
+/// The topic a `room` frame about room `id` carries, if it is one.
+fn topic_in(frame: &ServerFrame, id: &str) -> Option<String> {
+    match frame {
+        ServerFrame::Room { room } if room.id == id => Some(room.topic.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_member_changes_the_topic_and_every_member_hears_of_it() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (bob, b) = app.user("bob").await;
+    let team = alice
+        .create_room("team", None, Visibility::Private)
+        .await
+        .unwrap();
+    alice.add_member(&team.id, &b.id).await.unwrap();
+    let (mut alice_ws, _) = connect_live(&alice).await;
+    let (mut bob_ws, _) = connect_live(&bob).await;
+
+    let changed = alice.set_topic(&team.id, "Weekly planning").await.unwrap();
+    assert_eq!(
+        (changed.id.as_str(), changed.topic.as_str()),
+        (team.id.as_str(), "Weekly planning")
+    );
+    for ws in [&mut bob_ws, &mut alice_ws] {
+        let frame = expect_frame(ws, "the room with its new topic", |f| {
+            topic_in(f, &team.id).is_some()
+        })
+        .await;
+        assert_eq!(
+            topic_in(&frame, &team.id).as_deref(),
+            Some("Weekly planning")
+        );
+    }
+    assert_eq!(bob.room(&team.id).await.unwrap().topic, "Weekly planning");
+
+    // Any member may change it, not only the owner; an empty topic clears it.
+    let cleared = bob.set_topic(&team.id, "").await.unwrap();
+    assert_eq!(cleared.topic, "");
+    let frame = expect_frame(&mut alice_ws, "the room with its topic cleared", |f| {
+        topic_in(f, &team.id).is_some()
+    })
+    .await;
+    assert_eq!(topic_in(&frame, &team.id).as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn setting_the_same_topic_again_announces_nothing() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (bob, _) = app.user("bob").await;
+    let rust = alice
+        .create_room("rust", Some("crabs"), Visibility::Public)
+        .await
+        .unwrap();
+    bob.join(&rust.id).await.unwrap();
+    let (mut bob_ws, _) = connect_live(&bob).await;
+    let same = alice.set_topic(&rust.id, "  crabs ").await.unwrap();
+    assert_eq!(same.topic, "crabs", "the topic is trimmed like at creation");
+    expect_none(&mut bob_ws, Duration::from_millis(300), |f| {
+        topic_in(f, &rust.id).is_some()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_members_may_change_a_topic_and_dms_have_none() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let (bob, b) = app.user("bob").await;
+    let (carol, _) = app.user("carol").await;
+    let secret = alice
+        .create_room("secret", Some("shh"), Visibility::Private)
+        .await
+        .unwrap();
+    let open = alice
+        .create_room("open", Some("welcome"), Visibility::Public)
+        .await
+        .unwrap();
+    let dm = alice.open_dm(&[&b.id]).await.unwrap();
+
+    let hidden = carol.set_topic(&secret.id, "mine now").await.unwrap_err();
+    assert_eq!(
+        (hidden.status(), hidden.code()),
+        (Some(404), Some("not_found")),
+        "a private room stays invisible to outsiders"
+    );
+    let outside = carol.set_topic(&open.id, "mine now").await.unwrap_err();
+    assert_eq!(
+        (outside.status(), outside.code()),
+        (Some(403), Some("forbidden")),
+        "a public room's outsiders must join first"
+    );
+    let direct = bob.set_topic(&dm.id, "us").await.unwrap_err();
+    assert_eq!(
+        (direct.status(), direct.code()),
+        (Some(403), Some("forbidden"))
+    );
+    assert_eq!(alice.room(&secret.id).await.unwrap().topic, "shh");
+    assert_eq!(alice.room(&open.id).await.unwrap().topic, "welcome");
+    assert_eq!(alice.room(&dm.id).await.unwrap().topic, "");
+}
+
+#[tokio::test]
+async fn an_overlong_topic_is_refused_with_a_clear_error_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await;
+    let team = alice
+        .create_room("team", Some("short"), Visibility::Private)
+        .await
+        .unwrap();
+    assert_eq!(
+        alice
+            .set_topic(&team.id, &"t".repeat(500))
+            .await
+            .unwrap()
+            .topic
+            .len(),
+        500,
+        "500 characters is the limit, inclusive"
+    );
+    for bad in ["t".repeat(501), "line\nbreak".to_owned()] {
+        match alice.set_topic(&team.id, &bad).await.unwrap_err() {
+            ClientError::Api {
+                status,
+                code,
+                message,
+            } => {
+                // A topic that does not parse is refused like every invalid value (422).
+                assert_eq!((status, code.as_str()), (422, "invalid_topic"));
+                assert_eq!(
+                    message,
+                    "topic must be at most 500 characters without control characters"
+                );
+            }
+            other => panic!("expected an error answer, got {other:?}"),
+        }
+    }
+    assert_eq!(alice.room(&team.id).await.unwrap().topic, "t".repeat(500));
 }

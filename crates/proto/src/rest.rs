@@ -216,6 +216,14 @@ pub struct CreateRoomRequest {
     pub visibility: Visibility,
 }
 
+/// `PATCH /rooms/{id}`: the room settings to change; a field left out is unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateRoomRequest {
+    /// The new topic; `""` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MembersResponse {
     pub members: Vec<User>,

@@ -191,3 +191,14 @@ fn rest_errors_have_their_documented_shape() {
     };
     expect![[r#"{"error":{"code":"invalid_body","message":"too long"}}"#]].assert_eq(&json(&body));
 }
+
+#[test]
+fn a_room_update_has_its_documented_shape() {
+    let topic = UpdateRoomRequest {
+        topic: Some("Weekly planning".into()),
+    };
+    expect![[r#"{"topic":"Weekly planning"}"#]].assert_eq(&json(&topic));
+    expect![[r#"{}"#]].assert_eq(&json(&UpdateRoomRequest::default()));
+    let clear: UpdateRoomRequest = serde_json::from_str(r#"{"topic":""}"#).unwrap();
+    assert_eq!(clear.topic.as_deref(), Some(""));
+}

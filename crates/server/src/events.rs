@@ -17,6 +17,17 @@ impl AppState {
             .await;
     }
 
+    /// Tells every member of `room` (all their sessions) that it changed, with the whole room.
+    pub(crate) async fn announce_room_to_members(&self, room: &Room) {
+        match self.service().store().member_ids(room.id).await {
+            Ok(members) => self.announce_room(members, room).await,
+            // Changed but not delivered live: clients see the new room on their next `ready`.
+            Err(e) => {
+                tracing::error!(error = %e, room = %room.id, "could not load members to announce a room change");
+            }
+        }
+    }
+
     /// Tells the room's members, and `user` themselves, that `user` joined or left.
     pub(crate) async fn announce_member(&self, room: RoomId, user: UserId, event: MemberEvent) {
         let mut to = match self.service().store().member_ids(room).await {

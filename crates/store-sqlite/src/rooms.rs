@@ -28,6 +28,26 @@ pub(crate) fn room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreE
         .map_err(backend)
 }
 
+pub(crate) fn set_topic(
+    conn: &mut Connection,
+    id: RoomId,
+    topic: &str,
+) -> Result<Room, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let n = tx
+        .execute(
+            "UPDATE rooms SET topic = ?2 WHERE id = ?1",
+            params![id.0, topic],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let changed = room(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(changed)
+}
+
 fn rooms_where(conn: &Connection, cond: &str, user: UserId) -> Result<Vec<Room>, StoreError> {
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE {cond} ORDER BY rooms.name, rooms.id");
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;

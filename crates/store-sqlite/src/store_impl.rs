@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use natter_core::{
     AppendOutcome, ChangeOutcome, Credentials, FileId, FileInfo, Message, MessageChange, MessageId,
     NewFile, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
-    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Unattached,
-    User, UserId, Username,
+    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic,
+    Unattached, User, UserId, Username,
 };
 
 use crate::{accounts, files, messages, rich, rooms, SqliteStore};
@@ -72,6 +72,10 @@ impl Store for SqliteStore {
     }
     async fn room(&self, id: RoomId) -> Result<Option<Room>, StoreError> {
         self.read(move |c| rooms::room(c, id)).await
+    }
+    async fn set_topic(&self, room: RoomId, topic: Topic) -> Result<Room, StoreError> {
+        self.write(move |c| rooms::set_topic(c, room, topic.as_str()))
+            .await
     }
     async fn visible_rooms(&self, user: UserId) -> Result<Vec<Room>, StoreError> {
         self.read(move |c| rooms::visible_rooms(c, user)).await

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::{
     AppendOutcome, ClientId, Emoji, Message, MessageBody, MessageChange, MessageId, NewMessage,
     NewRoom, NewSession, NewUser, ProfileChange, RoomId, RoomKind, Store, StoreError, Timestamp,
-    Toggle, UserId, Username,
+    Toggle, Topic, UserId, Username,
 };
 
 /// Runs every check, each on a new store from `fresh`. Panics name the failed check.
@@ -24,6 +24,7 @@ where
     every_new_user_joins_general(fresh().await).await;
     sessions_are_found_by_hash_until_they_expire_or_are_deleted(fresh().await).await;
     rooms_have_members_and_visibility(fresh().await).await;
+    a_topic_is_replaced_and_can_be_cleared(fresh().await).await;
     a_dm_is_the_same_room_for_the_same_people(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
@@ -207,6 +208,25 @@ async fn rooms_have_members_and_visibility(store: Arc<dyn Store>) {
     assert!(s.remove_member(secret.id, b).await.unwrap());
     assert!(!s.remove_member(secret.id, b).await.unwrap());
     assert_eq!(s.room(open.id).await.unwrap().unwrap().name, "open");
+}
+
+async fn a_topic_is_replaced_and_can_be_cleared(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let id = room(s, a, "team", RoomKind::Private).await;
+    let topic = |t: &str| Topic::parse(t).unwrap();
+    let changed = s.set_topic(id, topic("Weekly planning")).await.unwrap();
+    assert_eq!(
+        (changed.id, changed.topic.as_str()),
+        (id, "Weekly planning")
+    );
+    assert_eq!(changed.name, "team", "only the topic changes");
+    let read = s.room(id).await.unwrap().unwrap();
+    assert_eq!(read.topic, "Weekly planning", "the new topic is stored");
+    let cleared = s.set_topic(id, topic("")).await.unwrap();
+    assert_eq!(cleared.topic, "");
+    let missing = s.set_topic(RoomId(id.0 + 1000), topic("x")).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
 async fn a_dm_is_the_same_room_for_the_same_people(store: Arc<dyn Store>) {

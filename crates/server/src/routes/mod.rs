@@ -23,7 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(accounts::search_users))
         .route("/users/{id}", get(accounts::get_user))
         .route("/rooms", get(rooms::list).post(rooms::create))
-        .route("/rooms/{id}", get(rooms::get_one))
+        .route("/rooms/{id}", get(rooms::get_one).patch(rooms::update))
         .route("/rooms/{id}/join", post(rooms::join))
         .route("/rooms/{id}/leave", post(rooms::leave))
         .route(

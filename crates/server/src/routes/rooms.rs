@@ -6,7 +6,7 @@ use axum::Json;
 use natter_core::{RoomKind, RoomName, Topic};
 use natter_proto::{
     AddMemberRequest, CreateRoomRequest, MemberEvent, MembersResponse, OpenDmRequest, Room,
-    RoomsResponse, Visibility,
+    RoomsResponse, UpdateRoomRequest, Visibility,
 };
 
 use crate::auth::Authed;
@@ -56,6 +56,28 @@ pub async fn get_one(
         .service()
         .visible_room(authed.session.user.id, id)
         .await?;
+    Ok(Json(wire::room(&room)))
+}
+
+/// Changes the room's settings; today only its topic. Every member hears of a change.
+#[tracing::instrument(skip_all, fields(room = %id))]
+pub async fn update(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): RoomPath,
+    ApiJson(req): ApiJson<UpdateRoomRequest>,
+) -> Result<Json<Room>, ApiError> {
+    let user = authed.session.user.id;
+    let Some(raw) = req.topic else {
+        // Nothing to change: the answer is the room, under the same rule as a change.
+        let room = state.service().member_room(user, id).await?;
+        return Ok(Json(wire::room(&room)));
+    };
+    let topic = Topic::parse(&raw)?;
+    let (room, changed) = state.service().set_topic(user, id, topic).await?;
+    if changed {
+        state.announce_room_to_members(&room).await;
+    }
     Ok(Json(wire::room(&room)))
 }
 
