@@ -58,10 +58,13 @@ impl ClientError {
         }
     }
 
-    /// The HTTP status, if the server answered.
+    /// The HTTP status, if the server answered (also when it refused a WebSocket upgrade).
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Api { status, .. } => Some(*status),
+            ClientError::WebSocket(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                Some(resp.status().as_u16())
+            }
             _ => None,
         }
     }

@@ -1,4 +1,5 @@
-//! `natter`: the command line. `natter serve` runs the server.
+//! `natter`: the command line. `natter serve` runs the server; `natter chat` is the terminal
+//! client.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,6 +20,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the chat server.
@@ -32,14 +35,54 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Chat from the terminal: logs in (the session is kept per server) and opens the chat.
+    Chat {
+        /// The server: https://chat.example.org, or http://localhost:8080 on this machine.
+        #[arg(long, env = "NATTER_SERVER", default_value = "http://localhost:8080")]
+        server: String,
+        /// Log out: end the saved session on the server and forget it here.
+        #[arg(long)]
+        logout: bool,
+        /// Allow plain http:// to another machine, which sends your password unencrypted.
+        #[arg(long)]
+        allow_insecure: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
-    let Command::Serve {
-        config,
-        print_config,
-        settings,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Serve {
+            config,
+            print_config,
+            settings,
+        } => run_server(config, print_config, settings),
+        Command::Chat {
+            server,
+            logout,
+            allow_insecure,
+        } => {
+            let args = natter_tui::Args {
+                server,
+                logout,
+                allow_insecure,
+            };
+            let options = natter_tui::options_from_env();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime
+                .block_on(natter_tui::main(args, options))
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        }
+    }
+}
+
+fn run_server(
+    config: Option<PathBuf>,
+    print_config: bool,
+    settings: Settings,
+) -> anyhow::Result<()> {
     let file = match &config {
         Some(path) => Settings::from_file(path)?,
         None => Settings::default(),

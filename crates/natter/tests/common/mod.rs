@@ -13,6 +13,8 @@ use natter_client::{Client, ClientError, Connection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod screen;
+
 pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
@@ -65,6 +67,25 @@ impl TestApp {
             .await
             .expect("registration succeeds");
         (client, auth.user)
+    }
+
+    /// Stops the server and starts it again on the same address with the same data, as an
+    /// operator's restart would.
+    pub async fn restart(&mut self) {
+        self.shutdown().await;
+        let settings = Settings {
+            listen: Some(self.addr),
+            data_dir: Some(self.dir.path().to_owned()),
+            ..Settings::default()
+        };
+        let server = natter::bind(&Config::resolve(settings))
+            .await
+            .expect("server binds again");
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
     }
 
     /// Stops the server gracefully and waits for it.

@@ -1,0 +1,470 @@
+//! What the client knows: rooms and their loaded messages, people, presence, typing, read
+//! state and the outbox of messages not yet acknowledged. Only server frames and REST answers
+//! change it, and it does no I/O, so the rules for resuming (what to `sync`, which copy of a
+//! message to keep) are tested without a terminal or a server.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use natter_client::proto::{
+    ClientFrame, MemberEvent, Message, MessagesPage, ReadState, Room, RoomKind, ServerFrame, User,
+};
+
+/// How long a typing indicator lasts without a refresh.
+pub const TYPING_TTL: Duration = Duration::from_secs(8);
+/// A room more than this many messages behind is not replayed: its loaded messages are dropped
+/// and it starts again from the newest, loading older history as the user scrolls.
+const MAX_REPLAY: i64 = 500;
+
+/// The messages of one room that this client holds: always a contiguous run of `seq`s.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    pub messages: BTreeMap<i64, Message>,
+    /// Every message up to this `seq` is either loaded or older than the loaded run.
+    pub synced_to: i64,
+    /// The highest `rev` seen in this room, for `sync`'s `revs`.
+    pub rev_seen: i64,
+    /// Older messages exist on the server than the oldest loaded one.
+    pub has_older: bool,
+    pub loading_older: bool,
+}
+
+impl Timeline {
+    fn starting_at(last_seq: i64) -> Self {
+        Timeline {
+            synced_to: last_seq,
+            has_older: last_seq > 0,
+            ..Timeline::default()
+        }
+    }
+
+    /// Keeps `message` unless a copy with a higher `rev` is already here. Returns whether it was
+    /// new to this timeline.
+    fn put(&mut self, message: Message) -> bool {
+        self.rev_seen = self.rev_seen.max(message.rev);
+        self.synced_to = self.synced_to.max(message.seq);
+        match self.messages.get(&message.seq) {
+            Some(old) if old.rev > message.rev => false,
+            Some(_) => {
+                self.messages.insert(message.seq, message);
+                false
+            }
+            None => {
+                self.messages.insert(message.seq, message);
+                true
+            }
+        }
+    }
+
+    /// The `seq` to ask for older history before.
+    pub fn oldest(&self) -> i64 {
+        self.messages
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(self.synced_to + 1)
+    }
+}
+
+/// A message typed but not yet acknowledged by the server. It is sent (again) after every
+/// resync until its `ack` arrives; the server stores a `client_id` once, so resending is safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub room_id: String,
+    pub body: String,
+    pub reply_to: Option<String>,
+}
+
+impl Pending {
+    pub fn frame(&self) -> ClientFrame {
+        ClientFrame::Send {
+            room_id: self.room_id.clone(),
+            body: self.body.clone(),
+            client_id: Some(self.client_id.clone()),
+            reply_to: self.reply_to.clone(),
+            attachments: Vec::new(),
+        }
+    }
+}
+
+/// What the screen should do about a frame, beyond showing the new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follow {
+    /// Answer `ready` with this `sync`.
+    Sync(ClientFrame),
+    /// The resync is done: send the outbox.
+    Synced,
+    /// A new message arrived live in `room`.
+    Arrived {
+        room: String,
+        seq: i64,
+        mention: bool,
+    },
+    /// A send was refused; its text comes back to the user.
+    Refused { pending: Pending, reason: String },
+    /// These users are not known yet.
+    NeedUsers(Vec<String>),
+    /// A room's member list changed.
+    MembersChanged(String),
+    /// The server reported an error not tied to a send.
+    Error(String),
+}
+
+/// Everything the client knows, changed only by [`State::apply`] and the `on_*` methods.
+#[derive(Debug, Default)]
+pub struct State {
+    pub me: Option<User>,
+    pub rooms: BTreeMap<String, Room>,
+    pub timelines: HashMap<String, Timeline>,
+    pub reads: HashMap<String, ReadState>,
+    pub users: HashMap<String, User>,
+    pub members: HashMap<String, Vec<String>>,
+    pub online: HashSet<String>,
+    pub blocked: HashSet<String>,
+    pub typing: HashMap<String, HashMap<String, Instant>>,
+    pub outbox: Vec<Pending>,
+    /// Between `ready` and `synced`: messages are replayed, not new, and `ready`'s read
+    /// state already counts them.
+    pub replaying: bool,
+}
+
+impl State {
+    pub fn my_id(&self) -> &str {
+        self.me.as_ref().map(|u| u.id.as_str()).unwrap_or_default()
+    }
+
+    pub fn apply(&mut self, frame: ServerFrame) -> Vec<Follow> {
+        match frame {
+            ServerFrame::Ready {
+                user,
+                rooms,
+                online,
+                reads,
+                blocked,
+            } => self.on_ready(user, rooms, online, reads, blocked),
+            ServerFrame::Message { message } => self.on_live(message),
+            ServerFrame::MessageUpdated { message } => {
+                self.put(message);
+                Vec::new()
+            }
+            ServerFrame::Ack { client_id, message } => {
+                self.outbox
+                    .retain(|p| Some(&p.client_id) != client_id.as_ref());
+                self.put(message);
+                Vec::new()
+            }
+            ServerFrame::Read(read) => {
+                self.reads.insert(read.room_id.clone(), read);
+                Vec::new()
+            }
+            ServerFrame::Blocked { user_id, blocked } => {
+                if blocked {
+                    self.blocked.insert(user_id);
+                } else {
+                    self.blocked.remove(&user_id);
+                }
+                Vec::new()
+            }
+            ServerFrame::Typing {
+                room_id,
+                user_id,
+                active,
+            } => {
+                self.on_typing(room_id, user_id, active);
+                Vec::new()
+            }
+            ServerFrame::Presence { user_id, online } => {
+                if online {
+                    self.online.insert(user_id);
+                } else {
+                    self.online.remove(&user_id);
+                }
+                Vec::new()
+            }
+            ServerFrame::Member {
+                room_id,
+                user_id,
+                event,
+            } => self.on_member(room_id, user_id, event),
+            ServerFrame::Room { room } => {
+                self.add_room(room);
+                Vec::new()
+            }
+            ServerFrame::Synced => {
+                self.replaying = false;
+                vec![Follow::Synced]
+            }
+            ServerFrame::Pong => Vec::new(),
+            ServerFrame::Error {
+                code,
+                message,
+                client_id: Some(id),
+            } => self.on_refused(&id, &code, message),
+            ServerFrame::Error { message, .. } => vec![Follow::Error(message)],
+        }
+    }
+
+    /// Takes in `ready` and works out what to replay: for each room, everything after what this
+    /// client holds, and the changes to what it holds.
+    fn on_ready(
+        &mut self,
+        user: User,
+        rooms: Vec<Room>,
+        online: Vec<String>,
+        reads: Vec<ReadState>,
+        blocked: Vec<String>,
+    ) -> Vec<Follow> {
+        self.users.insert(user.id.clone(), user.clone());
+        self.me = Some(user);
+        self.online = online.into_iter().collect();
+        self.blocked = blocked.into_iter().collect();
+        self.reads = reads.into_iter().map(|r| (r.room_id.clone(), r)).collect();
+        self.typing.clear();
+        self.replaying = true;
+        let ids: HashSet<&str> = rooms.iter().map(|r| r.id.as_str()).collect();
+        self.timelines.retain(|id, _| ids.contains(id.as_str()));
+        let mut since = BTreeMap::new();
+        let mut revs = BTreeMap::new();
+        for room in &rooms {
+            let timeline = self
+                .timelines
+                .entry(room.id.clone())
+                .or_insert_with(|| Timeline::starting_at(room.last_seq));
+            if room.last_seq - timeline.synced_to > MAX_REPLAY {
+                *timeline = Timeline::starting_at(room.last_seq);
+            }
+            since.insert(room.id.clone(), timeline.synced_to);
+            if !timeline.messages.is_empty() {
+                revs.insert(room.id.clone(), timeline.rev_seen);
+            }
+        }
+        self.rooms = rooms.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let mut follow = vec![Follow::Sync(ClientFrame::Sync { since, revs })];
+        follow.extend(self.need_users(self.dm_member_ids()));
+        follow
+    }
+
+    fn on_live(&mut self, message: Message) -> Vec<Follow> {
+        let room = message.room_id.clone();
+        let seq = message.seq;
+        let mine = message.sender_id == self.my_id();
+        let mention = !mine && self.mentions_me(&message);
+        if let Some(client_id) = &message.client_id {
+            if mine {
+                self.outbox.retain(|p| &p.client_id != client_id);
+            }
+        }
+        if let Some(typing) = self.typing.get_mut(&room) {
+            typing.remove(&message.sender_id);
+        }
+        let sender = message.sender_id.clone();
+        if !self.put(message) || mine || self.replaying {
+            return self.need_users(vec![sender]);
+        }
+        if let Some(read) = self.reads.get_mut(&room) {
+            read.unread += 1;
+            read.mentions += i64::from(mention);
+        }
+        let mut follow = vec![Follow::Arrived { room, seq, mention }];
+        follow.extend(self.need_users(vec![sender]));
+        follow
+    }
+
+    fn on_typing(&mut self, room: String, user: String, active: bool) {
+        if user == self.my_id() {
+            return;
+        }
+        let typing = self.typing.entry(room).or_default();
+        if active {
+            typing.insert(user, Instant::now());
+        } else {
+            typing.remove(&user);
+        }
+    }
+
+    fn on_member(&mut self, room: String, user: String, event: MemberEvent) -> Vec<Follow> {
+        if user == self.my_id() && event == MemberEvent::Left {
+            self.forget_room(&room);
+            return Vec::new();
+        }
+        let members = self.members.entry(room.clone()).or_default();
+        members.retain(|m| m != &user);
+        if event == MemberEvent::Joined {
+            members.push(user.clone());
+        }
+        let mut follow = vec![Follow::MembersChanged(room)];
+        follow.extend(self.need_users(vec![user]));
+        follow
+    }
+
+    fn on_refused(&mut self, client_id: &str, code: &str, message: String) -> Vec<Follow> {
+        let Some(at) = self.outbox.iter().position(|p| p.client_id == client_id) else {
+            return vec![Follow::Error(message)];
+        };
+        let pending = self.outbox.remove(at);
+        let reason = if code == "forbidden" || code == "not_found" {
+            format!("not sent: {message}")
+        } else {
+            format!("not sent ({code}): {message}")
+        };
+        vec![Follow::Refused { pending, reason }]
+    }
+
+    /// Keeps a copy of a message (from a frame or a REST answer) if it is the newest one seen.
+    pub fn put(&mut self, message: Message) -> bool {
+        match self.timelines.get_mut(&message.room_id) {
+            Some(timeline) => timeline.put(message),
+            None => false,
+        }
+    }
+
+    /// Adds a page of older history loaded over REST.
+    pub fn on_older(&mut self, room: &str, page: MessagesPage) {
+        let Some(timeline) = self.timelines.get_mut(room) else {
+            return;
+        };
+        timeline.loading_older = false;
+        timeline.has_older = page.has_more;
+        for message in page.messages {
+            timeline.put(message);
+        }
+    }
+
+    /// A room this user just joined, created or was added to, or a room whose details changed.
+    pub fn add_room(&mut self, room: Room) {
+        self.timelines
+            .entry(room.id.clone())
+            .or_insert_with(|| Timeline::starting_at(room.last_seq));
+        self.reads.entry(room.id.clone()).or_insert(ReadState {
+            room_id: room.id.clone(),
+            last_read: room.last_seq,
+            unread: 0,
+            mentions: 0,
+        });
+        self.rooms.insert(room.id.clone(), room);
+    }
+
+    pub fn forget_room(&mut self, room: &str) {
+        self.rooms.remove(room);
+        self.timelines.remove(room);
+        self.reads.remove(room);
+        self.members.remove(room);
+        self.typing.remove(room);
+    }
+
+    pub fn set_members(&mut self, room: &str, users: Vec<User>) {
+        let ids = users.iter().map(|u| u.id.clone()).collect();
+        for user in users {
+            self.users.insert(user.id.clone(), user);
+        }
+        self.members.insert(room.to_owned(), ids);
+    }
+
+    /// Ids in `ids` whose names are not known yet.
+    pub fn need_users(&self, ids: Vec<String>) -> Vec<Follow> {
+        let unknown: Vec<String> = ids
+            .into_iter()
+            .filter(|id| !self.users.contains_key(id))
+            .collect();
+        if unknown.is_empty() {
+            Vec::new()
+        } else {
+            vec![Follow::NeedUsers(unknown)]
+        }
+    }
+
+    fn dm_member_ids(&self) -> Vec<String> {
+        self.rooms
+            .values()
+            .filter_map(|r| r.member_ids.clone())
+            .flatten()
+            .collect()
+    }
+
+    pub fn mentions_me(&self, message: &Message) -> bool {
+        message.mentions_room || message.mentions.iter().any(|id| id == self.my_id())
+    }
+
+    /// The name to show for a user: display name, else username, else the id.
+    pub fn name_of(&self, id: &str) -> String {
+        match self.users.get(id) {
+            Some(u) if !u.display_name.is_empty() => u.display_name.clone(),
+            Some(u) => u.username.clone(),
+            None => format!("user {id}"),
+        }
+    }
+
+    /// `#general` for a room, `@bob, @carol` for a DM (everyone but me).
+    pub fn room_label(&self, room: &Room) -> String {
+        match (&room.kind, &room.member_ids) {
+            (RoomKind::Dm, Some(ids)) => {
+                let others: Vec<String> = ids
+                    .iter()
+                    .filter(|id| id.as_str() != self.my_id())
+                    .map(|id| match self.users.get(id) {
+                        Some(u) => format!("@{}", u.username),
+                        None => format!("@{id}"),
+                    })
+                    .collect();
+                if others.is_empty() {
+                    "@me".to_owned()
+                } else {
+                    others.join(", ")
+                }
+            }
+            (RoomKind::Private, _) => format!("🔒{}", room.name),
+            _ => format!("#{}", room.name),
+        }
+    }
+
+    /// Rooms as the sidebar lists them: rooms by name, then DMs by name.
+    pub fn sidebar(&self) -> Vec<&Room> {
+        let mut rooms: Vec<&Room> = self.rooms.values().collect();
+        rooms.sort_by_cached_key(|r| (r.kind == RoomKind::Dm, self.room_label(r).to_lowercase()));
+        rooms
+    }
+
+    /// Who is typing in `room` now, oldest first, by name.
+    pub fn typing_in(&self, room: &str, now: Instant) -> Vec<String> {
+        let Some(typing) = self.typing.get(room) else {
+            return Vec::new();
+        };
+        let mut who: Vec<(&Instant, &String)> = typing
+            .iter()
+            .filter(|(_, at)| now.duration_since(**at) < TYPING_TTL)
+            .map(|(id, at)| (at, id))
+            .collect();
+        who.sort();
+        who.into_iter().map(|(_, id)| self.name_of(id)).collect()
+    }
+
+    /// The newest message in `room` this user sent and may still edit.
+    pub fn my_last_message(&self, room: &str) -> Option<&Message> {
+        let me = self.my_id();
+        self.timelines
+            .get(room)?
+            .messages
+            .values()
+            .rev()
+            .find(|m| m.sender_id == me && !m.deleted)
+    }
+
+    pub fn message(&self, room: &str, seq: i64) -> Option<&Message> {
+        self.timelines.get(room)?.messages.get(&seq)
+    }
+
+    /// Newest `seq` loaded in `room`.
+    pub fn newest_seq(&self, room: &str) -> Option<i64> {
+        self.timelines
+            .get(room)?
+            .messages
+            .keys()
+            .next_back()
+            .copied()
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

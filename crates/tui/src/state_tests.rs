@@ -1,0 +1,188 @@
+//! The resume rules: what `sync` asks for, which copy of a message is kept, and the outbox.
+
+use super::*;
+use natter_client::proto::{MessagesPage, ReadState, Room, RoomKind, ServerFrame, User};
+
+fn user(id: &str) -> User {
+    User {
+        id: id.into(),
+        username: format!("u{id}"),
+        display_name: String::new(),
+        status: String::new(),
+        is_admin: false,
+        last_seen: None,
+    }
+}
+
+fn room(id: &str, last_seq: i64) -> Room {
+    Room {
+        id: id.into(),
+        name: format!("room{id}"),
+        kind: RoomKind::Public,
+        topic: String::new(),
+        last_seq,
+        last_rev: 0,
+        owner_id: None,
+        member_ids: None,
+    }
+}
+
+fn message(room: &str, seq: i64, rev: i64, sender: &str, body: &str) -> Message {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("{room}-{seq}"), "room_id": room, "seq": seq, "sender_id": sender,
+        "body": body, "html": "", "created_at": "2026-11-21T10:00:00Z", "rev": rev,
+    }))
+    .expect("a message")
+}
+
+fn ready(rooms: Vec<Room>) -> ServerFrame {
+    ServerFrame::Ready {
+        user: user("1"),
+        rooms,
+        online: vec!["1".into()],
+        reads: vec![ReadState {
+            room_id: "7".into(),
+            last_read: 0,
+            unread: 0,
+            mentions: 0,
+        }],
+        blocked: Vec::new(),
+    }
+}
+
+fn sync_of(follow: &[Follow]) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
+    match follow.first() {
+        Some(Follow::Sync(ClientFrame::Sync { since, revs })) => (since.clone(), revs.clone()),
+        other => panic!("expected a sync first, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_first_ready_syncs_from_the_newest_message_and_a_later_one_from_what_is_held() {
+    let mut state = State::default();
+    let (since, revs) = sync_of(&state.apply(ready(vec![room("7", 40)])));
+    assert_eq!(since, BTreeMap::from([("7".to_owned(), 40)]));
+    assert!(revs.is_empty());
+    state.apply(ServerFrame::Synced);
+    state.on_older(
+        "7",
+        MessagesPage {
+            messages: vec![message("7", 39, 3, "2", "a"), message("7", 40, 5, "2", "b")],
+            has_more: true,
+        },
+    );
+    state.apply(ServerFrame::Message {
+        message: message("7", 41, 0, "2", "c"),
+    });
+    let (since, revs) = sync_of(&state.apply(ready(vec![room("7", 45)])));
+    assert_eq!(since["7"], 41, "replay everything after the newest held");
+    assert_eq!(revs["7"], 5, "and changes after the newest rev seen");
+}
+
+#[test]
+fn a_room_far_behind_starts_again_from_its_newest_message() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 1)]));
+    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Message {
+        message: message("7", 2, 0, "2", "x"),
+    });
+    let (since, _) = sync_of(&state.apply(ready(vec![room("7", 5000)])));
+    assert_eq!(since["7"], 5000);
+    assert!(state.timelines["7"].messages.is_empty());
+    assert!(state.timelines["7"].has_older);
+}
+
+#[test]
+fn a_replayed_or_repeated_message_is_held_once_and_the_newest_rev_wins() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 0)]));
+    state.apply(ServerFrame::Synced);
+    let first = state.apply(ServerFrame::Message {
+        message: message("7", 1, 0, "2", "hi"),
+    });
+    assert!(matches!(first[0], Follow::Arrived { seq: 1, .. }));
+    let again = state.apply(ServerFrame::Message {
+        message: message("7", 1, 0, "2", "hi"),
+    });
+    assert!(!again.iter().any(|f| matches!(f, Follow::Arrived { .. })));
+    state.apply(ServerFrame::MessageUpdated {
+        message: message("7", 1, 9, "2", "edited"),
+    });
+    state.apply(ServerFrame::MessageUpdated {
+        message: message("7", 1, 4, "2", "stale"),
+    });
+    let timeline = &state.timelines["7"];
+    assert_eq!(timeline.messages.len(), 1);
+    assert_eq!(timeline.messages[&1].body, "edited");
+    assert_eq!(state.reads["7"].unread, 1, "counted once");
+}
+
+#[test]
+fn replayed_messages_are_not_counted_again_as_unread() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 3)]));
+    let replayed = state.apply(ServerFrame::Message {
+        message: message("7", 4, 0, "2", "missed while away"),
+    });
+    assert!(!replayed.iter().any(|f| matches!(f, Follow::Arrived { .. })));
+    assert_eq!(state.reads["7"].unread, 0);
+}
+
+#[test]
+fn the_outbox_empties_on_ack_or_on_its_own_message_and_a_refusal_gives_the_text_back() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 0)]));
+    state.apply(ServerFrame::Synced);
+    for id in ["a", "b", "c"] {
+        state.outbox.push(Pending {
+            client_id: id.into(),
+            room_id: "7".into(),
+            body: format!("text {id}"),
+            reply_to: None,
+        });
+    }
+    let mut acked = message("7", 1, 0, "1", "text a");
+    acked.client_id = Some("a".into());
+    state.apply(ServerFrame::Ack {
+        client_id: Some("a".into()),
+        message: acked,
+    });
+    let mut echoed = message("7", 2, 0, "1", "text b");
+    echoed.client_id = Some("b".into());
+    state.apply(ServerFrame::Message { message: echoed });
+    let refused = state.apply(ServerFrame::Error {
+        code: "forbidden".into(),
+        message: "you cannot post here".into(),
+        client_id: Some("c".into()),
+    });
+    assert!(state.outbox.is_empty());
+    match &refused[..] {
+        [Follow::Refused { pending, reason }] => {
+            assert_eq!(pending.body, "text c");
+            assert!(reason.contains("you cannot post here"));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn typing_expires_and_leaving_a_room_forgets_it() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 0)]));
+    state.users.insert("2".into(), user("2"));
+    state.apply(ServerFrame::Typing {
+        room_id: "7".into(),
+        user_id: "2".into(),
+        active: true,
+    });
+    let now = Instant::now();
+    assert_eq!(state.typing_in("7", now), ["u2"]);
+    assert!(state.typing_in("7", now + TYPING_TTL).is_empty());
+    state.apply(ServerFrame::Member {
+        room_id: "7".into(),
+        user_id: "1".into(),
+        event: MemberEvent::Left,
+    });
+    assert!(!state.rooms.contains_key("7"));
+}
