@@ -212,6 +212,10 @@ impl Chat {
                 "your session ended; quit and run natter chat again to log in".to_owned(),
             ));
         }
+        if link == Link::Online {
+            // Not caught up until `ready` has been answered and `synced` has come back.
+            self.state.replaying = true;
+        }
         self.link = link;
     }
 

@@ -362,7 +362,10 @@ mod tests {
     use super::*;
 
     fn text(lines: &[Line]) -> Vec<String> {
-        lines.iter().map(|l| l.to_string().trim_end().to_owned()).collect()
+        lines
+            .iter()
+            .map(|l| l.to_string().trim_end().to_owned())
+            .collect()
     }
 
     #[test]
