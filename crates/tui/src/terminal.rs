@@ -2,6 +2,7 @@
 //! terminal supports it) Shift+Enter, all undone when the client exits, fails or panics.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use natter_client::Client;
@@ -98,6 +99,7 @@ impl Guard {
                 io::stdout(),
                 PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
             )?;
+            ENHANCED_KEYS.store(true, Ordering::SeqCst);
         }
         Ok(guard)
     }
@@ -109,9 +111,13 @@ impl Drop for Guard {
     }
 }
 
+/// Whether [`Guard::enter`] turned on the keyboard protocol that tells Shift+Enter from Enter.
+/// Restoring must not ask the terminal again: the input thread would swallow the answer.
+static ENHANCED_KEYS: AtomicBool = AtomicBool::new(false);
+
 /// Undoes everything [`Guard::enter`] did. Safe to run twice.
 fn restore() {
-    if supports_keyboard_enhancement().unwrap_or(false) {
+    if ENHANCED_KEYS.swap(false, Ordering::SeqCst) {
         let _ = execute!(io::stdout(), PopKeyboardEnhancementFlags);
     }
     let _ = execute!(

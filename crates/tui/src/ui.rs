@@ -103,10 +103,10 @@ fn draw_sidebar(frame: &mut Frame, chat: &Chat, area: Rect) {
         if chat.open.as_deref() == Some(room.id.as_str()) {
             style = selected_style(palette);
         }
-        let badge_style = if mentions > 0 {
-            style.fg(Color::Yellow).add_modifier(Modifier::BOLD)
-        } else {
-            style
+        let badge_style = match (mentions > 0, palette) {
+            (true, Palette::Color) => style.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            (true, Palette::NoColor) => style.add_modifier(Modifier::BOLD),
+            (false, _) => style,
         };
         let pad = room_width.saturating_sub(label.chars().count());
         lines.push(Line::from(vec![

@@ -13,6 +13,7 @@ use natter_client::{Client, ClientError, Connection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod binary;
 pub mod screen;
 
 pub const WAIT: Duration = Duration::from_secs(10);
