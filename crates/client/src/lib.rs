@@ -50,6 +50,22 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The error with every cause under it, e.g. "http: error sending request: invalid peer
+    /// certificate: UnknownIssuer", for showing to a person.
+    pub fn describe(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        text
+    }
+
     /// The machine-readable error code, if the server sent one.
     pub fn code(&self) -> Option<&str> {
         match self {

@@ -308,7 +308,7 @@ impl Chat {
 fn failed(doing: &str, e: ClientError) -> Done {
     let why = match &e {
         ClientError::Api { message, .. } => message.clone(),
-        other => other.to_string(),
+        other => other.describe(),
     };
     Done::Failed(format!("{doing} failed: {why}"))
 }

@@ -101,7 +101,7 @@ pub async fn sign_in(server: &str, sessions: &Sessions) -> Result<Client, BoxErr
                 return Ok(client);
             }
             Err(ClientError::Api { message, .. }) => println!("{message}; try again."),
-            Err(e) => return Err(format!("cannot reach {server}: {e}").into()),
+            Err(e) => return Err(format!("cannot reach {server}: {}", e.describe()).into()),
         }
     }
     Err("too many attempts".into())
@@ -119,7 +119,8 @@ pub async fn log_out(server: &str, sessions: &Sessions) -> Result<String, BoxErr
         Ok(()) => format!("Logged out of {server}."),
         Err(e) if e.status() == Some(401) => format!("Logged out of {server}."),
         Err(e) => {
-            format!("Forgot the session for {server} here, but the server was not told ({e}).")
+            let why = e.describe();
+            format!("Forgot the session for {server} here, but the server was not told ({why}).")
         }
     })
 }

@@ -112,7 +112,7 @@ impl Task {
                     }
                 }
                 Err(e) if e.status() == Some(401) => break,
-                Err(e) => e.to_string(),
+                Err(e) => e.describe(),
             };
             let wait = backoff(attempt);
             let retry_at = Instant::now() + wait;

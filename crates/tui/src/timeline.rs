@@ -94,15 +94,12 @@ fn message_lines(
     }
     let indent = || vec![marker.clone()];
     if let Some(reply) = &message.reply_to {
-        let text = format!(
-            "↳ {}: {}",
-            chat.state.name_of(&reply.sender_id),
-            if reply.deleted {
-                "(deleted)"
-            } else {
-                &reply.excerpt
-            }
-        );
+        let excerpt = if reply.deleted {
+            "(deleted)".to_owned()
+        } else {
+            plain_text(&reply.excerpt)
+        };
+        let text = format!("↳ {}: {excerpt}", chat.state.name_of(&reply.sender_id));
         out.extend(wrap(
             vec![Span::styled(text, dim(palette))],
             width,
@@ -141,6 +138,13 @@ fn message_lines(
         ]));
     }
     out
+}
+
+/// Markdown as one line of plain text, for quoting.
+fn plain_text(body: &str) -> String {
+    let lines = markdown::render(body, Palette::NoColor);
+    let words: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    words.join(" ")
 }
 
 /// The body, as Markdown lines; a tombstone or a blocked sender's message as a note.
@@ -377,6 +381,14 @@ mod tests {
         assert_eq!(lines[1].spans[1].style, bold);
         let lines = wrap(vec![Span::raw("abcdefghij")], 6, vec![]);
         assert_eq!(text(&lines), ["abcdef", "ghij"]);
+    }
+
+    #[test]
+    fn quoted_replies_drop_their_markup() {
+        assert_eq!(
+            plain_text("Is **v0.5** on\nfor `Friday`?"),
+            "Is v0.5 on for Friday?"
+        );
     }
 
     #[test]
