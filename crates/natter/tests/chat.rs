@@ -275,7 +275,7 @@ async fn after_a_server_restart_the_client_resyncs_and_sends_what_was_typed_offl
     assert_eq!(count(&text, "sent while alice was away"), 1, "{text}");
     assert_eq!(count(&text, "typed while offline"), 1, "{text}");
 
-    // A second drop before the ack could arrive must not send it twice either.
+    // Another restart and resync: what was acknowledged is not sent again.
     app.restart().await;
     screen.chat.retry_now();
     screen.wait_for("● online").await;

@@ -55,6 +55,7 @@ async fn rooms_are_joined_created_left_and_given_a_topic_and_dms_opened_by_comma
     screen.enter("/dm @bob carol");
     screen.wait_for("@bob, @carol").await;
     screen.enter("a word for you both");
+    screen.wait_sent().await;
     let frame = expect_frame(&mut carol_ws, "the group DM", |f| message_body(f).is_some()).await;
     assert_eq!(message_body(&frame), Some("a word for you both"));
 
@@ -89,6 +90,7 @@ async fn me_nick_status_and_search_work_from_the_composer() {
     screen.wait_for("release notes").await;
 
     screen.enter("/me waves");
+    screen.wait_sent().await;
     expect_frame(&mut bob_ws, "the action", |f| {
         message_body(f) == Some("*waves*")
     })

@@ -177,10 +177,8 @@ impl Chat {
     fn target(&self) -> Option<(String, i64)> {
         let room = self.open.as_ref()?;
         let timeline = self.state.timelines.get(room)?;
-        let message = match self.selected {
-            Some(seq) => timeline.messages.get(&seq),
-            None => timeline.messages.values().next_back(),
-        }?;
+        let selected = self.selected.and_then(|seq| timeline.messages.get(&seq));
+        let message = selected.or_else(|| timeline.messages.values().next_back())?;
         Some((message.id.clone(), message.seq))
     }
 
@@ -334,10 +332,11 @@ fn expand_home(path: &Path) -> PathBuf {
 /// Where `/download` saves: into `path` if it is a directory, as `path` otherwise, and into the
 /// current directory under the file's own name when no path is given.
 fn download_target(path: Option<PathBuf>, name: &str) -> PathBuf {
-    let name = match name {
-        "" | "." | ".." => "download",
-        other => other,
-    };
+    // The server sends a bare name, but a file is never written outside where it was asked.
+    let name = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("download");
     match path {
         Some(dir) if dir.is_dir() => dir.join(name),
         Some(file) => file,
@@ -373,6 +372,7 @@ mod tests {
         let into_dir = download_target(Some(dir.path().to_owned()), "a.txt");
         assert_eq!(into_dir, dir.path().join("a.txt"));
         assert_eq!(download_target(None, ".."), PathBuf::from("download"));
+        assert_eq!(download_target(None, "../../etc/x"), PathBuf::from("x"));
         save_new(&into_dir, b"one").unwrap();
         let again = save_new(&into_dir, b"two").unwrap_err();
         assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);

@@ -245,13 +245,17 @@ impl Chat {
             }
             Follow::Arrived { mention, .. } => self.bell |= mention,
             Follow::Refused { pending, reason } => {
-                if self.composer.is_empty() {
-                    self.composer.set(&pending.body);
-                }
+                // The text comes back to be fixed or resent, after anything being typed.
+                let text = match self.composer.text() {
+                    "" => pending.body,
+                    typed => format!("{typed}\n{}", pending.body),
+                };
+                self.composer.set(&text);
                 self.notice = Some(Notice::Error(reason));
             }
             Follow::NeedUsers(ids) => self.fetch_users(ids),
             Follow::MembersChanged(_) => {}
+            Follow::Left(room) => self.after_leaving(&room),
             Follow::Error(message) => self.notice = Some(Notice::Error(message)),
         }
     }
@@ -280,16 +284,11 @@ impl Chat {
             }
             Done::Left { room, note } => {
                 self.state.forget_room(&room);
-                if self.open.as_deref() == Some(room.as_str()) {
-                    self.open = None;
-                    if let Some(next) = self.state.sidebar().first().map(|r| r.id.clone()) {
-                        self.open_room(&next);
-                    }
-                }
+                self.after_leaving(&room);
                 self.note(note);
             }
             Done::Message { message, note } => {
-                self.state.put(*message);
+                self.state.update(*message);
                 self.note(note);
             }
             Done::Me { user, note } => {
@@ -310,6 +309,16 @@ impl Chat {
             }
             Done::Note(note) => self.note(note),
             Done::Failed(error) => self.notice = Some(Notice::Error(error)),
+        }
+    }
+
+    /// After leaving `room` (here or in another session), shows the first room left.
+    fn after_leaving(&mut self, room: &str) {
+        if self.open.as_deref() == Some(room) {
+            self.open = None;
+            if let Some(next) = self.state.sidebar().first().map(|r| r.id.clone()) {
+                self.open_room(&next);
+            }
         }
     }
 
@@ -403,7 +412,11 @@ impl Chat {
     /// Tells the server the open room has been seen up to its newest message, when the user is
     /// looking at the newest message.
     fn mark_read(&mut self) {
-        if self.link != Link::Online || self.scroll != 0 || self.overlay.is_some() {
+        if self.link != Link::Online
+            || self.state.replaying
+            || self.scroll != 0
+            || self.overlay.is_some()
+        {
             return;
         }
         let Some(room) = self.open.clone() else {

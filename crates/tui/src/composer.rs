@@ -153,7 +153,11 @@ impl Composer {
     /// The word the cursor is at the end of, for Tab completion.
     pub fn word_before_cursor(&self) -> &str {
         let before = &self.text[..self.cursor];
-        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         &before[start..]
     }
 
@@ -263,6 +267,10 @@ mod tests {
         assert_eq!(c.text(), "hello ");
         c.delete_to_line_start();
         assert!(c.is_empty());
+        let mut c = typed("こんにちは\u{3000}@al");
+        assert_eq!(c.word_before_cursor(), "@al");
+        c.replace_word_before_cursor("@alice");
+        assert_eq!(c.text(), "こんにちは\u{3000}@alice");
     }
 
     #[test]

@@ -328,7 +328,14 @@ impl Chat {
                     let room = hit.message.room_id.clone();
                     if self.state.rooms.contains_key(&room) {
                         self.open_room(&room);
-                        self.selected = Some(hit.message.seq);
+                        let seq = hit.message.seq;
+                        if self.state.message(&room, seq).is_some() {
+                            self.selected = Some(seq);
+                        } else {
+                            self.notice = Some(Notice::Info(
+                                "that message is further back: PgUp loads older history".to_owned(),
+                            ));
+                        }
                     }
                 }
                 return;

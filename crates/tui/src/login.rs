@@ -33,6 +33,9 @@ pub fn server_url(raw: &str, allow_insecure: bool) -> Result<String, String> {
     if rest.is_empty() {
         return Err("the server address has no host".to_owned());
     }
+    if rest.split('/').next().unwrap_or_default().contains('@') {
+        return Err("a server address cannot carry a user name (the part before @)".to_owned());
+    }
     if scheme == "http" && !is_local(rest) && !allow_insecure {
         return Err(format!(
             "http://{rest} is not encrypted, so your password would cross the network in the \
@@ -100,7 +103,10 @@ pub async fn sign_in(server: &str, sessions: &Sessions) -> Result<Client, BoxErr
                 })?;
                 return Ok(client);
             }
-            Err(ClientError::Api { message, .. }) => println!("{message}; try again."),
+            Err(ClientError::Api { message, .. }) => {
+                let message: String = message.chars().filter(|c| !c.is_control()).collect();
+                println!("{message}; try again.");
+            }
             Err(e) => return Err(format!("cannot reach {server}: {}", e.describe()).into()),
         }
     }
@@ -210,6 +216,7 @@ mod tests {
             "http://chat.example.org"
         );
         assert!(server_url("ftp://x", false).is_err());
+        assert!(server_url("http://localhost:8080@evil.example", false).is_err());
         assert!(server_url("https://", false).is_err());
     }
 }

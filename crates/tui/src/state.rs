@@ -27,24 +27,37 @@ pub struct Timeline {
     /// Older messages exist on the server than the oldest loaded one.
     pub has_older: bool,
     pub loading_older: bool,
+    /// Changes that arrived before their message (the protocol does not order them).
+    early: BTreeMap<i64, Message>,
 }
 
 impl Timeline {
-    fn starting_at(last_seq: i64) -> Self {
+    fn starting_at(room: &Room) -> Self {
         Timeline {
-            synced_to: last_seq,
-            has_older: last_seq > 0,
+            synced_to: room.last_seq,
+            rev_seen: room.last_rev,
+            has_older: room.last_seq > 0,
             ..Timeline::default()
         }
     }
 
-    /// Keeps `message` unless a copy with a higher `rev` is already here. Returns whether it was
-    /// new to this timeline.
-    fn put(&mut self, message: Message) -> bool {
+    /// Takes a message from the stream (`message`, `ack`) or a page of history. A message older
+    /// than the loaded run is only an update: inserting it would leave a gap. Returns whether it
+    /// was new to this timeline.
+    fn insert(&mut self, message: Message) -> bool {
+        let oldest = self.messages.keys().next().copied();
+        if oldest.is_some_and(|oldest| message.seq < oldest - 1) {
+            self.update(message);
+            return false;
+        }
+        let message = match self.early.remove(&message.seq) {
+            Some(early) if early.rev > message.rev => early,
+            _ => message,
+        };
         self.rev_seen = self.rev_seen.max(message.rev);
         self.synced_to = self.synced_to.max(message.seq);
         match self.messages.get(&message.seq) {
-            Some(old) if old.rev > message.rev => false,
+            Some(old) if old.rev >= message.rev => false,
             Some(_) => {
                 self.messages.insert(message.seq, message);
                 false
@@ -53,6 +66,20 @@ impl Timeline {
                 self.messages.insert(message.seq, message);
                 true
             }
+        }
+    }
+
+    /// Takes a changed copy of a message (`message_updated`, a REST answer): it replaces the
+    /// copy held if it is newer. A change to a message not yet received waits for it; one to a
+    /// message older than the loaded run is dropped (it loads whole with its page).
+    fn update(&mut self, message: Message) {
+        self.rev_seen = self.rev_seen.max(message.rev);
+        if let Some(old) = self.messages.get_mut(&message.seq) {
+            if message.rev > old.rev {
+                *old = message;
+            }
+        } else if message.seq > self.synced_to {
+            self.early.insert(message.seq, message);
         }
     }
 
@@ -107,6 +134,8 @@ pub enum Follow {
     NeedUsers(Vec<String>),
     /// A room's member list changed.
     MembersChanged(String),
+    /// This user left the room (perhaps in another session).
+    Left(String),
     /// The server reported an error not tied to a send.
     Error(String),
 }
@@ -145,13 +174,15 @@ impl State {
             } => self.on_ready(user, rooms, online, reads, blocked),
             ServerFrame::Message { message } => self.on_live(message),
             ServerFrame::MessageUpdated { message } => {
-                self.put(message);
+                self.update(message);
                 Vec::new()
             }
             ServerFrame::Ack { client_id, message } => {
                 self.outbox
                     .retain(|p| Some(&p.client_id) != client_id.as_ref());
-                self.put(message);
+                if let Some(timeline) = self.timelines.get_mut(&message.room_id) {
+                    timeline.insert(message);
+                }
                 Vec::new()
             }
             ServerFrame::Read(read) => {
@@ -230,9 +261,9 @@ impl State {
             let timeline = self
                 .timelines
                 .entry(room.id.clone())
-                .or_insert_with(|| Timeline::starting_at(room.last_seq));
+                .or_insert_with(|| Timeline::starting_at(room));
             if room.last_seq - timeline.synced_to > MAX_REPLAY {
-                *timeline = Timeline::starting_at(room.last_seq);
+                *timeline = Timeline::starting_at(room);
             }
             since.insert(room.id.clone(), timeline.synced_to);
             if !timeline.messages.is_empty() {
@@ -249,7 +280,8 @@ impl State {
         let room = message.room_id.clone();
         let seq = message.seq;
         let mine = message.sender_id == self.my_id();
-        let mention = !mine && self.mentions_me(&message);
+        let blocked = self.blocked.contains(&message.sender_id);
+        let mention = !mine && !blocked && self.mentions_me(&message);
         if let Some(client_id) = &message.client_id {
             if mine {
                 self.outbox.retain(|p| &p.client_id != client_id);
@@ -259,7 +291,11 @@ impl State {
             typing.remove(&message.sender_id);
         }
         let sender = message.sender_id.clone();
-        if !self.put(message) || mine || self.replaying {
+        let new = match self.timelines.get_mut(&room) {
+            Some(timeline) => timeline.insert(message),
+            None => false,
+        };
+        if !new || mine || self.replaying {
             return self.need_users(vec![sender]);
         }
         if let Some(read) = self.reads.get_mut(&room) {
@@ -286,7 +322,7 @@ impl State {
     fn on_member(&mut self, room: String, user: String, event: MemberEvent) -> Vec<Follow> {
         if user == self.my_id() && event == MemberEvent::Left {
             self.forget_room(&room);
-            return Vec::new();
+            return vec![Follow::Left(room)];
         }
         let members = self.members.entry(room.clone()).or_default();
         members.retain(|m| m != &user);
@@ -311,11 +347,11 @@ impl State {
         vec![Follow::Refused { pending, reason }]
     }
 
-    /// Keeps a copy of a message (from a frame or a REST answer) if it is the newest one seen.
-    pub fn put(&mut self, message: Message) -> bool {
-        match self.timelines.get_mut(&message.room_id) {
-            Some(timeline) => timeline.put(message),
-            None => false,
+    /// Takes a changed copy of a message (a frame or a REST answer) if it is newer than the
+    /// one held.
+    pub fn update(&mut self, message: Message) {
+        if let Some(timeline) = self.timelines.get_mut(&message.room_id) {
+            timeline.update(message);
         }
     }
 
@@ -326,8 +362,8 @@ impl State {
         };
         timeline.loading_older = false;
         timeline.has_older = page.has_more;
-        for message in page.messages {
-            timeline.put(message);
+        for message in page.messages.into_iter().rev() {
+            timeline.insert(message);
         }
     }
 
@@ -335,7 +371,7 @@ impl State {
     pub fn add_room(&mut self, room: Room) {
         self.timelines
             .entry(room.id.clone())
-            .or_insert_with(|| Timeline::starting_at(room.last_seq));
+            .or_insert_with(|| Timeline::starting_at(&room));
         self.reads.entry(room.id.clone()).or_insert(ReadState {
             room_id: room.id.clone(),
             last_read: room.last_seq,

@@ -185,4 +185,36 @@ fn typing_expires_and_leaving_a_room_forgets_it() {
         event: MemberEvent::Left,
     });
     assert!(!state.rooms.contains_key("7"));
+    assert!(state.timelines.is_empty());
+}
+
+#[test]
+fn changes_to_messages_outside_the_loaded_run_leave_no_gap_and_early_changes_wait() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 100)]));
+    state.apply(ServerFrame::Synced);
+    state.on_older(
+        "7",
+        MessagesPage {
+            messages: (91..=100).map(|s| message("7", s, 0, "2", "x")).collect(),
+            has_more: true,
+        },
+    );
+    state.apply(ServerFrame::MessageUpdated {
+        message: message("7", 3, 8, "2", "an old message got a reaction"),
+    });
+    let timeline = &state.timelines["7"];
+    assert_eq!(timeline.oldest(), 91, "no jump back that would hide 4..=90");
+    assert_eq!(timeline.messages.len(), 10);
+
+    state.apply(ServerFrame::MessageUpdated {
+        message: message("7", 101, 9, "2", "edited before it arrived"),
+    });
+    state.apply(ServerFrame::Message {
+        message: message("7", 101, 0, "2", "original"),
+    });
+    assert_eq!(
+        state.timelines["7"].messages[&101].body,
+        "edited before it arrived"
+    );
 }

@@ -71,7 +71,9 @@ fn message_lines(
     width: usize,
 ) -> Vec<Line<'static>> {
     let palette = chat.options.palette;
-    let mention = message.sender_id != chat.state.my_id() && chat.state.mentions_me(message);
+    let blocked = chat.state.blocked.contains(&message.sender_id);
+    let mention =
+        message.sender_id != chat.state.my_id() && !blocked && chat.state.mentions_me(message);
     let marker = if selected {
         Span::styled("▶ ", Style::new().add_modifier(Modifier::BOLD))
     } else if mention {
@@ -108,6 +110,9 @@ fn message_lines(
     }
     for line in body_lines(chat, message) {
         out.extend(wrap(line.spans, width, indent()));
+    }
+    if blocked || message.deleted {
+        return out;
     }
     for file in &message.attachments {
         let n = chat.attachment_number(&file.id, &file.name);

@@ -10,6 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::chat::{Chat, Mode, Notice, Overlay};
 use crate::commands::COMMANDS;
@@ -25,7 +26,9 @@ const COMPOSER_ROWS: u16 = 5;
 pub fn draw(frame: &mut Frame, chat: &mut Chat) {
     let area = frame.area();
     let (rows, cursor) = chat.composer.rows(area.width.saturating_sub(2));
-    let composer_height = (rows.len() as u16).clamp(1, COMPOSER_ROWS);
+    let composer_height = u16::try_from(rows.len())
+        .unwrap_or(u16::MAX)
+        .clamp(1, COMPOSER_ROWS);
     let [body, status, composer] = Layout::vertical([
         Constraint::Min(1),
         Constraint::Length(1),
@@ -93,9 +96,8 @@ fn draw_sidebar(frame: &mut Frame, chat: &Chat, area: Rect) {
             (n, 0) => format!(" {n}"),
             (n, m) => format!(" {n} @{m}"),
         };
-        let label = chat.state.room_label(room);
-        let room_width = usize::from(inner.width).saturating_sub(badge.chars().count());
-        let label: String = label.chars().take(room_width).collect();
+        let room_width = usize::from(inner.width).saturating_sub(badge.width());
+        let label = fit(&chat.state.room_label(room), room_width);
         let mut style = Style::new();
         if unread > 0 {
             style = style.add_modifier(Modifier::BOLD);
@@ -108,13 +110,24 @@ fn draw_sidebar(frame: &mut Frame, chat: &Chat, area: Rect) {
             (true, Palette::NoColor) => style.add_modifier(Modifier::BOLD),
             (false, _) => style,
         };
-        let pad = room_width.saturating_sub(label.chars().count());
+        let pad = room_width.saturating_sub(label.width());
         lines.push(Line::from(vec![
             Span::styled(format!("{label}{}", " ".repeat(pad)), style),
             Span::styled(badge, badge_style),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` cut to at most `width` columns.
+fn fit(text: &str, width: usize) -> String {
+    let mut used = 0;
+    text.chars()
+        .take_while(|c| {
+            used += c.width().unwrap_or(0);
+            used <= width
+        })
+        .collect()
 }
 
 fn draw_room(frame: &mut Frame, chat: &mut Chat, area: Rect) {
@@ -280,6 +293,9 @@ fn draw_status(frame: &mut Frame, chat: &Chat, area: Rect) {
         (_, Some(Notice::Info(text))) => spans.push(Span::raw(text.clone())),
         (Mode::Send, None) => spans.push(Span::styled(typing_line(chat), dim(palette))),
     }
+    if let Link::Offline { reason, .. } = &chat.link {
+        spans.push(Span::styled(format!(" │ {reason}"), dim(palette)));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -335,8 +351,8 @@ fn draw_composer(
     frame.render_widget(Paragraph::new(lines), area);
     if chat.overlay.is_none() {
         frame.set_cursor_position(Position::new(
-            area.x + 2 + cursor.1,
-            area.y + cursor.0 - first_row,
+            area.x.saturating_add(2).saturating_add(cursor.1),
+            area.y.saturating_add(cursor.0 - first_row),
         ));
     }
 }
@@ -401,7 +417,10 @@ fn draw_switcher(frame: &mut Frame, chat: &Chat, query: &str, selected: usize) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
     frame.set_cursor_position(Position::new(
-        inner.x + 2 + query.chars().count() as u16,
+        inner
+            .x
+            .saturating_add(2)
+            .saturating_add(u16::try_from(query.width()).unwrap_or(u16::MAX)),
         inner.y,
     ));
 }

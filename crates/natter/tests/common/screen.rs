@@ -108,10 +108,23 @@ impl Screen {
 
     /// Handles events until the drawn screen satisfies `done`; fails after `WAIT`.
     pub async fn wait_until(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        self.wait_for_state(what, |text, _| done(text)).await
+    }
+
+    /// Handles events until everything typed has been acknowledged by the server.
+    pub async fn wait_sent(&mut self) {
+        self.wait_for_state("the outbox to empty", |_, chat| {
+            chat.state().outbox.is_empty()
+        })
+        .await;
+    }
+
+    /// Handles events until `done` holds for the drawn screen and the client's state.
+    async fn wait_for_state(&mut self, what: &str, done: impl Fn(&str, &Chat) -> bool) -> String {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let text = self.text();
-            if done(&text) {
+            if done(&text, &self.chat) {
                 return text;
             }
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
