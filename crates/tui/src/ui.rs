@@ -1,21 +1,21 @@
 //! Drawing the screen: rooms on the left, the open room in the middle, members on the right
 //! (when there is room for them), the status line and the composer at the bottom, and the
-//! help, room switcher and search windows over it all.
+//! help, room switcher and search windows ([`crate::overlays`]) over it all.
 
 use std::time::Instant;
 
-use natter_client::proto::{RoomKind, SearchHit};
+use natter_client::proto::RoomKind;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::chat::{Chat, Mode, Notice, Overlay};
-use crate::commands::COMMANDS;
 use crate::markdown::Palette;
 use crate::net::Link;
+use crate::overlays;
 use crate::timeline::{self, dim, name_style};
 
 /// Members are shown from this width up.
@@ -55,18 +55,20 @@ pub fn draw(frame: &mut Frame, chat: &mut Chat) {
     draw_status(frame, chat, status);
     draw_composer(frame, chat, composer, rows, cursor);
     match chat.overlay.clone() {
-        Some(Overlay::Help) => draw_help(frame, chat.options.palette),
-        Some(Overlay::Switcher { query, selected }) => draw_switcher(frame, chat, &query, selected),
+        Some(Overlay::Help) => overlays::draw_help(frame, chat.options.palette),
+        Some(Overlay::Switcher { query, selected }) => {
+            overlays::draw_switcher(frame, chat, &query, selected)
+        }
         Some(Overlay::Search {
             query,
             hits,
             selected,
-        }) => draw_search(frame, chat, &query, &hits, selected),
+        }) => overlays::draw_search(frame, chat, &query, &hits, selected),
         None => {}
     }
 }
 
-fn selected_style(palette: Palette) -> Style {
+pub(crate) fn selected_style(palette: Palette) -> Style {
     match palette {
         Palette::Color => Style::new().bg(Color::Blue).fg(Color::White),
         Palette::NoColor => Style::new().add_modifier(Modifier::REVERSED),
@@ -354,169 +356,5 @@ fn draw_composer(
             area.x.saturating_add(2).saturating_add(cursor.1),
             area.y.saturating_add(cursor.0 - first_row),
         ));
-    }
-}
-
-/// A window of at most `width`×`height` in the middle of the screen, cleared.
-fn popup(frame: &mut Frame, title: &str, width: u16, height: u16) -> Rect {
-    let area = frame.area();
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered().title(Span::styled(
-        format!(" {title} "),
-        Style::new().add_modifier(Modifier::BOLD),
-    ));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    inner
-}
-
-const KEYS: [&str; 4] = [
-    "Enter send · Alt+Enter or Shift+Enter new line · Tab complete · Esc cancel",
-    "Ctrl+K or Ctrl+P switch room · PgUp/PgDn scroll · Up edit your last message",
-    "Alt+Up/Alt+Down select a message for /reply and /react · Ctrl+R reconnect",
-    "F1 or ? this help · Ctrl+C or /quit leave",
-];
-
-fn draw_help(frame: &mut Frame, palette: Palette) {
-    let inner = popup(frame, "Help: any key closes", 80, 23);
-    let mut lines: Vec<Line> = KEYS.iter().map(|k| Line::raw(*k)).collect();
-    lines.push(Line::styled("Commands", dim(palette)));
-    lines.extend(COMMANDS.iter().map(|(_, usage)| Line::raw(*usage)));
-    frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn draw_switcher(frame: &mut Frame, chat: &Chat, query: &str, selected: usize) {
-    let palette = chat.options.palette;
-    let inner = popup(frame, "Switch room: type to filter, Enter opens", 50, 14);
-    let mut lines = vec![Line::raw(format!("› {query}"))];
-    let matches = chat.switcher_matches(query);
-    let shown = usize::from(inner.height.saturating_sub(1));
-    let skip = selected.saturating_sub(shown.saturating_sub(1));
-    for (i, id) in matches.iter().enumerate().skip(skip).take(shown) {
-        let label = chat.room_label(id);
-        let style = if i == selected {
-            selected_style(palette)
-        } else {
-            Style::new()
-        };
-        lines.push(Line::styled(format!(" {label}"), style));
-    }
-    if matches.is_empty() {
-        lines.push(Line::styled(
-            " no room matches; /join ROOM joins one",
-            dim(palette),
-        ));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
-    frame.set_cursor_position(Position::new(
-        inner
-            .x
-            .saturating_add(2)
-            .saturating_add(u16::try_from(query.width()).unwrap_or(u16::MAX)),
-        inner.y,
-    ));
-}
-
-fn draw_search(frame: &mut Frame, chat: &Chat, query: &str, hits: &[SearchHit], selected: usize) {
-    let palette = chat.options.palette;
-    let title = format!("Search: {query} (Enter opens, Esc closes)");
-    let inner = popup(frame, &title, 90, 20);
-    let per_hit = 2;
-    let shown = usize::from(inner.height) / per_hit;
-    let skip = selected.saturating_sub(shown.saturating_sub(1));
-    let mut lines = Vec::new();
-    for (i, hit) in hits.iter().enumerate().skip(skip).take(shown) {
-        let m = &hit.message;
-        let room = chat.room_label(&m.room_id);
-        let at = timeline::local_time(&m.created_at, chat.options.utc_offset);
-        let mut head = vec![
-            Span::styled(
-                format!("{room} "),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(
-                chat.state.name_of(&m.sender_id),
-                name_style(&m.sender_id, palette),
-            ),
-            Span::styled(
-                format!(" {} {:02}:{:02}", at.date(), at.hour(), at.minute()),
-                dim(palette),
-            ),
-        ];
-        if i == selected {
-            head.insert(
-                0,
-                Span::styled("▶ ", Style::new().add_modifier(Modifier::BOLD)),
-            );
-        }
-        lines.push(Line::from(head));
-        lines.push(Line::from(snippet(&hit.snippet_html, palette)));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// A search snippet (escaped text with `<mark>` around matches) as styled spans.
-pub fn snippet(html: &str, palette: Palette) -> Vec<Span<'static>> {
-    let mark = match palette {
-        Palette::Color => Style::new().fg(Color::Black).bg(Color::Yellow),
-        Palette::NoColor => Style::new().add_modifier(Modifier::REVERSED),
-    };
-    let mut spans = vec![Span::raw("  ")];
-    let mut marked = false;
-    let mut rest = html;
-    while !rest.is_empty() {
-        let (text, tag, after) = match rest.find('<') {
-            Some(i) => {
-                let close = rest[i..].find('>').map_or(rest.len(), |j| i + j + 1);
-                (&rest[..i], &rest[i..close], &rest[close..])
-            }
-            None => (rest, "", ""),
-        };
-        if !text.is_empty() {
-            let style = if marked { mark } else { Style::new() };
-            spans.push(Span::styled(unescape(text), style));
-        }
-        match tag {
-            "<mark>" => marked = true,
-            "</mark>" => marked = false,
-            _ => {}
-        }
-        rest = after;
-    }
-    spans
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippets_mark_matches_and_unescape_text() {
-        let spans = snippet("a &lt;b&gt; <mark>cat</mark> &amp; dog", Palette::NoColor);
-        let text: String = spans.iter().map(|s| s.content.to_string()).collect();
-        assert_eq!(text, "  a <b> cat & dog");
-        let marked: Vec<_> = spans
-            .iter()
-            .filter(|s| s.style.add_modifier.contains(Modifier::REVERSED))
-            .map(|s| s.content.to_string())
-            .collect();
-        assert_eq!(marked, ["cat"]);
     }
 }
