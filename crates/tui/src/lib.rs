@@ -13,6 +13,7 @@ mod actions;
 pub mod chat;
 pub mod commands;
 pub mod composer;
+mod held;
 mod keys;
 mod loading;
 pub mod login;
