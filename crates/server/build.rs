@@ -45,9 +45,14 @@ fn build_web(web: &Path, dist: &Path) {
     if needs_install(web) {
         // `npm install`, not `npm ci`: npm 11's `ci` insists that the lockfile list every
         // platform's optional native packages (rollup's, esbuild's), which a registry mirror
-        // serving only this platform cannot provide. `install` follows the committed lockfile
-        // and leaves it unchanged when package.json agrees with it.
-        run(web, &["install", "--no-audit", "--no-fund"], None);
+        // serving only this platform cannot provide. `install` follows the committed lockfile;
+        // `--no-save` keeps it from writing the lockfile back (npm 11 would add other
+        // platforms' optional packages to it), so a build never changes a tracked file.
+        run(
+            web,
+            &["install", "--no-audit", "--no-fund", "--no-save"],
+            None,
+        );
     }
     run(web, &["run", "build"], Some(dist));
 }

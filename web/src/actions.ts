@@ -41,7 +41,12 @@ export class MessageActions {
   /** Whether the user may delete others' messages and pin in the room. */
   moderates(room: Room): boolean {
     const me = this.host.state.me;
-    return room.kind === "dm" || room.owner_id === me.id || me.is_admin;
+    return (
+      room.kind === "dm" ||
+      room.owner_id === me.id ||
+      (room.moderator_ids ?? []).includes(me.id) ||
+      me.is_admin
+    );
   }
 
   async setBlocked(userId: Id, blocked: boolean) {

@@ -27,7 +27,7 @@ import {
 } from "./protocol";
 
 const SERVER_TYPES: ServerFrame["type"][] = [
-  "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "room",
+  "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "room", "user",
   "synced", "pong", "error",
 ];
 

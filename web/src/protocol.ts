@@ -23,6 +23,7 @@ export interface Room {
   last_seq: number;
   last_rev: number;
   owner_id?: Id;
+  moderator_ids?: Id[];
   member_ids?: Id[];
 }
 
@@ -107,6 +108,7 @@ export type ServerFrame =
   | { type: "presence"; user_id: Id; online: boolean }
   | { type: "member"; room_id: Id; user_id: Id; event: "joined" | "left" }
   | { type: "room"; room: Room }
+  | { type: "user"; user: User }
   | { type: "synced" }
   | { type: "pong" }
   | { type: "error"; code: string; message: string; client_id?: string };
@@ -204,6 +206,7 @@ export function decodeRoom(v: unknown): Room {
     last_seq: int(o, "last_seq"),
     last_rev: optInt(o, "last_rev") ?? 0,
     owner_id: optStr(o, "owner_id"),
+    moderator_ids: o.moderator_ids == null ? undefined : strArray(o, "moderator_ids"),
     member_ids: o.member_ids == null ? undefined : strArray(o, "member_ids"),
   });
 }
@@ -320,6 +323,8 @@ export function decodeServerFrame(v: unknown): ServerFrame {
       };
     case "room":
       return { type, room: decodeRoom(o.room) };
+    case "user":
+      return { type, user: decodeUser(o.user) };
     case "synced":
     case "pong":
       return { type };

@@ -277,3 +277,12 @@ test("mergeMessages keeps ascending seq order with one copy per seq", () => {
   const merged = mergeMessages([m("1", 3), m("1", 5)], [m("1", 4), m("1", 1), m("1", 5)]);
   expect(merged.map((x) => x.seq)).toEqual([1, 3, 4, 5]);
 });
+
+describe("account changes", () => {
+  test("a user frame replaces who I am, so an admin sees admin controls at once", () => {
+    const promoted = { ...me, is_admin: true };
+    const s = run(initialState(me), frame({ type: "user", user: promoted }));
+    expect(s.me.is_admin).toBe(true);
+    expect(s.users[me.id]).toEqual(promoted);
+  });
+});

@@ -223,6 +223,8 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
       return applyMember(s, f.room_id, f.user_id, f.event);
     case "room":
       return addRoom(s, f.room);
+    case "user":
+      return { ...s, me: f.user, users: { ...s.users, [f.user.id]: f.user } };
     case "synced":
     case "pong":
       return s;

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod files;
 mod http;
 mod rich;

@@ -84,6 +84,8 @@ pub enum Error {
     Conflict(&'static str),
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("the server must keep at least one admin")]
+    LastAdmin,
     #[error("this would take you past your storage quota; delete some files first")]
     QuotaExceeded,
     #[error(transparent)]

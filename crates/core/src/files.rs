@@ -1,7 +1,7 @@
 //! Files: who may attach, download and discard them. The bytes themselves never reach core;
 //! the server streams them to a blob store and hands core only the metadata.
 
-use crate::{Error, FileId, FileInfo, NewFile, Service, StoreError, Unattached, UserId};
+use crate::{Error, FileId, FileInfo, NewFile, Service, StoreError, Timestamp, Unattached, UserId};
 
 /// The most files one message can carry.
 pub const MAX_ATTACHMENTS: usize = 10;
@@ -77,6 +77,20 @@ impl Service {
             Err(StoreError::QuotaExceeded) => Err(Error::QuotaExceeded),
             other => Ok(other?),
         }
+    }
+
+    /// Bytes of every file the caller stores.
+    pub async fn storage_used(&self, user: UserId) -> Result<i64, Error> {
+        Ok(self.store().storage_used(user).await?)
+    }
+
+    /// Removes uploads never sent and older than `before`, returning them so their blobs can
+    /// go too. The server's hourly sweep; no user acts here.
+    pub async fn sweep_abandoned(&self, before: Timestamp) -> Result<Vec<FileInfo>, Error> {
+        Ok(self
+            .store()
+            .remove_unattached(Unattached::OlderThan(before))
+            .await?)
     }
 
     /// Discards an upload its owner has not sent. A sent file goes with its message instead.

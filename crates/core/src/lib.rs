@@ -6,24 +6,28 @@
 //! the edge is valid by type. Storage back-ends implement [`Store`] and prove it by passing the
 //! conformance suite in [`testkit`].
 
+mod accounts;
 mod error;
 mod files;
 mod ids;
 pub mod markup;
 mod model;
+mod permissions;
 mod rich;
 mod service;
 mod store;
 pub mod testkit;
 mod values;
 
+pub use accounts::{Registered, MAX_USER_RESULTS};
 pub use error::{DomainError, Error, StoreError};
 pub use files::MAX_ATTACHMENTS;
 pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
 pub use model::{
-    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, SearchHit,
-    Session, Timestamp, User,
+    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, RoomRole,
+    SearchHit, Session, Timestamp, User,
 };
+pub use permissions::Limits;
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use store::{

@@ -56,6 +56,39 @@ impl RoomKind {
     }
 }
 
+/// A member's standing in one room. The owner (one per room, none in DMs) appoints
+/// moderators and can hand the room over; moderators and the owner moderate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoomRole {
+    Member,
+    Moderator,
+    Owner,
+}
+
+impl RoomRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomRole::Member => "member",
+            RoomRole::Moderator => "moderator",
+            RoomRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "member" => Some(RoomRole::Member),
+            "moderator" => Some(RoomRole::Moderator),
+            "owner" => Some(RoomRole::Owner),
+            _ => None,
+        }
+    }
+
+    /// Owners and moderators moderate.
+    pub fn moderates(self) -> bool {
+        self >= RoomRole::Moderator
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub id: RoomId,
@@ -66,8 +99,10 @@ pub struct Room {
     /// The room's change counter: bumped by every edit, delete, reaction, pin or new reply to a
     /// message already stored, which then carries the new value as its `rev`.
     pub last_rev: i64,
-    /// Who created the room; its owner. DMs have no single owner.
+    /// The member with the owner role, if any. DMs have no owner.
     pub owner: Option<UserId>,
+    /// Members with the moderator role, ascending.
+    pub moderators: Vec<UserId>,
     /// Everyone in a DM, ascending; empty for other rooms.
     pub dm_members: Vec<UserId>,
     pub created_at: Timestamp,

@@ -37,8 +37,8 @@ pub struct Thread {
 }
 
 impl Service {
-    /// Renders `body` and resolves its mentions to members of `room`. `@room` is for the
-    /// room's owner and server admins only.
+    /// Renders `body` and resolves its mentions to members of `room`. `@room` is for those
+    /// who moderate the room.
     pub(crate) async fn render(
         &self,
         author: UserId,
@@ -49,7 +49,7 @@ impl Service {
         let mentions_room = names.iter().any(|n| n == ROOM_MENTION);
         if mentions_room && !self.moderates(author, room).await? {
             return Err(Error::Forbidden(
-                "only the room's owner and admins can mention @room",
+                "only the room's owner, moderators and admins can mention @room",
             ));
         }
         names.retain(|n| n != ROOM_MENTION);
@@ -65,15 +65,6 @@ impl Service {
             mentions,
             mentions_room,
         })
-    }
-
-    /// Whether `user` may moderate `room`: its owner, a server admin, or anyone in a DM.
-    pub async fn moderates(&self, user: UserId, room: &Room) -> Result<bool, Error> {
-        if room.kind == RoomKind::Dm || room.owner == Some(user) {
-            return Ok(true);
-        }
-        let found = self.store().user(user).await?;
-        Ok(found.is_some_and(|u| u.is_admin))
     }
 
     /// The message and its room, if `user` may read the room.
@@ -242,6 +233,24 @@ impl Service {
         let found = self.member_room(user, room).await?;
         let seq = seq.clamp(0, found.last_seq);
         Ok(self.store().mark_read(room, user, seq).await?)
+    }
+
+    /// For `sync` with `revs`: up to `limit` messages of `room` with `seq <= up_to` that
+    /// changed after `after_rev`, ascending by `rev`, if `user` may read the room.
+    pub async fn changes(
+        &self,
+        user: UserId,
+        room: RoomId,
+        after_rev: i64,
+        up_to: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, Error> {
+        self.visible_room(user, room).await?;
+        let limit = limit.clamp(1, 100);
+        Ok(self
+            .store()
+            .changes_after(room, after_rev, up_to, limit)
+            .await?)
     }
 
     pub async fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, Error> {

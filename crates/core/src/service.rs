@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::permissions::Limits;
 use crate::{
-    ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId, NewMessage, NewRoom,
-    NewUser, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+    AppendOutcome, ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId,
+    NewMessage, NewRoom, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -38,20 +39,37 @@ pub enum Page {
 /// The domain's entry point; cheap to clone.
 #[derive(Clone)]
 pub struct Service {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) limits: Limits,
 }
 
 impl Service {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Service { store }
+    pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
+        Service { store, limits }
     }
 
-    pub fn store(&self) -> &dyn Store {
+    /// The store, for the use cases in this crate only: nothing outside core reaches it.
+    pub(crate) fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
 
-    pub async fn register(&self, new: NewUser) -> Result<User, Error> {
-        Ok(self.store.create_user(new).await?)
+    /// Who hears about what happens in `room`: its members. The one place publishers get a
+    /// room's audience from; it is not a permission check, so it is never shown to a caller.
+    pub async fn audience(&self, room: RoomId) -> Result<Vec<UserId>, Error> {
+        Ok(self.store.member_ids(room).await?)
+    }
+
+    /// Commits a batch of sends that [`Service::prepare_send`] built (and so authorized), in
+    /// one transaction, one outcome per send in order.
+    pub async fn commit_messages(
+        &self,
+        batch: Vec<NewMessage>,
+    ) -> Result<Vec<Result<AppendOutcome, Error>>, Error> {
+        let outcomes = self.store.append_messages(batch).await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.map_err(Error::from))
+            .collect())
     }
 
     /// The room if `user` may see it: public rooms to everyone, others to members only.
@@ -82,6 +100,7 @@ impl Service {
         topic: Topic,
         kind: RoomKind,
     ) -> Result<Room, Error> {
+        self.check_room_limit(creator).await?;
         let new = NewRoom {
             name: name.into_string(),
             topic: topic.into_string(),
@@ -98,6 +117,10 @@ impl Service {
             // A visible non-public room means the user is already a member.
             return Ok((found, false));
         }
+        if self.store.is_member(room, user).await? {
+            return Ok((found, false));
+        }
+        self.check_room_limit(user).await?;
         let added = self.store.add_member(room, user).await?;
         Ok((found, added))
     }
@@ -148,6 +171,10 @@ impl Service {
             ));
         }
         let user = self.store.user(target).await?.ok_or(Error::NotFound)?;
+        if self.store.is_member(room, target).await? {
+            return Ok((found, user, false));
+        }
+        self.check_room_limit(target).await?;
         let added = self.store.add_member(room, target).await?;
         Ok((found, user, added))
     }
@@ -173,6 +200,11 @@ impl Service {
         names.sort();
         members.push(opener);
         members.sort();
+        if self.store.find_dm(&members).await?.is_none() {
+            for member in &members {
+                self.check_room_limit(*member).await?;
+            }
+        }
         let (room, created) = self
             .store
             .find_or_create_dm(&members, names.join(", "))

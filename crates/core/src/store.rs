@@ -15,8 +15,8 @@ use async_trait::async_trait;
 
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
-    ReadState, Room, RoomId, RoomKind, SearchHit, Session, SessionId, StoreError, Timestamp, Topic,
-    User, UserId, Username,
+    ReadState, Room, RoomId, RoomKind, RoomRole, SearchHit, Session, SessionId, StoreError,
+    Timestamp, Topic, User, UserId, Username,
 };
 
 pub struct NewUser {
@@ -162,6 +162,10 @@ pub trait Store: Send + Sync + 'static {
     async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError>;
     async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError>;
     async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError>;
+    /// Makes `user` a server admin or takes it away, and returns them as they now are.
+    /// `Conflict("last admin")` if that would leave the server without an admin; the check
+    /// and the change are one transaction.
+    async fn set_admin(&self, user: UserId, on: Toggle) -> Result<User, StoreError>;
 
     /// Stores a session; expired sessions may be purged at the same time.
     async fn create_session(&self, new: NewSession) -> Result<SessionId, StoreError>;
@@ -179,7 +183,7 @@ pub trait Store: Send + Sync + 'static {
         keep: SessionId,
     ) -> Result<Vec<SessionId>, StoreError>;
 
-    /// Creates a public or private room with its creator as the first member.
+    /// Creates a public or private room with its creator as the first member and its owner.
     /// `Conflict("room name")` if a public room of that name (ignoring case) exists. Private
     /// room names need not be unique, so creating a room reveals nothing about private ones.
     async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError>;
@@ -192,12 +196,27 @@ pub trait Store: Send + Sync + 'static {
     /// Rooms `user` is a member of.
     async fn member_rooms(&self, user: UserId) -> Result<Vec<Room>, StoreError>;
     async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
+    /// `user`'s role in `room`; `None` if they are not a member.
+    async fn room_role(&self, room: RoomId, user: UserId) -> Result<Option<RoomRole>, StoreError>;
+    /// Gives a member a role and returns the room as it now is. A room has at most one owner:
+    /// making someone owner makes the previous owner a moderator, in the same transaction.
+    /// `NotFound` if `user` is not a member of `room`.
+    async fn set_room_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: RoomRole,
+    ) -> Result<Room, StoreError>;
+    /// How many rooms (DMs included) `user` is a member of.
+    async fn room_count(&self, user: UserId) -> Result<u32, StoreError>;
     /// Adds a member; `false` if they already were one.
     async fn add_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Removes a member; `false` if they were not one.
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     async fn room_members(&self, room: RoomId) -> Result<Vec<User>, StoreError>;
     async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError>;
+    /// The DM room for exactly this set of users (ascending, no repeats), if it exists.
+    async fn find_dm(&self, members: &[UserId]) -> Result<Option<Room>, StoreError>;
     /// The DM room for exactly this set of users (ascending, no repeats), created if missing.
     /// The flag says whether it was created now.
     async fn find_or_create_dm(

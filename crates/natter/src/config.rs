@@ -51,6 +51,9 @@ pub struct Settings {
     /// How much each user may store in files, in MiB.
     #[arg(long, env = "NATTER_STORAGE_QUOTA_MB")]
     pub storage_quota_mb: Option<u64>,
+    /// The most rooms (DMs included) one account can be a member of.
+    #[arg(long, env = "NATTER_MAX_ROOMS_PER_USER")]
+    pub max_rooms_per_user: Option<u32>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -79,6 +82,7 @@ impl Settings {
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
             max_file_mb: over.max_file_mb.or(self.max_file_mb),
             storage_quota_mb: over.storage_quota_mb.or(self.storage_quota_mb),
+            max_rooms_per_user: over.max_rooms_per_user.or(self.max_rooms_per_user),
             log: over.log.or(self.log),
         }
     }
@@ -137,6 +141,12 @@ impl Config {
                 max_file_bytes: s.max_file_mb.map_or(d.max_file_bytes, mib),
                 storage_quota_bytes: s.storage_quota_mb.map_or(d.storage_quota_bytes, mib),
                 upload_dir: data_dir.join("uploads"),
+                limits: natter_core::Limits {
+                    max_rooms_per_user: s
+                        .max_rooms_per_user
+                        .unwrap_or(d.limits.max_rooms_per_user)
+                        .max(1),
+                },
             },
         }
     }
@@ -158,6 +168,7 @@ impl Config {
             max_body_bytes: Some(c.max_body_bytes),
             max_file_mb: Some(c.max_file_bytes / MIB),
             storage_quota_mb: Some(c.storage_quota_bytes / MIB),
+            max_rooms_per_user: Some(c.limits.max_rooms_per_user),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()

@@ -43,9 +43,12 @@ pub struct Room {
     /// The room's change counter: the highest `rev` of any message in it (0 if none changed).
     #[serde(default)]
     pub last_rev: i64,
-    /// The room's creator, who moderates it with the admins; absent for DMs.
+    /// The room's owner, who appoints its moderators; absent for DMs and ownerless rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+    /// The room's moderators (besides the owner), ascending; absent if none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moderator_ids: Vec<String>,
     /// For a DM, the ids of everyone in it; absent for other rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_ids: Option<Vec<String>>,
@@ -232,6 +235,35 @@ pub struct MembersResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddMemberRequest {
     pub user_id: String,
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomRole {
+    Owner,
+    Moderator,
+    Member,
+}
+
+/// `PUT /rooms/{id}/members/{user_id}/role`: `owner` hands the room over.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRoomRoleRequest {
+    pub role: RoomRole,
+}
+
+/// A user's role on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerRole {
+    Admin,
+    Member,
+}
+
+/// `PUT /admin/users/{id}/role`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetServerRoleRequest {
+    pub role: ServerRole,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

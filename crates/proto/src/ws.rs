@@ -107,6 +107,10 @@ pub enum ServerFrame {
     Room {
         room: Room,
     },
+    /// The caller's own account changed (an admin made them one, or not).
+    User {
+        user: User,
+    },
     Synced,
     Pong,
     Error {

@@ -29,6 +29,10 @@ fn room(kind: RoomKind) -> Room {
         last_seq: 4,
         last_rev: 2,
         owner_id: (kind != RoomKind::Dm).then(|| "2".into()),
+        moderator_ids: match kind {
+            RoomKind::Dm => Vec::new(),
+            _ => vec!["5".into(), "7".into()],
+        },
         member_ids: (kind == RoomKind::Dm).then(|| vec!["2".into(), "3".into()]),
     }
 }
@@ -183,6 +187,7 @@ fn server_frames() -> Vec<Value> {
         ServerFrame::Room {
             room: room(RoomKind::Private),
         },
+        ServerFrame::User { user: user(None) },
         ServerFrame::Synced,
         ServerFrame::Pong,
         ServerFrame::Error {

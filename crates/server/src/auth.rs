@@ -13,7 +13,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap};
-use natter_core::{Password, Session, Timestamp};
+use natter_core::{Password, Session};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -167,8 +167,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authe
     let hash = token_hash(token);
     let session = state
         .service()
-        .store()
-        .session_by_token_hash(&hash, Timestamp::now())
+        .session(&hash)
         .await?
         .ok_or(ApiError::Unauthorized)?;
     Ok(Authed {

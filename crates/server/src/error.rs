@@ -46,6 +46,7 @@ impl ApiError {
                 Error::Conflict("attachment") => (S::CONFLICT, "file_already_attached"),
                 Error::Conflict(_) => (S::CONFLICT, "conflict"),
                 Error::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials"),
+                Error::LastAdmin => (S::CONFLICT, "last_admin"),
                 Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),
                 Error::Store(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
             },

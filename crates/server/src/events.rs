@@ -1,6 +1,6 @@
 //! Publishing room, membership, presence and typing events to the people they concern.
 
-use natter_core::{Message, ReadState, Room, RoomId, UserId};
+use natter_core::{Message, ReadState, Room, RoomId, User, UserId};
 use natter_hub::{ConnId, Recipients};
 use natter_proto::{MemberEvent, ServerFrame};
 
@@ -19,7 +19,7 @@ impl AppState {
 
     /// Tells every member of `room` (all their sessions) that it changed, with the whole room.
     pub(crate) async fn announce_room_to_members(&self, room: &Room) {
-        match self.service().store().member_ids(room.id).await {
+        match self.service().audience(room.id).await {
             Ok(members) => self.announce_room(members, room).await,
             // Changed but not delivered live: clients see the new room on their next `ready`.
             Err(e) => {
@@ -30,7 +30,7 @@ impl AppState {
 
     /// Tells the room's members, and `user` themselves, that `user` joined or left.
     pub(crate) async fn announce_member(&self, room: RoomId, user: UserId, event: MemberEvent) {
-        let mut to = match self.service().store().member_ids(room).await {
+        let mut to = match self.service().audience(room).await {
             Ok(ids) => ids,
             Err(e) => {
                 tracing::error!(error = %e, %room, "could not load members to announce");
@@ -53,7 +53,7 @@ impl AppState {
     /// Tells the room's members that a stored message changed, with the whole message.
     pub(crate) async fn announce_change(&self, message: &Message) {
         let room = message.room_id;
-        let to = match self.service().store().member_ids(room).await {
+        let to = match self.service().audience(room).await {
             Ok(ids) => ids,
             Err(e) => {
                 // Changed but not delivered live: clients recover it with `sync` and `revs`.
@@ -66,6 +66,16 @@ impl AppState {
         });
         self.hub()
             .publish(Recipients::Users(&to), frame, None)
+            .await;
+    }
+
+    /// Tells every session of `user` that their account changed (their role, for now).
+    pub(crate) async fn announce_user(&self, user: &User) {
+        let frame = wire::frame(&ServerFrame::User {
+            user: wire::user(user),
+        });
+        self.hub()
+            .publish(Recipients::Users(&[user.id]), frame, None)
             .await;
     }
 
@@ -105,7 +115,7 @@ impl AppState {
         active: bool,
         from: ConnId,
     ) {
-        let Ok(to) = self.service().store().member_ids(room).await else {
+        let Ok(to) = self.service().audience(room).await else {
             return;
         };
         let frame = wire::frame(&ServerFrame::Typing {

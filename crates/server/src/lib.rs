@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use natter_core::{Service, Store};
+use natter_core::{Limits, Service, Store};
 use natter_hub::Hub;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -56,6 +56,8 @@ pub struct ServerConfig {
     /// Where uploads are spooled while they arrive: on the same filesystem as the blobs, so a
     /// finished upload is moved, not copied.
     pub upload_dir: PathBuf,
+    /// What the domain limits: rooms per account, ...
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +75,7 @@ impl Default for ServerConfig {
             max_file_bytes: 25 * 1024 * 1024,
             storage_quota_bytes: 1024 * 1024 * 1024,
             upload_dir: std::env::temp_dir(),
+            limits: Limits::default(),
         }
     }
 }
@@ -149,7 +152,7 @@ impl Server {
     ) -> std::io::Result<Self> {
         let Backends { store, hub, blobs } = backends;
         let listener = TcpListener::bind(addr).await?;
-        let service = Service::new(store);
+        let service = Service::new(store, config.limits);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (ws_alive, ws_done) = mpsc::channel(1);
         let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());

@@ -72,17 +72,16 @@ pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::Joi
 #[tracing::instrument(skip_all, fields(size = jobs.len()))]
 async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) {
     let news = jobs.iter().map(|j| j.new.clone()).collect();
-    let outcomes = match service.store().append_messages(news).await {
+    let outcomes = match service.commit_messages(news).await {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::error!(error = %e, "message batch failed to commit");
-            let failed = || natter_core::StoreError::Backend("commit failed".into());
+            let failed = || natter_core::StoreError::Backend("commit failed".into()).into();
             (0..jobs.len()).map(|_| Err(failed())).collect()
         }
     };
     let mut members: HashMap<RoomId, Vec<UserId>> = HashMap::new();
     for (job, outcome) in jobs.into_iter().zip(outcomes) {
-        let outcome = outcome.map_err(Error::from);
         if let Ok(done) = &outcome {
             if !done.duplicate {
                 publish(service, hub, &mut members, done, &job.reply).await;
@@ -105,7 +104,7 @@ async fn publish(
     let room = done.message.room_id;
     let recipients = match members.entry(room) {
         Entry::Occupied(known) => known.into_mut(),
-        Entry::Vacant(slot) => match service.store().member_ids(room).await {
+        Entry::Vacant(slot) => match service.audience(room).await {
             Ok(ids) => slot.insert(ids),
             Err(e) => {
                 // Stored but not delivered live: clients recover it with `sync`.

@@ -72,6 +72,7 @@ pub fn room(r: &Room) -> proto::Room {
         last_seq: r.last_seq,
         last_rev: r.last_rev,
         owner_id: r.owner.map(|u| u.to_string()),
+        moderator_ids: ids(&r.moderators),
         member_ids,
     }
 }

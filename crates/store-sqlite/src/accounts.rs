@@ -2,7 +2,7 @@
 
 use natter_core::{
     Credentials, NewSession, NewUser, ProfileChange, Session, SessionId, StoreError, Timestamp,
-    User, UserId,
+    Toggle, User, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -138,6 +138,31 @@ pub(crate) fn set_last_seen(
     )
     .map_err(backend)?;
     Ok(())
+}
+
+pub(crate) fn set_admin(conn: &mut Connection, id: UserId, on: Toggle) -> Result<User, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let n = tx
+        .execute(
+            "UPDATE users SET is_admin = ?2 WHERE id = ?1",
+            params![id.0, on == Toggle::On],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let admins: i64 = tx
+        .query_row("SELECT count(*) FROM users WHERE is_admin", [], |r| {
+            r.get(0)
+        })
+        .map_err(backend)?;
+    if admins == 0 {
+        // Dropping the transaction rolls the change back.
+        return Err(StoreError::Conflict("last admin"));
+    }
+    let user = user_by_id(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(user)
 }
 
 pub(crate) fn create_session(conn: &Connection, new: NewSession) -> Result<SessionId, StoreError> {

@@ -1,6 +1,6 @@
 //! Rooms, memberships and DMs.
 
-use natter_core::{NewRoom, Room, RoomId, RoomKind, StoreError, Timestamp, User, UserId};
+use natter_core::{NewRoom, Room, RoomId, RoomKind, RoomRole, StoreError, Timestamp, User, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::rows::{self, ROOM_COLS, USER_COLS};
@@ -16,6 +16,11 @@ pub(crate) fn create_room(conn: &mut Connection, new: NewRoom) -> Result<Room, S
     .map_err(conflict_or_backend("room name"))?;
     let id = RoomId(tx.last_insert_rowid());
     add_member(&tx, id, new.creator)?;
+    tx.execute(
+        "UPDATE room_members SET role = 'owner' WHERE room_id = ?1 AND user_id = ?2",
+        [id.0, new.creator.0],
+    )
+    .map_err(backend)?;
     let room = room(&tx, id)?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;
     Ok(room)
@@ -78,6 +83,52 @@ pub(crate) fn is_member(conn: &Connection, room: RoomId, user: UserId) -> Result
     .map_err(backend)
 }
 
+pub(crate) fn room_role(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+) -> Result<Option<RoomRole>, StoreError> {
+    let role: Option<String> = conn
+        .prepare_cached("SELECT role FROM room_members WHERE room_id = ?1 AND user_id = ?2")
+        .and_then(|mut s| s.query_row([room.0, user.0], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    Ok(role.map(|r| RoomRole::parse(&r).unwrap_or(RoomRole::Member)))
+}
+
+pub(crate) fn set_room_role(
+    conn: &mut Connection,
+    id: RoomId,
+    user: UserId,
+    role: RoomRole,
+) -> Result<Room, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    if room_role(&tx, id, user)?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    if role == RoomRole::Owner {
+        tx.execute(
+            "UPDATE room_members SET role = 'moderator'
+             WHERE room_id = ?1 AND role = 'owner' AND user_id != ?2",
+            [id.0, user.0],
+        )
+        .map_err(backend)?;
+    }
+    tx.execute(
+        "UPDATE room_members SET role = ?3 WHERE room_id = ?1 AND user_id = ?2",
+        params![id.0, user.0, role.as_str()],
+    )
+    .map_err(backend)?;
+    let changed = room(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(changed)
+}
+
+pub(crate) fn room_count(conn: &Connection, user: UserId) -> Result<u32, StoreError> {
+    conn.prepare_cached("SELECT count(*) FROM room_members WHERE user_id = ?1")
+        .and_then(|mut s| s.query_row([user.0], |r| r.get(0)))
+        .map_err(backend)
+}
+
 pub(crate) fn add_member(
     conn: &Connection,
     room: RoomId,
@@ -130,6 +181,13 @@ pub(crate) fn member_ids(conn: &Connection, room: RoomId) -> Result<Vec<UserId>,
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
     Ok(ids)
+}
+
+pub(crate) fn find_dm(conn: &Connection, members: &[UserId]) -> Result<Option<Room>, StoreError> {
+    let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE dm_key = ?1");
+    conn.query_row(&sql, [rows::dm_key(members)], rows::room)
+        .optional()
+        .map_err(backend)
 }
 
 pub(crate) fn find_or_create_dm(

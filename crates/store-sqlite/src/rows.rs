@@ -6,7 +6,9 @@ use rusqlite::Row;
 pub(crate) const USER_COLS: &str =
     "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen";
 pub(crate) const ROOM_COLS: &str =
-    "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev, rooms.created_by";
+    "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev,
+    (SELECT s.user_id FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'owner'),
+    (SELECT group_concat(s.user_id) FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'moderator')";
 /// Every message query starts here: the message `m` and, for a reply, its parent `p`.
 pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at,
@@ -40,9 +42,11 @@ pub(crate) fn room(row: &Row<'_>) -> rusqlite::Result<Room> {
         dm_members: dm_key.as_deref().map(parse_dm_key).unwrap_or_default(),
         created_at: Timestamp(row.get(6)?),
         last_rev: row.get(7)?,
-        owner: match kind.as_str() {
-            "dm" => None,
-            _ => row.get::<_, Option<i64>>(8)?.map(UserId),
+        owner: row.get::<_, Option<i64>>(8)?.map(UserId),
+        moderators: {
+            let mut ids = parse_ids(&row.get::<_, Option<String>>(9)?.unwrap_or_default());
+            ids.sort();
+            ids
         },
     })
 }

@@ -141,6 +141,16 @@ CREATE INDEX files_owner ON files(owner);
 CREATE INDEX files_message ON files(message_id, position) WHERE message_id IS NOT NULL;
 CREATE INDEX files_unattached ON files(created_at) WHERE message_id IS NULL;
 "#,
+    r#"
+-- Room roles: one owner per room (none in DMs), moderators, members. The creator of a room
+-- owns it. Only non-member roles are indexed: listing a room's staff stays cheap in big rooms.
+ALTER TABLE room_members ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
+    CHECK (role IN ('member', 'moderator', 'owner'));
+UPDATE room_members SET role = 'owner'
+ WHERE user_id = (SELECT created_by FROM rooms WHERE rooms.id = room_id AND rooms.kind != 'dm');
+CREATE INDEX room_members_staff ON room_members(room_id, role) WHERE role != 'member';
+CREATE UNIQUE INDEX room_members_one_owner ON room_members(room_id) WHERE role = 'owner';
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use natter_core::{
     AppendOutcome, ChangeOutcome, Credentials, FileId, FileInfo, Message, MessageChange, MessageId,
     NewFile, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
-    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic,
-    Unattached, User, UserId, Username,
+    RoomRole, SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle,
+    Topic, Unattached, User, UserId, Username,
 };
 
 use crate::{accounts, files, messages, rich, rooms, SqliteStore};
@@ -41,6 +41,9 @@ impl Store for SqliteStore {
     async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError> {
         self.write(move |c| accounts::set_last_seen(c, id, at))
             .await
+    }
+    async fn set_admin(&self, user: UserId, on: Toggle) -> Result<User, StoreError> {
+        self.write(move |c| accounts::set_admin(c, user, on)).await
     }
 
     async fn create_session(&self, new: NewSession) -> Result<SessionId, StoreError> {
@@ -86,6 +89,21 @@ impl Store for SqliteStore {
     async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
         self.read(move |c| rooms::is_member(c, room, user)).await
     }
+    async fn room_role(&self, room: RoomId, user: UserId) -> Result<Option<RoomRole>, StoreError> {
+        self.read(move |c| rooms::room_role(c, room, user)).await
+    }
+    async fn set_room_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: RoomRole,
+    ) -> Result<Room, StoreError> {
+        self.write(move |c| rooms::set_room_role(c, room, user, role))
+            .await
+    }
+    async fn room_count(&self, user: UserId) -> Result<u32, StoreError> {
+        self.read(move |c| rooms::room_count(c, user)).await
+    }
     async fn add_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
         self.write(move |c| rooms::add_member(c, room, user)).await
     }
@@ -98,6 +116,10 @@ impl Store for SqliteStore {
     }
     async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError> {
         self.read(move |c| rooms::member_ids(c, room)).await
+    }
+    async fn find_dm(&self, members: &[UserId]) -> Result<Option<Room>, StoreError> {
+        let members = members.to_vec();
+        self.read(move |c| rooms::find_dm(c, &members)).await
     }
     async fn find_or_create_dm(
         &self,

@@ -114,6 +114,10 @@ impl State {
                 self.reads.insert(read.room_id.clone(), read);
                 Vec::new()
             }
+            ServerFrame::User { user } => {
+                self.me = Some(user);
+                Vec::new()
+            }
             ServerFrame::Blocked { user_id, blocked } => {
                 if blocked {
                     self.blocked.insert(user_id);

@@ -23,6 +23,7 @@ fn room(id: &str, last_seq: i64) -> Room {
         last_seq,
         last_rev: 0,
         owner_id: None,
+        moderator_ids: Vec::new(),
         member_ids: None,
     }
 }

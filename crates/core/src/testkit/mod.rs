@@ -4,6 +4,7 @@
 mod changes;
 mod files;
 mod reading;
+mod roles;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -42,6 +43,10 @@ where
     files::files_count_against_their_owners_quota(fresh().await).await;
     files::a_file_is_attached_once_by_its_owner_and_goes_with_its_message(fresh().await).await;
     files::only_unattached_files_are_removed_as_abandoned(fresh().await).await;
+    // Roles.
+    roles::a_room_has_one_owner_who_can_hand_it_over(fresh().await).await;
+    roles::the_last_admin_cannot_be_demoted(fresh().await).await;
+    roles::room_counts_include_every_membership(fresh().await).await;
 }
 
 async fn user(store: &dyn Store, name: &str) -> UserId {

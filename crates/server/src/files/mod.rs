@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use natter_core::{FileInfo, Service, Timestamp, Unattached, UserId};
+use natter_core::{FileInfo, Service, Timestamp, UserId};
 use tokio::sync::watch;
 
 pub use blobs::{Blob, BlobStore, FsBlobs};
@@ -98,11 +98,7 @@ pub(crate) fn spawn_sweeper(
             }
             let age = i64::try_from(ABANDONED_AFTER.as_secs()).unwrap_or(i64::MAX);
             let before = Timestamp::now().plus_secs(-age);
-            match service
-                .store()
-                .remove_unattached(Unattached::OlderThan(before))
-                .await
-            {
+            match service.sweep_abandoned(before).await {
                 Ok(removed) => {
                     if !removed.is_empty() {
                         tracing::info!(count = removed.len(), "removed abandoned uploads");

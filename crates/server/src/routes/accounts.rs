@@ -31,7 +31,7 @@ async fn start_session(
         token_hash: auth::token_hash(&token),
         expires_at: Timestamp::now().plus_secs(ttl),
     };
-    state.service().store().create_session(new).await?;
+    state.service().start_session(new).await?;
     let cookie = auth::session_cookie(&token, ttl, state.config().secure_cookies);
     let body = AuthResponse {
         user: wire::user(user),
@@ -57,9 +57,10 @@ pub async fn register(
         display_name,
         password_hash,
     };
-    let user = state.service().register(new).await?;
+    let registered = state.service().register(new).await?;
+    let user = registered.user;
     tracing::info!(user = %user.id, "registered");
-    for room in state.service().store().member_rooms(user.id).await? {
+    for room in &registered.rooms {
         state
             .announce_member(room.id, user.id, MemberEvent::Joined)
             .await;
@@ -73,7 +74,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let creds = match Username::parse(&req.username) {
-        Ok(name) => state.service().store().credentials(&name).await?,
+        Ok(name) => state.service().credentials(&name).await?,
         Err(_) => None,
     };
     let (user, stored) = match creds {
@@ -90,7 +91,7 @@ pub async fn login(
 
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Response, ApiError> {
     let session = authed.session;
-    state.service().store().delete_session(session.id).await?;
+    state.service().end_session(&session).await?;
     state
         .hub()
         .end_sessions(session.user.id, &[session.id])
@@ -127,7 +128,6 @@ pub async fn update_me(
     };
     let user = state
         .service()
-        .store()
         .update_profile(authed.session.user.id, change)
         .await?;
     Ok(Json(wire::user(&user)))
@@ -139,9 +139,8 @@ pub async fn change_password(
     authed: Authed,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let user = authed.session.user.id;
-    let store = state.service().store();
-    let stored = store.password_hash(user).await?;
+    let session = authed.session;
+    let stored = state.service().own_password_hash(session.user.id).await?;
     if !state
         .hasher()
         .verify(&req.current_password, Some(stored))
@@ -151,9 +150,8 @@ pub async fn change_password(
     }
     let new_password = Password::parse(&req.new_password)?;
     let hash = state.hasher().hash(new_password).await?;
-    store.set_password_hash(user, hash).await?;
-    let revoked = store.delete_other_sessions(user, authed.session.id).await?;
-    state.hub().end_sessions(user, &revoked).await;
+    let revoked = state.service().change_password(&session, hash).await?;
+    state.hub().end_sessions(session.user.id, &revoked).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -168,11 +166,7 @@ pub async fn search_users(
     _authed: Authed,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UsersResponse>, ApiError> {
-    let prefix = q.query.trim().to_ascii_lowercase();
-    if prefix.len() > 32 {
-        return Ok(Json(UsersResponse { users: Vec::new() }));
-    }
-    let found = state.service().store().users_by_prefix(&prefix, 20).await?;
+    let found = state.service().find_users(&q.query).await?;
     Ok(Json(UsersResponse {
         users: found.iter().map(wire::user).collect(),
     }))
@@ -185,7 +179,6 @@ pub async fn get_user(
     Path(raw): Path<String>,
 ) -> Result<Json<natter_proto::User>, ApiError> {
     let id = crate::extract::user_id(&raw)?;
-    let user = state.service().store().user(id).await?;
-    user.map(|u| Json(wire::user(&u)))
-        .ok_or(Error::NotFound.into())
+    let user = state.service().user(id).await?;
+    Ok(Json(wire::user(&user)))
 }

@@ -37,7 +37,7 @@ pub async fn upload(
         .ok_or(ApiError::RateLimited)?;
     let config = state.config();
     let quota = i64::try_from(config.storage_quota_bytes).unwrap_or(i64::MAX);
-    let used = state.service().store().storage_used(owner).await?;
+    let used = state.service().storage_used(owner).await?;
     let left = u64::try_from(quota.saturating_sub(used)).unwrap_or(0);
     let limit = Limit::of(config.max_file_bytes, left);
     // A declared length already over the limit is refused before reading a byte.
@@ -173,11 +173,7 @@ pub async fn usage(
     State(state): State<AppState>,
     authed: Authed,
 ) -> Result<Json<StorageUsage>, ApiError> {
-    let used = state
-        .service()
-        .store()
-        .storage_used(authed.session.user.id)
-        .await?;
+    let used = state.service().storage_used(authed.session.user.id).await?;
     let config = state.config();
     let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Json(StorageUsage {

@@ -5,6 +5,7 @@ mod accounts;
 mod files;
 mod messages;
 mod rich;
+mod roles;
 mod rooms;
 
 use axum::extract::DefaultBodyLimit;
@@ -34,6 +35,11 @@ pub fn router(state: AppState) -> Router {
             "/rooms/{id}/messages",
             get(messages::history).post(messages::send),
         )
+        .route(
+            "/rooms/{id}/members/{user_id}/role",
+            put(roles::set_room_role),
+        )
+        .route("/admin/users/{id}/role", put(roles::set_server_role))
         .route("/rooms/{id}/pins", get(rich::pins))
         .route("/rooms/{id}/read", post(rich::mark_read))
         .route(

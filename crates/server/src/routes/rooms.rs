@@ -17,11 +17,7 @@ pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
 ) -> Result<Json<RoomsResponse>, ApiError> {
-    let rooms = state
-        .service()
-        .store()
-        .visible_rooms(authed.session.user.id)
-        .await?;
+    let rooms = state.service().rooms_for(authed.session.user.id).await?;
     Ok(Json(RoomsResponse {
         rooms: rooms.iter().map(wire::room).collect(),
     }))

@@ -55,11 +55,7 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session, token_has
     let attachment = state.hub().attach(user, session.id).await;
     tracing::debug!(%user, conn = attachment.id.0, "connected");
     // A logout between the upgrade's check and `attach` would have missed this connection.
-    let still_valid = state
-        .service()
-        .store()
-        .session_by_token_hash(&token_hash, Timestamp::now())
-        .await;
+    let still_valid = state.service().session(&token_hash).await;
     if attachment.came_online {
         state.announce_presence(user, true).await;
     }
@@ -98,11 +94,15 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session, token_has
 
 impl Conn {
     async fn send_ready(&mut self, session: &Session) -> Result<(), Exit> {
-        let store = self.state.service().store();
-        let rooms = store.member_rooms(self.user).await.map_err(|e| {
-            tracing::error!(error = %e, "could not load rooms for ready");
-            Exit::Close(1011, "internal error")
-        })?;
+        let rooms = self
+            .state
+            .service()
+            .my_rooms(self.user)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not load rooms for ready");
+                Exit::Close(1011, "internal error")
+            })?;
         let service = self.state.service();
         let personal = async {
             let reads = service.read_states(self.user).await?;
@@ -199,10 +199,23 @@ impl Conn {
     /// on a connection the hub kicks while the write is stuck.
     pub(super) async fn write(&mut self, msg: Message) -> Result<(), Exit> {
         let limit = self.state.config().write_timeout;
+        let bytes = match &msg {
+            Message::Text(t) => t.len(),
+            Message::Binary(b) => b.len(),
+            _ => 0,
+        };
         tokio::select! {
             sent = tokio::time::timeout(limit, self.socket.send(msg)) => match sent {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(_)) | Err(_) => Err(Exit::Gone),
+                Ok(Err(e)) => {
+                    // Usually the peer went away; anything else is worth an operator's look.
+                    tracing::info!(user = %self.user, conn = self.id.0, bytes, error = %e, "write failed; dropping connection");
+                    Err(Exit::Gone)
+                }
+                Err(_) => {
+                    tracing::info!(user = %self.user, conn = self.id.0, bytes, "write timed out; dropping connection");
+                    Err(Exit::Gone)
+                }
             },
             reason = self.kick.fired() => Err(kick_exit(reason)),
         }
@@ -238,8 +251,7 @@ impl Conn {
                 .await;
         }
         if self.state.hub().detach(self.id).await {
-            let store = self.state.service().store();
-            if let Err(e) = store.set_last_seen(self.user, Timestamp::now()).await {
+            if let Err(e) = self.state.service().record_last_seen(self.user).await {
                 tracing::warn!(error = %e, "could not record last_seen");
             }
             // Another connection may have attached meanwhile; then the user never went away.

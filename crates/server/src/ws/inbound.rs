@@ -1,7 +1,7 @@
 //! What a connection does with each frame its client sends.
 
 use axum::extract::ws::Message;
-use natter_core::RoomId;
+use natter_core::{Page, RoomId};
 use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
@@ -211,20 +211,18 @@ impl Conn {
         // the connection drop live messages it has never sent.
         let mut cursor = since.clamp(0, last_seq);
         loop {
-            let page = match self
+            let page = self
                 .state
                 .service()
-                .store()
-                .messages_after(room, cursor, REPLAY_PAGE)
-                .await
-            {
-                Ok(page) => page,
+                .history(self.user, room, Page::After(cursor), REPLAY_PAGE)
+                .await;
+            let (page, full) = match page {
+                Ok(found) => found,
                 Err(e) => {
                     let err = ApiError::from(e).to_frame(None);
                     return self.write_frame(&err).await.map(|()| None);
                 }
             };
-            let full = page.len() == REPLAY_PAGE as usize;
             for m in page {
                 if limit.is_some_and(|l| m.seq > l) {
                     self.seen.replayed(room, cursor);
@@ -255,8 +253,7 @@ impl Conn {
             let page = match self
                 .state
                 .service()
-                .store()
-                .changes_after(room, cursor, up_to, REPLAY_PAGE)
+                .changes(self.user, room, cursor, up_to, REPLAY_PAGE)
                 .await
             {
                 Ok(page) => page,

@@ -34,8 +34,11 @@ pub async fn upgrade(
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         // Write each frame straight through; queued frames wait in the hub's bounded queue.
+        // The connection task awaits each write before the next, so at most one frame is
+        // ever buffered, and a frame the server built itself is never refused for its size:
+        // a `ready` for someone in a thousand rooms runs to hundreds of KiB.
         .write_buffer_size(0)
-        .max_write_buffer_size(limit.max(64 * 1024) * 2)
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {

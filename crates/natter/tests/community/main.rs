@@ -1,0 +1,9 @@
+//! Running natter for a community: roles, limits, and (as they land) registration, invites,
+//! moderation and the audit log, over real HTTP and WebSockets. One test binary for all of it,
+//! so the server is linked once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod limits;
+mod roles;
