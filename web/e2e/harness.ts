@@ -34,7 +34,9 @@ export class Server {
 
   /** Starts the binary on `port` (0 picks one) and resolves once it logs its address. */
   async run(port: number): Promise<void> {
-    const child = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", this.dataDir], {
+    // Open registration: each test signs up whoever it needs.
+    const args = ["serve", "--listen", `127.0.0.1:${port}`, "--registration", "open", "--data-dir", this.dataDir];
+    const child = spawn(bin, args, {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, RUST_LOG: "info", ...this.env },
     });

@@ -3,6 +3,7 @@
 
 import {
   decodeAuth,
+  decodeServerInfo,
   decodeBlocks,
   decodeMessage,
   decodePins,
@@ -18,6 +19,7 @@ import {
   type MessagesPage,
   type SearchResults,
   type Room,
+  type ServerInfo,
   type User,
 } from "./protocol";
 
@@ -59,8 +61,10 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
 }
 
 export const api = {
-  register: async (username: string, password: string) =>
-    decodeAuth(await call("POST", "/auth/register", { username, password })).user,
+  register: async (username: string, password: string, invite?: string) =>
+    decodeAuth(await call("POST", "/auth/register", invite ? { username, password, invite } : { username, password }))
+      .user,
+  server: async (): Promise<ServerInfo> => decodeServerInfo(await call("GET", "/server")),
   login: async (username: string, password: string) =>
     decodeAuth(await call("POST", "/auth/login", { username, password })).user,
   logout: () => call("POST", "/auth/logout"),

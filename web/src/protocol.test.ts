@@ -6,6 +6,7 @@ import fixtures from "./protocol.fixtures.json";
 import {
   decodeAttachment,
   decodeAuth,
+  decodeServerInfo,
   decodeError,
   decodeBlocks,
   decodeMessage,
@@ -86,6 +87,7 @@ describe("REST bodies", () => {
     expect(decodeBlocks(rest.blocks)).toEqual(rest.blocks.user_ids);
     expect(decodeAttachment(rest.attachment)).toEqual(rest.attachment);
     expect(decodeStorageUsage(rest.storage_usage)).toEqual(rest.storage_usage);
+    expect(decodeServerInfo(rest.server_info)).toEqual(rest.server_info);
     expect(decodeMessage(rest.message).attachments?.map((a) => a.name)).toEqual(["cat.png", "notes.pdf"]);
   });
 });

@@ -397,6 +397,18 @@ export function decodeBlocks(v: unknown): Id[] {
   return strArray(obj(v, "blocks"), "user_ids");
 }
 
+export type Registration = "open" | "invite" | "closed";
+
+export interface ServerInfo {
+  name: string;
+  registration: Registration;
+}
+
+export function decodeServerInfo(v: unknown): ServerInfo {
+  const o = obj(v, "server");
+  return { name: str(o, "name"), registration: oneOf(o, "registration", ["open", "invite", "closed"] as const) };
+}
+
 export function decodeAuth(v: unknown): { user: User; token: string } {
   const o = obj(v, "auth");
   return { user: decodeUser(o.user), token: str(o, "token") };

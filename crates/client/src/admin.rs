@@ -1,9 +1,26 @@
-//! Administration and moderation calls: room roles and server roles.
+//! Administration and moderation calls: roles, server settings, invites and the audit log.
 
+use natter_proto::admin::{
+    AuditResponse, CreateInviteRequest, Invite, InvitesResponse, ServerInfo, Settings,
+    UpdateSettingsRequest,
+};
 use natter_proto::{Room, RoomRole, ServerRole, SetRoomRoleRequest, SetServerRoleRequest, User};
 use reqwest::Method;
 
 use crate::{Client, ClientError};
+
+/// Filters of an audit log read; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub actor: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub room: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub limit: Option<u32>,
+}
 
 impl Client {
     /// Gives a member of `room` a role (`PUT /rooms/{id}/members/{user}/role`). The owner or
@@ -25,6 +42,66 @@ impl Client {
         let req = self
             .request(Method::PUT, &format!("/admin/users/{user}/role"))
             .json(&SetServerRoleRequest { role });
+        Ok(self.call(req).await?.1)
+    }
+
+    /// The server's name and registration mode; no sign-in needed.
+    pub async fn server_info(&self) -> Result<ServerInfo, ClientError> {
+        self.get("/server").await
+    }
+
+    pub async fn settings(&self) -> Result<Settings, ClientError> {
+        self.get("/admin/settings").await
+    }
+
+    pub async fn update_settings(
+        &self,
+        change: &UpdateSettingsRequest,
+    ) -> Result<Settings, ClientError> {
+        let req = self.request(Method::PATCH, "/admin/settings").json(change);
+        Ok(self.call(req).await?.1)
+    }
+
+    /// Creates an invite; the answer's `token` is the secret to share.
+    pub async fn create_invite(
+        &self,
+        expires_in_secs: Option<i64>,
+        max_uses: Option<u32>,
+    ) -> Result<Invite, ClientError> {
+        let body = CreateInviteRequest {
+            expires_in_secs,
+            max_uses,
+        };
+        self.post("/invites", &body).await
+    }
+
+    pub async fn invites(&self) -> Result<Vec<Invite>, ClientError> {
+        Ok(self.get::<InvitesResponse>("/invites").await?.invites)
+    }
+
+    pub async fn revoke_invite(&self, id: &str) -> Result<Invite, ClientError> {
+        let req = self.request(Method::DELETE, &format!("/invites/{id}"));
+        Ok(self.call(req).await?.1)
+    }
+
+    /// A page of the audit log, newest first (admins only).
+    pub async fn audit(&self, filter: &AuditFilter<'_>) -> Result<AuditResponse, ClientError> {
+        let limit = filter.limit.map(|l| l.to_string());
+        let pairs = [
+            ("actor", filter.actor),
+            ("user", filter.user),
+            ("room", filter.room),
+            ("kind", filter.kind),
+            ("from", filter.from),
+            ("to", filter.to),
+            ("before", filter.before),
+            ("limit", limit.as_deref()),
+        ];
+        let query: Vec<(&str, &str)> = pairs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        let req = self.request(Method::GET, "/admin/audit").query(&query);
         Ok(self.call(req).await?.1)
     }
 }

@@ -120,8 +120,30 @@ impl Client {
             username: username.to_owned(),
             password: password.to_owned(),
             display_name: display_name.map(str::to_owned),
+            invite: None,
         };
-        let auth: AuthResponse = self.post("/auth/register", &body).await?;
+        self.sign_up(&body).await
+    }
+
+    /// Registers with an invite (a link or its token), as a server taking accounts by invite
+    /// requires.
+    pub async fn register_with_invite(
+        &mut self,
+        username: &str,
+        password: &str,
+        invite: &str,
+    ) -> Result<AuthResponse, ClientError> {
+        let body = RegisterRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            display_name: None,
+            invite: Some(invite.to_owned()),
+        };
+        self.sign_up(&body).await
+    }
+
+    async fn sign_up(&mut self, body: &RegisterRequest) -> Result<AuthResponse, ClientError> {
+        let auth: AuthResponse = self.post("/auth/register", body).await?;
         self.token = Some(auth.token.clone());
         Ok(auth)
     }

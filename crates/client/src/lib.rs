@@ -22,6 +22,7 @@ mod http;
 mod rich;
 mod ws;
 
+pub use admin::AuditFilter;
 pub use files::Download;
 pub use http::{Client, History};
 pub use natter_proto as proto;

@@ -2,7 +2,11 @@
 //! finding people. Hashing passwords and minting tokens are the server's (they are CPU work
 //! and randomness); deciding who may do what with them is here.
 
+use std::net::IpAddr;
+
+use crate::audit::{Actor, AuditKind, NewAuditEntry};
 use crate::store::{Credentials, NewSession, NewUser, ProfileChange};
+use crate::Registration;
 use crate::{Error, Room, Service, Session, SessionId, Timestamp, User, UserId, Username};
 
 /// How many users one lookup returns at most.
@@ -17,8 +21,43 @@ pub struct Registered {
 }
 
 impl Service {
-    /// Creates an account; it joins the default rooms.
-    pub async fn register(&self, new: NewUser) -> Result<Registered, Error> {
+    /// Someone signs up. The first account may always (it becomes the admin); after that the
+    /// `registration` setting decides: open to all, by a usable invite (checked and counted
+    /// in the transaction that creates the account), or closed.
+    pub async fn register(
+        &self,
+        mut new: NewUser,
+        addr: Option<IpAddr>,
+    ) -> Result<Registered, Error> {
+        let first = self.store.user_count().await? == 0;
+        let mode = self.settings().await?.registration;
+        match mode {
+            _ if first => new.invite = None,
+            Registration::Open => new.invite = None,
+            Registration::Invite if new.invite.is_none() => return Err(Error::InviteRequired),
+            Registration::Invite => {}
+            Registration::Closed => return Err(Error::RegistrationClosed),
+        }
+        let by_invite = new.invite.is_some();
+        let registered = self.create_user(new).await?;
+        if by_invite {
+            let id = registered.user.id;
+            let entry = NewAuditEntry::new(AuditKind::InviteUsed, Actor::user(id, addr)).user(id);
+            self.audit(entry).await;
+        }
+        Ok(registered)
+    }
+
+    /// An admin (or the console) creates an account, whatever the registration setting.
+    pub async fn create_account(&self, by: &Actor, new: NewUser) -> Result<Registered, Error> {
+        self.require_admin(by).await?;
+        let registered = self.create_user(new).await?;
+        let entry = NewAuditEntry::new(AuditKind::UserCreated, *by).user(registered.user.id);
+        self.audit(entry).await;
+        Ok(registered)
+    }
+
+    async fn create_user(&self, new: NewUser) -> Result<Registered, Error> {
         let user = self.store.create_user(new).await?;
         let rooms = self.store.member_rooms(user.id).await?;
         Ok(Registered { user, rooms })
@@ -58,10 +97,16 @@ impl Service {
         &self,
         session: &Session,
         new_hash: String,
+        addr: Option<IpAddr>,
     ) -> Result<Vec<SessionId>, Error> {
         let user = session.user.id;
         self.store.set_password_hash(user, new_hash).await?;
-        Ok(self.store.delete_other_sessions(user, session.id).await?)
+        let ended = self.store.delete_other_sessions(user, session.id).await?;
+        let entry = NewAuditEntry::new(AuditKind::PasswordChanged, Actor::user(user, addr))
+            .user(user)
+            .detail(format!("{} other sessions ended", ended.len()));
+        self.audit(entry).await;
+        Ok(ended)
     }
 
     /// The caller changes their own display name or status.

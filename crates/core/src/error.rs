@@ -33,6 +33,8 @@ pub enum DomainError {
     EmptyFile,
     #[error("a message carries at most {max} attachments", max = crate::MAX_ATTACHMENTS)]
     TooManyAttachments,
+    #[error("the server name must be 1 to 64 characters without control characters")]
+    InvalidServerName,
 }
 
 impl DomainError {
@@ -53,6 +55,7 @@ impl DomainError {
             DomainError::InvalidFileName => "invalid_file_name",
             DomainError::EmptyFile => "empty_file",
             DomainError::TooManyAttachments => "too_many_attachments",
+            DomainError::InvalidServerName => "invalid_server_name",
         }
     }
 }
@@ -67,6 +70,9 @@ pub enum StoreError {
     /// Storing a file would take its owner past their storage quota.
     #[error("storage quota exceeded")]
     QuotaExceeded,
+    /// The invite a sign-up named is unknown, revoked, expired or used up.
+    #[error("invalid invite")]
+    InvalidInvite,
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -86,6 +92,12 @@ pub enum Error {
     InvalidCredentials,
     #[error("the server must keep at least one admin")]
     LastAdmin,
+    #[error("this server is not taking new accounts; ask an admin for one")]
+    RegistrationClosed,
+    #[error("this server takes new accounts by invite only; ask a member for an invite link")]
+    InviteRequired,
+    #[error("this invite link is not valid: it may have expired, been used up or revoked")]
+    InvalidInvite,
     #[error("this would take you past your storage quota; delete some files first")]
     QuotaExceeded,
     #[error(transparent)]
@@ -98,6 +110,7 @@ impl From<StoreError> for Error {
             StoreError::NotFound => Error::NotFound,
             StoreError::Conflict(what) => Error::Conflict(what),
             StoreError::QuotaExceeded => Error::QuotaExceeded,
+            StoreError::InvalidInvite => Error::InvalidInvite,
             other => Error::Store(other),
         }
     }

@@ -7,22 +7,27 @@
 //! conformance suite in [`testkit`].
 
 mod accounts;
+mod audit;
 mod error;
 mod files;
 mod ids;
+mod invites;
 pub mod markup;
 mod model;
 mod permissions;
 mod rich;
 mod service;
+mod settings;
 mod store;
 pub mod testkit;
 mod values;
 
 pub use accounts::{Registered, MAX_USER_RESULTS};
+pub use audit::{Actor, AuditEntry, AuditKind, AuditQuery, NewAuditEntry, MAX_AUDIT_PAGE};
 pub use error::{DomainError, Error, StoreError};
 pub use files::MAX_ATTACHMENTS;
 pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
+pub use invites::{Invite, NewInvite, INVITE_TTL_SECS, MAX_INVITE_USES};
 pub use model::{
     FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, RoomRole,
     SearchHit, Session, Timestamp, User,
@@ -30,6 +35,7 @@ pub use model::{
 pub use permissions::Limits;
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
+pub use settings::{Registration, ServerSettings, SettingsChange};
 pub use store::{
     AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewFile, NewMessage, NewRoom,
     NewSession, NewUser, ProfileChange, SearchQuery, Store, Toggle, Unattached,

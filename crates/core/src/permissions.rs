@@ -1,6 +1,7 @@
 //! Who may do what: server roles (admin, member) and room roles (owner, moderator, member),
 //! and the use cases that change them. Every rule that depends on a role asks here.
 
+use crate::audit::{Actor, AuditKind, NewAuditEntry};
 use crate::{Error, Room, RoomId, RoomKind, RoomRole, Service, StoreError, Toggle, User, UserId};
 
 /// Limits the server keeps on what people can be put into.
@@ -50,14 +51,18 @@ impl Service {
     /// The room if `actor` may manage its roles: its owner, or a server admin (any room but a
     /// DM, joined or not). Others get the room's usual answer: `NotFound` if they cannot see
     /// it, `Forbidden` if they can.
-    async fn managed_room(&self, actor: UserId, room: RoomId) -> Result<Room, Error> {
-        if self.is_admin(actor).await? {
-            let found = self.store.room(room).await?.ok_or(Error::NotFound)?;
-            if found.kind != RoomKind::Dm || found.dm_members.contains(&actor) {
-                return Ok(found);
+    async fn managed_room(&self, by: &Actor, room: RoomId) -> Result<Room, Error> {
+        let actor = match by.user {
+            Some(user) if !self.is_admin(user).await? => user,
+            admin => {
+                let found = self.store.room(room).await?.ok_or(Error::NotFound)?;
+                let in_dm = admin.is_some_and(|a| found.dm_members.contains(&a));
+                if found.kind != RoomKind::Dm || in_dm {
+                    return Ok(found);
+                }
+                return Err(Error::NotFound);
             }
-            return Err(Error::NotFound);
-        }
+        };
         let found = self.visible_room(actor, room).await?;
         if found.owner == Some(actor) {
             Ok(found)
@@ -73,12 +78,12 @@ impl Service {
     /// so a room never loses its owner by accident. Returns the room as it now is.
     pub async fn set_room_role(
         &self,
-        actor: UserId,
+        by: &Actor,
         room: RoomId,
         target: UserId,
         role: RoomRole,
     ) -> Result<Room, Error> {
-        let found = self.managed_room(actor, room).await?;
+        let found = self.managed_room(by, room).await?;
         if found.kind == RoomKind::Dm {
             return Err(Error::Forbidden("direct messages have no roles"));
         }
@@ -91,25 +96,37 @@ impl Service {
                 "the owner keeps the room until they hand it to someone else",
             ));
         }
-        Ok(self.store.set_room_role(room, target, role).await?)
+        let changed = self.store.set_room_role(room, target, role).await?;
+        let entry = NewAuditEntry::new(AuditKind::RoomRoleChanged, *by)
+            .user(target)
+            .room(room)
+            .detail(role.as_str());
+        self.audit(entry).await;
+        Ok(changed)
     }
 
     /// An admin makes another user an admin, or takes it away. The server always keeps at
     /// least one admin: `Conflict("last admin")` otherwise.
     pub async fn set_server_role(
         &self,
-        actor: UserId,
+        by: &Actor,
         target: UserId,
         admin: Toggle,
     ) -> Result<User, Error> {
-        if !self.is_admin(actor).await? {
-            return Err(Error::Forbidden("only admins can change who is an admin"));
+        self.require_admin(by).await?;
+        let before = self.store.user(target).await?.ok_or(Error::NotFound)?;
+        let user = match self.store.set_admin(target, admin).await {
+            Err(StoreError::Conflict("last admin")) => return Err(Error::LastAdmin),
+            other => other?,
+        };
+        if before.is_admin != user.is_admin {
+            let role = if user.is_admin { "admin" } else { "member" };
+            let entry = NewAuditEntry::new(AuditKind::ServerRoleChanged, *by)
+                .user(target)
+                .detail(role);
+            self.audit(entry).await;
         }
-        self.store.user(target).await?.ok_or(Error::NotFound)?;
-        match self.store.set_admin(target, admin).await {
-            Err(StoreError::Conflict("last admin")) => Err(Error::LastAdmin),
-            other => Ok(other?),
-        }
+        Ok(user)
     }
 
     /// Refuses to put `user` into one more room past the server's limit.
@@ -120,5 +137,16 @@ impl Service {
             ));
         }
         Ok(())
+    }
+}
+
+impl Service {
+    /// Admins and the console pass; anyone else is `Forbidden`.
+    pub(crate) async fn require_admin(&self, by: &Actor) -> Result<(), Error> {
+        match by.user {
+            None => Ok(()),
+            Some(user) if self.is_admin(user).await? => Ok(()),
+            Some(_) => Err(Error::Forbidden("only admins can do this")),
+        }
     }
 }

@@ -13,6 +13,8 @@
 
 use async_trait::async_trait;
 
+use crate::audit::{AuditEntry, AuditQuery, NewAuditEntry};
+use crate::invites::{Invite, NewInvite};
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
     ReadState, Room, RoomId, RoomKind, RoomRole, SearchHit, Session, SessionId, StoreError,
@@ -23,6 +25,9 @@ pub struct NewUser {
     pub username: Username,
     pub display_name: String,
     pub password_hash: String,
+    /// The hash of the invite token to sign up with. The store checks it is usable and
+    /// counts the use in the transaction that creates the account (`InvalidInvite` if not).
+    pub invite: Option<[u8; 32]>,
 }
 
 /// A user with the stored password hash, for login only.
@@ -158,6 +163,8 @@ pub trait Store: Send + Sync + 'static {
     async fn password_hash(&self, user: UserId) -> Result<String, StoreError>;
     async fn set_password_hash(&self, user: UserId, hash: String) -> Result<(), StoreError>;
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// How many accounts exist.
+    async fn user_count(&self) -> Result<u64, StoreError>;
     /// Users whose username starts with `prefix` (lowercase), by username.
     async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError>;
     async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError>;
@@ -303,6 +310,26 @@ pub trait Store: Send + Sync + 'static {
     async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Whether any of `others` has blocked `user`.
     async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError>;
+
+    /// Every stored server setting as `(key, value)`.
+    async fn settings(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Stores one setting, replacing its value.
+    async fn put_setting(&self, key: &str, value: String) -> Result<(), StoreError>;
+
+    /// Stores an invite; its uses start empty.
+    async fn create_invite(&self, new: NewInvite) -> Result<Invite, StoreError>;
+    /// Every invite, newest first, with who used each.
+    async fn invites(&self) -> Result<Vec<Invite>, StoreError>;
+    async fn invite(&self, id: i64) -> Result<Option<Invite>, StoreError>;
+    /// Marks an invite revoked at `at` and returns it. `NotFound` if it does not exist.
+    async fn revoke_invite(&self, id: i64, at: Timestamp) -> Result<Invite, StoreError>;
+
+    /// Appends an audit entry. There is no way to change or delete one but [`Store::prune_audit`].
+    async fn append_audit(&self, entry: NewAuditEntry, at: Timestamp) -> Result<(), StoreError>;
+    /// Entries matching `query`, newest first.
+    async fn audit_entries(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Deletes entries older than `before`; returns how many.
+    async fn prune_audit(&self, before: Timestamp) -> Result<u64, StoreError>;
 
     /// Records an uploaded file, unattached. `QuotaExceeded` if the owner's files would then
     /// add up to more than `quota` bytes; the check and the insert are one transaction.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use natter_core::Registration;
 use natter_server::ServerConfig;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +55,13 @@ pub struct Settings {
     /// The most rooms (DMs included) one account can be a member of.
     #[arg(long, env = "NATTER_MAX_ROOMS_PER_USER")]
     pub max_rooms_per_user: Option<u32>,
+    /// Who may create an account: open, invite or closed. Set, it replaces the mode an admin
+    /// chose at run time on every start; unset, the admin's choice stands (invite by default).
+    #[arg(long, env = "NATTER_REGISTRATION", value_enum)]
+    pub registration: Option<RegistrationSetting>,
+    /// Days the audit log keeps an entry.
+    #[arg(long, env = "NATTER_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u64>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -83,7 +91,36 @@ impl Settings {
             max_file_mb: over.max_file_mb.or(self.max_file_mb),
             storage_quota_mb: over.storage_quota_mb.or(self.storage_quota_mb),
             max_rooms_per_user: over.max_rooms_per_user.or(self.max_rooms_per_user),
+            registration: over.registration.or(self.registration),
+            audit_retention_days: over.audit_retention_days.or(self.audit_retention_days),
             log: over.log.or(self.log),
+        }
+    }
+}
+
+/// The registration mode as a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationSetting {
+    Open,
+    Invite,
+    Closed,
+}
+
+impl RegistrationSetting {
+    fn into_domain(self) -> Registration {
+        match self {
+            RegistrationSetting::Open => Registration::Open,
+            RegistrationSetting::Invite => Registration::Invite,
+            RegistrationSetting::Closed => Registration::Closed,
+        }
+    }
+
+    fn from_domain(r: Registration) -> Self {
+        match r {
+            Registration::Open => RegistrationSetting::Open,
+            Registration::Invite => RegistrationSetting::Invite,
+            Registration::Closed => RegistrationSetting::Closed,
         }
     }
 }
@@ -147,6 +184,11 @@ impl Config {
                         .unwrap_or(d.limits.max_rooms_per_user)
                         .max(1),
                 },
+                registration: s.registration.map(RegistrationSetting::into_domain),
+                audit_retention: s
+                    .audit_retention_days
+                    .map(|d| DAY * d.clamp(1, 100 * 365) as u32)
+                    .unwrap_or(d.audit_retention),
             },
         }
     }
@@ -169,6 +211,8 @@ impl Config {
             max_file_mb: Some(c.max_file_bytes / MIB),
             storage_quota_mb: Some(c.storage_quota_bytes / MIB),
             max_rooms_per_user: Some(c.limits.max_rooms_per_user),
+            registration: c.registration.map(RegistrationSetting::from_domain),
+            audit_retention_days: Some(c.audit_retention.as_secs() / DAY.as_secs()),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()

@@ -4,6 +4,7 @@
 //! Nothing here knows about storage or HTTP; the server maps domain types into these, and the
 //! client library deserializes them. docs/protocol.md documents each type with an example.
 
+pub mod admin;
 mod rest;
 mod ws;
 

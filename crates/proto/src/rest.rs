@@ -172,6 +172,9 @@ pub struct RegisterRequest {
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// An invite link, or just its token; needed while registration is by invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

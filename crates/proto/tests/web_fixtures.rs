@@ -255,6 +255,7 @@ fn rest_bodies() -> Value {
         "search": to_value(&SearchResponse { hits: vec![SearchHit { message: message(None), snippet_html: "&lt;b&gt;not <mark>markup</mark>&lt;/b&gt;".into() }], next_offset: Some(20) }),
         "blocks": to_value(&BlocksResponse { user_ids: vec!["5".into()] }),
         "attachment": to_value(&attachments()[0]),
+        "server_info": to_value(&admin::ServerInfo { name: "Team chat".into(), registration: admin::Registration::Invite }),
         "storage_usage": to_value(&StorageUsage { used_bytes: 1_096_789, quota_bytes: 1_073_741_824, max_file_bytes: 26_214_400 }),
         "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into() } }),
     })

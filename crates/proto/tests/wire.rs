@@ -203,3 +203,44 @@ fn a_room_update_has_its_documented_shape() {
     let clear: UpdateRoomRequest = serde_json::from_str(r#"{"topic":""}"#).unwrap();
     assert_eq!(clear.topic.as_deref(), Some(""));
 }
+
+#[test]
+fn administration_bodies_have_their_documented_shape() {
+    use natter_proto::admin::*;
+    let info = ServerInfo {
+        name: "natter".into(),
+        registration: Registration::Invite,
+    };
+    expect![[r#"{"name":"natter","registration":"invite"}"#]].assert_eq(&json(&info));
+    let role = SetRoomRoleRequest {
+        role: RoomRole::Moderator,
+    };
+    expect![[r#"{"role":"moderator"}"#]].assert_eq(&json(&role));
+    let invite = Invite {
+        id: "3".into(),
+        created_by: Some("1".into()),
+        created_at: "2026-11-30T10:00:00.000Z".into(),
+        expires_at: "2026-12-07T10:00:00.000Z".into(),
+        max_uses: 5,
+        revoked_at: None,
+        uses: vec![InviteUse {
+            user_id: "7".into(),
+            used_at: "2026-11-30T11:00:00.000Z".into(),
+        }],
+        usable: true,
+        token: Some("9f2c".into()),
+    };
+    expect![[r#"{"id":"3","created_by":"1","created_at":"2026-11-30T10:00:00.000Z","expires_at":"2026-12-07T10:00:00.000Z","max_uses":5,"uses":[{"user_id":"7","used_at":"2026-11-30T11:00:00.000Z"}],"usable":true,"token":"9f2c"}"#]].assert_eq(&json(&invite));
+    let entry = AuditEntry {
+        id: "12".into(),
+        at: "2026-11-30T10:00:00.000Z".into(),
+        kind: "banned".into(),
+        actor_id: Some("1".into()),
+        target_user_id: Some("7".into()),
+        target_room_id: Some("4".into()),
+        addr: Some("203.0.113.9".into()),
+        reason: "spam".into(),
+        detail: "until 2026-12-01T10:00:00.000Z".into(),
+    };
+    expect![[r#"{"id":"12","at":"2026-11-30T10:00:00.000Z","kind":"banned","actor_id":"1","target_user_id":"7","target_room_id":"4","addr":"203.0.113.9","reason":"spam","detail":"until 2026-12-01T10:00:00.000Z"}"#]].assert_eq(&json(&entry));
+}

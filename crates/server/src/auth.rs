@@ -11,9 +11,11 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use axum::extract::FromRequestParts;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{header, request::Parts, HeaderMap};
-use natter_core::{Password, Session};
+use natter_core::{Actor, Password, Session};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -127,6 +129,14 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// The hash of an invite given as its token or as a whole link (`.../?invite=<token>` or
+/// `.../#invite=<token>`): the token is what follows the last `=` or `/`.
+pub fn invite_token_hash(given: &str) -> [u8; 32] {
+    let given = given.trim();
+    let token = given.rsplit(['=', '/']).next().unwrap_or(given);
+    token_hash(token)
+}
+
 /// How a request proved who it is. Cookie-authenticated WebSocket upgrades get an origin check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
@@ -139,6 +149,24 @@ pub struct Authed {
     pub session: Session,
     pub via: AuthVia,
     pub token_hash: [u8; 32],
+    /// The client's address, for the audit log.
+    pub addr: Option<IpAddr>,
+}
+
+impl Authed {
+    /// The signed-in user as the domain's actor.
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.session.user.id, self.addr)
+    }
+}
+
+/// The peer address of a request, when the server runs with connection info (it always does;
+/// a router used without it just records no address).
+pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -174,6 +202,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authe
         session,
         via,
         token_hash: hash,
+        addr: None,
     })
 }
 
@@ -181,7 +210,20 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(state, &parts.headers).await
+        let mut authed = authenticate(state, &parts.headers).await?;
+        authed.addr = client_addr(parts);
+        Ok(authed)
+    }
+}
+
+/// The client's address on a request that need not be signed in (registration, login).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts)))
     }
 }
 

@@ -12,6 +12,7 @@ mod extract;
 mod files;
 mod pipeline;
 mod routes;
+mod sweeper;
 mod wire;
 mod ws;
 
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use natter_core::{Limits, Service, Store};
+use natter_core::{Limits, Registration, Service, Store};
 use natter_hub::Hub;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -58,6 +59,11 @@ pub struct ServerConfig {
     pub upload_dir: PathBuf,
     /// What the domain limits: rooms per account, ...
     pub limits: Limits,
+    /// If set, the registration mode is made this at start (and audited when it changes);
+    /// otherwise the stored setting stands.
+    pub registration: Option<Registration>,
+    /// Audit entries older than this are pruned.
+    pub audit_retention: Duration,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +82,8 @@ impl Default for ServerConfig {
             storage_quota_bytes: 1024 * 1024 * 1024,
             upload_dir: std::env::temp_dir(),
             limits: Limits::default(),
+            registration: None,
+            audit_retention: Duration::from_secs(365 * 24 * 3600),
         }
     }
 }
@@ -153,10 +161,21 @@ impl Server {
         let Backends { store, hub, blobs } = backends;
         let listener = TcpListener::bind(addr).await?;
         let service = Service::new(store, config.limits);
+        if let Some(mode) = config.registration {
+            service
+                .configure_registration(mode)
+                .await
+                .map_err(std::io::Error::other)?;
+        }
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (ws_alive, ws_done) = mpsc::channel(1);
         let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());
-        let sweeper = files::spawn_sweeper(service.clone(), blobs.clone(), shutdown.clone());
+        let sweeper = sweeper::spawn(
+            service.clone(),
+            blobs.clone(),
+            config.audit_retention,
+            shutdown.clone(),
+        );
         let state = AppState {
             inner: Arc::new(Inner {
                 service,

@@ -181,6 +181,69 @@ pub fn message_frame(frame: &proto::ServerFrame, m: &Message) -> Frame {
     Frame::with_seq(encode(frame), m.room_id, m.seq)
 }
 
+pub fn registration(r: natter_core::Registration) -> proto::admin::Registration {
+    use natter_core::Registration as R;
+    match r {
+        R::Open => proto::admin::Registration::Open,
+        R::Invite => proto::admin::Registration::Invite,
+        R::Closed => proto::admin::Registration::Closed,
+    }
+}
+
+pub fn registration_from(r: proto::admin::Registration) -> natter_core::Registration {
+    use proto::admin::Registration as R;
+    match r {
+        R::Open => natter_core::Registration::Open,
+        R::Invite => natter_core::Registration::Invite,
+        R::Closed => natter_core::Registration::Closed,
+    }
+}
+
+pub fn settings(s: &natter_core::ServerSettings) -> proto::admin::Settings {
+    proto::admin::Settings {
+        server_name: s.server_name.clone(),
+        registration: registration(s.registration),
+        members_can_invite: s.members_can_invite,
+    }
+}
+
+/// An invite; `token` only in the answer that creates it.
+pub fn invite(i: &natter_core::Invite, token: Option<String>) -> proto::admin::Invite {
+    proto::admin::Invite {
+        id: i.id.to_string(),
+        created_by: i.created_by.map(|u| u.to_string()),
+        created_at: time(i.created_at),
+        expires_at: time(i.expires_at),
+        max_uses: i.max_uses,
+        revoked_at: i.revoked_at.map(time),
+        uses: i
+            .used_by
+            .iter()
+            .map(|(user, at)| proto::admin::InviteUse {
+                user_id: user.to_string(),
+                used_at: time(*at),
+            })
+            .collect(),
+        usable: i.usable(Timestamp::now()),
+        token,
+    }
+}
+
+pub fn audit_entry(e: &natter_core::AuditEntry) -> proto::admin::AuditEntry {
+    let entry = &e.entry;
+    proto::admin::AuditEntry {
+        id: e.id.to_string(),
+        at: time(e.at),
+        kind: entry.kind.as_str().to_owned(),
+        actor_id: entry.actor.user.map(|u| u.to_string()),
+        target_user_id: entry.target_user.map(|u| u.to_string()),
+        target_room_id: entry.target_room.map(|r| r.to_string()),
+        addr: entry.actor.addr.map(|a| a.to_string()),
+        reason: entry.reason.clone(),
+        detail: entry.detail.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

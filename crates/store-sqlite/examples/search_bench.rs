@@ -158,6 +158,7 @@ async fn seed(
         username: Username::parse(name).unwrap(),
         display_name: name.to_owned(),
         password_hash: "x".into(),
+        invite: None,
     };
     let existing = store
         .users_by_prefix("searcher", 1)

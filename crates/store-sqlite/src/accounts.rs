@@ -28,6 +28,9 @@ pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, S
     )
     .map_err(conflict_or_backend("username"))?;
     let id = tx.last_insert_rowid();
+    if let Some(invite) = &new.invite {
+        crate::admin::use_invite(&tx, invite, UserId(id), Timestamp(now))?;
+    }
     tx.execute(
         "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at)
          SELECT id, ?1, ?2 FROM rooms WHERE name = 'general' AND kind = 'public'",
@@ -37,6 +40,11 @@ pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, S
     let user = user_by_id(&tx, UserId(id))?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;
     Ok(user)
+}
+
+pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
+    conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .map_err(backend)
 }
 
 pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>, StoreError> {

@@ -6,6 +6,7 @@
 //! batches message writes, so the fsync is paid once per batch, not once per message.
 
 mod accounts;
+mod admin;
 mod files;
 mod messages;
 mod rich;

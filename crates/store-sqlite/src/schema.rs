@@ -151,6 +151,47 @@ UPDATE room_members SET role = 'owner'
 CREATE INDEX room_members_staff ON room_members(room_id, role) WHERE role != 'member';
 CREATE UNIQUE INDEX room_members_one_owner ON room_members(room_id) WHERE role = 'owner';
 "#,
+    r#"
+-- Administration: run-time settings, invites and the append-only audit log.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE invites (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    max_uses   INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE invite_uses (
+    invite_id INTEGER NOT NULL REFERENCES invites(id) ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    used_at   INTEGER NOT NULL,
+    PRIMARY KEY (invite_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    actor       INTEGER,
+    target_user INTEGER,
+    target_room INTEGER,
+    addr        TEXT,
+    reason      TEXT NOT NULL DEFAULT '',
+    detail      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_at ON audit_log(at);
+CREATE INDEX audit_actor ON audit_log(actor, id);
+CREATE INDEX audit_target_user ON audit_log(target_user, id);
+CREATE INDEX audit_target_room ON audit_log(target_room, id);
+-- The log can only grow or be pruned by age: no row is ever changed.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+    SELECT RAISE(ABORT, 'audit entries cannot be changed');
+END;
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -2,13 +2,14 @@
 
 use async_trait::async_trait;
 use natter_core::{
-    AppendOutcome, ChangeOutcome, Credentials, FileId, FileInfo, Message, MessageChange, MessageId,
-    NewFile, NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
-    RoomRole, SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle,
-    Topic, Unattached, User, UserId, Username,
+    AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, FileId, FileInfo, Invite,
+    Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite, NewMessage, NewRoom,
+    NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, RoomRole, SearchHit, SearchQuery,
+    Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User, UserId,
+    Username,
 };
 
-use crate::{accounts, files, messages, rich, rooms, SqliteStore};
+use crate::{accounts, admin, files, messages, rich, rooms, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -28,6 +29,9 @@ impl Store for SqliteStore {
     }
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         self.read(move |c| accounts::user_by_id(c, id)).await
+    }
+    async fn user_count(&self) -> Result<u64, StoreError> {
+        self.read(accounts::user_count).await
     }
     async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError> {
         let prefix = prefix.to_owned();
@@ -229,6 +233,37 @@ impl Store for SqliteStore {
         let others = others.to_vec();
         self.read(move |c| rich::blocked_by_any(c, &others, user))
             .await
+    }
+
+    async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(admin::settings).await
+    }
+    async fn put_setting(&self, key: &str, value: String) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |c| admin::put_setting(c, &key, &value))
+            .await
+    }
+    async fn create_invite(&self, new: NewInvite) -> Result<Invite, StoreError> {
+        self.write(move |c| admin::create_invite(c, new)).await
+    }
+    async fn invites(&self) -> Result<Vec<Invite>, StoreError> {
+        self.read(admin::invites).await
+    }
+    async fn invite(&self, id: i64) -> Result<Option<Invite>, StoreError> {
+        self.read(move |c| admin::invite(c, id)).await
+    }
+    async fn revoke_invite(&self, id: i64, at: Timestamp) -> Result<Invite, StoreError> {
+        self.write(move |c| admin::revoke_invite(c, id, at)).await
+    }
+    async fn append_audit(&self, entry: NewAuditEntry, at: Timestamp) -> Result<(), StoreError> {
+        self.write(move |c| admin::append_audit(c, &entry, at))
+            .await
+    }
+    async fn audit_entries(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(move |c| admin::audit_entries(c, &query)).await
+    }
+    async fn prune_audit(&self, before: Timestamp) -> Result<u64, StoreError> {
+        self.write(move |c| admin::prune_audit(c, before)).await
     }
 
     async fn create_file(&self, new: NewFile, quota: i64) -> Result<FileInfo, StoreError> {

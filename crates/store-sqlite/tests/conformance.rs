@@ -26,6 +26,7 @@ async fn reopening_a_database_keeps_its_data_and_does_not_rerun_migrations() {
         username: natter_core::Username::parse("alice").unwrap(),
         display_name: "Alice".into(),
         password_hash: "h".into(),
+        invite: None,
     };
     let alice = store.create_user(user).await.unwrap();
     drop(store);

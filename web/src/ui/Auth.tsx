@@ -1,14 +1,28 @@
-// Sign in and create account: one form, two buttons, and errors a person can act on.
+// Sign in and create account: one form, two buttons, and errors a person can act on. An invite
+// link opened in the browser (`/?invite=<token>`) fills in the invite field.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
-import type { User } from "../protocol";
+import type { ServerInfo, User } from "../protocol";
+
+/** The invite a link carried, if the page was opened from one. */
+function inviteFromLink(): string {
+  return new URLSearchParams(location.search).get("invite") ?? "";
+}
 
 export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: User) => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [invite, setInvite] = useState(inviteFromLink);
+  const [server, setServer] = useState<ServerInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.server().then(setServer, () => setServer(null));
+  }, []);
+  const closed = server?.registration === "closed";
+  const wantsInvite = server?.registration === "invite" || invite !== "";
 
   async function submit(mode: "sign-in" | "register") {
     setError(null);
@@ -23,7 +37,11 @@ export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: 
     setBusy(true);
     try {
       const user =
-        mode === "sign-in" ? await api.login(username, password) : await api.register(username, password);
+        mode === "sign-in"
+          ? await api.login(username, password)
+          : await api.register(username, password, invite.trim() || undefined);
+      // The invite is spent; do not leave it in the address bar.
+      if (inviteFromLink()) history.replaceState(null, "", "/");
       onSignedIn(user);
     } catch (e) {
       setError(describeError(e));
@@ -42,9 +60,11 @@ export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: 
         }}
       >
         <h1 id="auth-title">
-          <img src="/favicon.svg" alt="" width={32} height={32} /> natter
+          <img src="/favicon.svg" alt="" width={32} height={32} /> {server?.name ?? "natter"}
         </h1>
-        <p class="muted">Sign in, or create an account on this server.</p>
+        <p class="muted">
+          {closed ? "Sign in. New accounts are created by an admin." : "Sign in, or create an account on this server."}
+        </p>
         {notice && <p class="notice" role="status">{notice}</p>}
         <label>
           Username
@@ -71,6 +91,19 @@ export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: 
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </label>
+        {wantsInvite && !closed && (
+          <label>
+            Invite link or code (to create an account)
+            <input
+              name="invite"
+              autocomplete="off"
+              spellcheck={false}
+              maxLength={2048}
+              value={invite}
+              onInput={(e) => setInvite(e.currentTarget.value)}
+            />
+          </label>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}
@@ -80,11 +113,18 @@ export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: 
           <button type="submit" class="primary" disabled={busy}>
             Sign in
           </button>
-          <button type="button" disabled={busy} onClick={() => void submit("register")}>
-            Create account
-          </button>
+          {!closed && (
+            <button type="button" disabled={busy} onClick={() => void submit("register")}>
+              Create account
+            </button>
+          )}
         </div>
-        <p class="muted small">New accounts need a password of at least 8 characters.</p>
+        {!closed && (
+          <p class="muted small">
+            New accounts need a password of at least 8 characters
+            {server?.registration === "invite" ? " and an invite from someone on this server" : ""}.
+          </p>
+        )}
       </form>
     </main>
   );

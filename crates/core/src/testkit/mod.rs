@@ -1,6 +1,7 @@
 //! The storage conformance suite. Every [`Store`] back-end runs [`conformance`] against fresh,
 //! empty stores; passing it is what "implements Store" means.
 
+mod admin;
 mod changes;
 mod files;
 mod reading;
@@ -47,6 +48,10 @@ where
     roles::a_room_has_one_owner_who_can_hand_it_over(fresh().await).await;
     roles::the_last_admin_cannot_be_demoted(fresh().await).await;
     roles::room_counts_include_every_membership(fresh().await).await;
+    // Administration.
+    admin::settings_are_stored_and_replaced(fresh().await).await;
+    admin::an_invite_admits_up_to_its_uses_until_it_expires_or_is_revoked(fresh().await).await;
+    admin::the_audit_log_filters_pages_and_prunes(fresh().await).await;
 }
 
 async fn user(store: &dyn Store, name: &str) -> UserId {
@@ -54,6 +59,7 @@ async fn user(store: &dyn Store, name: &str) -> UserId {
         username: Username::parse(name).unwrap(),
         display_name: name.to_owned(),
         password_hash: format!("hash-of-{name}"),
+        invite: None,
     };
     store.create_user(new).await.unwrap().id
 }
@@ -82,6 +88,7 @@ async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn St
         username: Username::parse("ALICE").unwrap(),
         display_name: "x".into(),
         password_hash: "h".into(),
+        invite: None,
     };
     assert!(matches!(
         s.create_user(dup).await,

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use natter::config::RegistrationSetting;
 use natter::{Config, Settings};
 use natter_client::proto::{ClientFrame, Message, ReadState, ServerFrame, User};
 use natter_client::{Client, ClientError, Connection};
@@ -33,9 +34,11 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server with settings adjusted by `adjust` (short timeouts, small queues, ...).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    // Tests register whoever they need; registration tests close it again themselves.
     let mut settings = Settings {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         data_dir: Some(dir.path().to_owned()),
+        registration: Some(RegistrationSetting::Open),
         ..Settings::default()
     };
     adjust(&mut settings);
@@ -77,6 +80,7 @@ impl TestApp {
         let settings = Settings {
             listen: Some(self.addr),
             data_dir: Some(self.dir.path().to_owned()),
+            registration: Some(RegistrationSetting::Open),
             ..Settings::default()
         };
         let server = natter::bind(&Config::resolve(settings))

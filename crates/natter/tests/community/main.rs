@@ -5,5 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod audit;
 mod limits;
+mod registration;
 mod roles;

@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use natter_core::{FileInfo, Service, Timestamp, UserId};
-use tokio::sync::watch;
 
 pub use blobs::{Blob, BlobStore, FsBlobs};
 pub(crate) use receive::{random_hex, receive, sniff, Limit, ReceiveError, Received};
@@ -24,7 +23,6 @@ pub(crate) use thumbnail::Thumbnailer;
 
 /// Uploads not sent with a message within this long are removed.
 const ABANDONED_AFTER: Duration = Duration::from_secs(24 * 3600);
-const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Uploads one user may have in progress at once. Each spools at most the file limit to disk,
 /// so this bounds how much disk one user can take before the quota check at the end.
@@ -83,32 +81,19 @@ pub(crate) async fn delete_blobs(blobs: &dyn BlobStore, files: &[FileInfo]) {
     }
 }
 
-/// Every hour until shutdown, removes uploads abandoned for a day.
-pub(crate) fn spawn_sweeper(
-    service: Service,
-    blobs: Arc<dyn BlobStore>,
-    mut shutdown: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shutdown.wait_for(|stop| *stop) => return,
+/// Removes uploads abandoned for a day, and their blobs. The hourly sweep runs it.
+pub(crate) async fn sweep_abandoned(service: &Service, blobs: &dyn BlobStore) {
+    let age = i64::try_from(ABANDONED_AFTER.as_secs()).unwrap_or(i64::MAX);
+    let before = Timestamp::now().plus_secs(-age);
+    match service.sweep_abandoned(before).await {
+        Ok(removed) => {
+            if !removed.is_empty() {
+                tracing::info!(count = removed.len(), "removed abandoned uploads");
             }
-            let age = i64::try_from(ABANDONED_AFTER.as_secs()).unwrap_or(i64::MAX);
-            let before = Timestamp::now().plus_secs(-age);
-            match service.sweep_abandoned(before).await {
-                Ok(removed) => {
-                    if !removed.is_empty() {
-                        tracing::info!(count = removed.len(), "removed abandoned uploads");
-                    }
-                    delete_blobs(blobs.as_ref(), &removed).await;
-                }
-                Err(e) => tracing::warn!(error = %e, "sweeping abandoned uploads failed"),
-            }
+            delete_blobs(blobs, &removed).await;
         }
-    })
+        Err(e) => tracing::warn!(error = %e, "sweeping abandoned uploads failed"),
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use natter_proto::{
 };
 use serde::Deserialize;
 
-use crate::auth::{self, Authed};
+use crate::auth::{self, Authed, ClientAddr};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::{wire, ApiError, AppState};
 
@@ -43,6 +43,7 @@ async fn start_session(
 #[tracing::instrument(skip_all)]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let username = Username::parse(&req.username)?;
@@ -51,13 +52,15 @@ pub async fn register(
         Some(raw) => DisplayName::parse(raw)?.into_string(),
         None => username.as_str().to_owned(),
     };
+    let invite = req.invite.as_deref().map(auth::invite_token_hash);
     let password_hash = state.hasher().hash(password).await?;
     let new = NewUser {
         username,
         display_name,
         password_hash,
+        invite,
     };
-    let registered = state.service().register(new).await?;
+    let registered = state.service().register(new, addr).await?;
     let user = registered.user;
     tracing::info!(user = %user.id, "registered");
     for room in &registered.rooms {
@@ -71,6 +74,7 @@ pub async fn register(
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let creds = match Username::parse(&req.username) {
@@ -83,9 +87,26 @@ pub async fn login(
     };
     // Unknown users are verified against a dummy hash: same work, same answer.
     let ok = state.hasher().verify(&req.password, stored).await?;
+    // What was typed as a name is kept only if it is a valid one (never a password pasted
+    // into the wrong field), and cut short.
+    let name = match &user {
+        Some(u) => u.username.clone(),
+        None => Username::parse(&req.username)
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_default(),
+    };
+    let service = state.service();
     match user {
-        Some(user) if ok => start_session(&state, &user, StatusCode::OK).await,
-        _ => Err(Error::InvalidCredentials.into()),
+        Some(user) if ok => {
+            service.audit_login(Some(user.id), true, addr, &name).await;
+            start_session(&state, &user, StatusCode::OK).await
+        }
+        found => {
+            service
+                .audit_login(found.map(|u| u.id), false, addr, &name)
+                .await;
+            Err(Error::InvalidCredentials.into())
+        }
     }
 }
 
@@ -150,7 +171,10 @@ pub async fn change_password(
     }
     let new_password = Password::parse(&req.new_password)?;
     let hash = state.hasher().hash(new_password).await?;
-    let revoked = state.service().change_password(&session, hash).await?;
+    let revoked = state
+        .service()
+        .change_password(&session, hash, authed.addr)
+        .await?;
     state.hub().end_sessions(session.user.id, &revoked).await;
     Ok(StatusCode::NO_CONTENT)
 }

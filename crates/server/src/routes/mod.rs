@@ -2,6 +2,7 @@
 //! other path, the embedded web client.
 
 mod accounts;
+mod admin;
 mod files;
 mod messages;
 mod rich;
@@ -9,7 +10,7 @@ mod roles;
 mod rooms;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::{assets, ws, AppState};
@@ -40,6 +41,14 @@ pub fn router(state: AppState) -> Router {
             put(roles::set_room_role),
         )
         .route("/admin/users/{id}/role", put(roles::set_server_role))
+        .route("/server", get(admin::info))
+        .route(
+            "/admin/settings",
+            get(admin::settings).patch(admin::update_settings),
+        )
+        .route("/admin/audit", get(admin::audit))
+        .route("/invites", get(admin::invites).post(admin::create_invite))
+        .route("/invites/{id}", delete(admin::revoke_invite))
         .route("/rooms/{id}/pins", get(rich::pins))
         .route("/rooms/{id}/read", post(rich::mark_read))
         .route(

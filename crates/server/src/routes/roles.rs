@@ -25,7 +25,7 @@ pub async fn set_room_role(
     };
     let changed = state
         .service()
-        .set_room_role(authed.session.user.id, room, target, role)
+        .set_room_role(&authed.actor(), room, target, role)
         .await?;
     state.announce_room_to_members(&changed).await;
     Ok(Json(wire::room(&changed)))
@@ -46,7 +46,7 @@ pub async fn set_server_role(
     };
     let user = state
         .service()
-        .set_server_role(authed.session.user.id, target, admin)
+        .set_server_role(&authed.actor(), target, admin)
         .await?;
     state.announce_user(&user).await;
     Ok(Json(wire::user(&user)))

@@ -1,0 +1,111 @@
+//! REST bodies of administration: server settings, invites, the audit log.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Open,
+    Invite,
+    Closed,
+}
+
+/// `GET /server`: what anyone, signed in or not, may know about the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub name: String,
+    pub registration: Registration,
+}
+
+/// `GET` and `PATCH /admin/settings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub server_name: String,
+    pub registration: Registration,
+    pub members_can_invite: bool,
+}
+
+/// `PATCH /admin/settings`: only the fields given change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateSettingsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<Registration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_can_invite: Option<bool>,
+}
+
+/// `POST /invites`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreateInviteRequest {
+    /// Seconds until it expires: 300 to 7776000 (90 days); default 7 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<i64>,
+    /// How many accounts it can create: 1 to 1000; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteUse {
+    pub user_id: String,
+    pub used_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: String,
+    /// Absent for invites made with `natter admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub max_uses: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// Who signed up with it, earliest first.
+    #[serde(default)]
+    pub uses: Vec<InviteUse>,
+    /// Whether it would let one more person in now.
+    pub usable: bool,
+    /// The secret to share, in the answer to `POST /invites` only; never shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitesResponse {
+    pub invites: Vec<Invite>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    pub kind: String,
+    /// Who acted; absent for the console (`natter admin`) and for failed logins by unknown names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_room_id: Option<String>,
+    /// The client's address, when it came over the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditResponse {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
+}
