@@ -64,6 +64,7 @@ export const api = {
   register: async (username: string, password: string, invite?: string) =>
     decodeAuth(await call("POST", "/auth/register", invite ? { username, password, invite } : { username, password }))
       .user,
+  resetPassword: (token: string, new_password: string) => call("POST", "/auth/reset", { token, new_password }),
   server: async (): Promise<ServerInfo> => decodeServerInfo(await call("GET", "/server")),
   login: async (username: string, password: string) =>
     decodeAuth(await call("POST", "/auth/login", { username, password })).user,

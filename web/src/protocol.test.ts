@@ -73,6 +73,8 @@ describe("REST bodies", () => {
   test("each body decodes to what was sent", () => {
     expect(decodeAuth(rest.auth)).toEqual(rest.auth);
     expect(decodeUser(rest.user)).toEqual(rest.user);
+    expect(decodeUser(rest.deactivated_user)).toEqual(rest.deactivated_user);
+    expect(decodeUser(rest.deleted_user)).toEqual(rest.deleted_user);
     expect(decodeUsers(rest.users)).toEqual(rest.users.users);
     expect(decodeUsers(rest.members)).toEqual(rest.members.members);
     expect(decodeRooms(rest.rooms)).toEqual(rest.rooms.rooms);

@@ -11,6 +11,8 @@ export interface User {
   status: string;
   is_admin: boolean;
   last_seen?: string;
+  deactivated?: boolean;
+  deleted?: boolean;
 }
 
 export type RoomKind = "public" | "private" | "dm";
@@ -193,6 +195,8 @@ export function decodeUser(v: unknown): User {
     status: typeof o.status === "string" ? o.status : "",
     is_admin: typeof o.is_admin === "boolean" ? o.is_admin : false,
     last_seen: optStr(o, "last_seen"),
+    deactivated: o.deactivated === true ? true : undefined,
+    deleted: o.deleted === true ? true : undefined,
   });
 }
 

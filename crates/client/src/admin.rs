@@ -1,8 +1,9 @@
 //! Administration and moderation calls: roles, server settings, invites and the audit log.
 
 use natter_proto::admin::{
-    AuditResponse, CreateInviteRequest, Invite, InvitesResponse, ServerInfo, Settings,
-    UpdateSettingsRequest,
+    AuditResponse, CreateInviteRequest, CreateUserRequest, Invite, InvitesResponse,
+    PasswordResetLink, ReasonRequest, ResetPasswordRequest, ServerInfo, Settings,
+    UpdateSettingsRequest, UserListResponse, UserSummary,
 };
 use natter_proto::{Room, RoomRole, ServerRole, SetRoomRoleRequest, SetServerRoleRequest, User};
 use reqwest::Method;
@@ -82,6 +83,65 @@ impl Client {
     pub async fn revoke_invite(&self, id: &str) -> Result<Invite, ClientError> {
         let req = self.request(Method::DELETE, &format!("/invites/{id}"));
         Ok(self.call(req).await?.1)
+    }
+
+    /// The admin's user list, searched by username or display name.
+    pub async fn list_users(&self, query: &str) -> Result<Vec<UserSummary>, ClientError> {
+        let req = self
+            .request(Method::GET, "/admin/users")
+            .query(&[("query", query)]);
+        let (_, found): (_, UserListResponse) = self.call(req).await?;
+        Ok(found.users)
+    }
+
+    /// An admin creates an account (whatever the registration setting).
+    pub async fn create_user(&self, req: &CreateUserRequest) -> Result<User, ClientError> {
+        self.post("/admin/users", req).await
+    }
+
+    /// Deactivates an account: its sessions end and its connections close at once.
+    pub async fn deactivate_user(&self, user: &str, reason: &str) -> Result<User, ClientError> {
+        let body = ReasonRequest {
+            reason: Some(reason.to_owned()),
+        };
+        self.post(&format!("/admin/users/{user}/deactivate"), &body)
+            .await
+    }
+
+    pub async fn reactivate_user(&self, user: &str) -> Result<User, ClientError> {
+        self.post(&format!("/admin/users/{user}/reactivate"), &())
+            .await
+    }
+
+    /// Signs an account out everywhere (admins, or the user themselves).
+    pub async fn end_user_sessions(&self, user: &str) -> Result<(), ClientError> {
+        let req = self.request(Method::DELETE, &format!("/admin/users/{user}/sessions"));
+        self.call::<()>(req).await?;
+        Ok(())
+    }
+
+    /// A one-time password reset token for `user`, to hand to them.
+    pub async fn password_reset_link(&self, user: &str) -> Result<PasswordResetLink, ClientError> {
+        self.post(&format!("/admin/users/{user}/password-reset"), &())
+            .await
+    }
+
+    /// Sets a new password with a reset link or its token; no sign-in needed.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), ClientError> {
+        let body = ResetPasswordRequest {
+            token: token.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        self.post("/auth/reset", &body).await
+    }
+
+    /// Deletes an account: its messages stay, from "Deleted user".
+    pub async fn delete_user(&self, user: &str, reason: &str) -> Result<(), ClientError> {
+        let req = self
+            .request(Method::DELETE, &format!("/admin/users/{user}"))
+            .query(&[("reason", reason)]);
+        self.call::<()>(req).await?;
+        Ok(())
     }
 
     /// A page of the audit log, newest first (admins only).

@@ -98,6 +98,10 @@ pub enum Error {
     InviteRequired,
     #[error("this invite link is not valid: it may have expired, been used up or revoked")]
     InvalidInvite,
+    #[error("this password reset link is not valid: it may have expired or been used")]
+    InvalidResetLink,
+    #[error("this account has been deactivated; ask an admin")]
+    AccountDeactivated,
     #[error("this would take you past your storage quota; delete some files first")]
     QuotaExceeded,
     #[error(transparent)]

@@ -20,6 +20,7 @@ mod service;
 mod settings;
 mod store;
 pub mod testkit;
+mod users;
 mod values;
 
 pub use accounts::{Registered, MAX_USER_RESULTS};
@@ -37,9 +38,11 @@ pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use settings::{Registration, ServerSettings, SettingsChange};
 pub use store::{
-    AppendOutcome, ChangeOutcome, Credentials, MessageChange, NewFile, NewMessage, NewRoom,
-    NewSession, NewUser, ProfileChange, SearchQuery, Store, Toggle, Unattached,
+    AppendOutcome, ChangeOutcome, Credentials, DeletedAccount, MessageChange, NewFile, NewMessage,
+    NewRoom, NewSession, NewUser, ProfileChange, SearchQuery, Store, Toggle, Unattached,
+    UserSummary,
 };
+pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{
     ClientId, DisplayName, Emoji, FileName, MessageBody, Password, RoomName, SearchTerms,
     StatusText, Topic, Username,

@@ -28,6 +28,11 @@ pub struct User {
     pub is_admin: bool,
     pub created_at: Timestamp,
     pub last_seen: Option<Timestamp>,
+    /// An admin turned the account off: it cannot sign in, and its sessions are gone. Its
+    /// messages stay, shown as from a deactivated account.
+    pub deactivated: bool,
+    /// An admin deleted the account: its name reads "Deleted user", and nothing can sign in.
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

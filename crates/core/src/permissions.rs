@@ -33,7 +33,7 @@ impl Service {
     /// takes effect on the next request.
     pub(crate) async fn is_admin(&self, user: UserId) -> Result<bool, Error> {
         let found = self.store.user(user).await?;
-        Ok(found.is_some_and(|u| u.is_admin))
+        Ok(found.is_some_and(|u| u.is_admin && !u.deactivated && !u.deleted))
     }
 
     /// Whether `user` may moderate `room`: its owner and moderators, server admins, and

@@ -43,6 +43,8 @@ pub struct ServerSettings {
     pub registration: Registration,
     /// Whether members, not only admins, may create invites.
     pub members_can_invite: bool,
+    /// Whether a deleted account's username may be taken again.
+    pub reuse_usernames: bool,
 }
 
 impl Default for ServerSettings {
@@ -51,6 +53,7 @@ impl Default for ServerSettings {
             server_name: "natter".to_owned(),
             registration: Registration::Invite,
             members_can_invite: false,
+            reuse_usernames: false,
         }
     }
 }
@@ -61,11 +64,13 @@ pub struct SettingsChange {
     pub server_name: Option<String>,
     pub registration: Option<Registration>,
     pub members_can_invite: Option<bool>,
+    pub reuse_usernames: Option<bool>,
 }
 
 const SERVER_NAME: &str = "server_name";
 const REGISTRATION: &str = "registration";
 const MEMBERS_CAN_INVITE: &str = "members_can_invite";
+const REUSE_USERNAMES: &str = "reuse_usernames";
 
 fn server_name(raw: &str) -> Result<String, Error> {
     let name = raw.trim();
@@ -89,6 +94,7 @@ impl Service {
                     }
                 }
                 MEMBERS_CAN_INVITE => settings.members_can_invite = value == "true",
+                REUSE_USERNAMES => settings.reuse_usernames = value == "true",
                 _ => {}
             }
         }
@@ -111,6 +117,9 @@ impl Service {
         }
         if let Some(on) = change.members_can_invite {
             writes.push((MEMBERS_CAN_INVITE, on.to_string()));
+        }
+        if let Some(on) = change.reuse_usernames {
+            writes.push((REUSE_USERNAMES, on.to_string()));
         }
         for (key, value) in writes {
             self.store.put_setting(key, value.clone()).await?;

@@ -42,6 +42,23 @@ pub struct ProfileChange {
     pub status: Option<String>,
 }
 
+/// An account as an admin sees it in the user list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub user: User,
+    /// Live sessions (signed-in devices).
+    pub sessions: u32,
+}
+
+/// What deleting an account removed, for the caller to finish: close the sessions' connections,
+/// tell the rooms, delete the files' blobs.
+#[derive(Debug, Clone, Default)]
+pub struct DeletedAccount {
+    pub sessions: Vec<SessionId>,
+    pub rooms: Vec<RoomId>,
+    pub files: Vec<FileInfo>,
+}
+
 pub struct NewSession {
     pub user_id: UserId,
     /// SHA-256 of the token; the token itself is never stored.
@@ -310,6 +327,51 @@ pub trait Store: Send + Sync + 'static {
     async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Whether any of `others` has blocked `user`.
     async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError>;
+
+    /// Accounts whose username or display name contains `search` (deleted ones never), by
+    /// username, with how many live sessions each has.
+    async fn list_users(
+        &self,
+        search: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<UserSummary>, StoreError>;
+    /// Turns an account off (ending every session, returned) or on again. `Conflict("last
+    /// admin")` if no active admin would be left; `NotFound` for a deleted account.
+    async fn set_deactivated(
+        &self,
+        user: UserId,
+        on: Toggle,
+        at: Timestamp,
+    ) -> Result<(User, Vec<SessionId>), StoreError>;
+    /// Ends every session of `user`, returning them.
+    async fn end_sessions(&self, user: UserId) -> Result<Vec<SessionId>, StoreError>;
+    /// Stores a one-time password reset for `user`, by the hash of its token.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Uses a reset: if it is unused and unexpired (and its account active), sets the password
+    /// hash, marks it used and ends every session of the account, in one transaction.
+    /// `NotFound` otherwise.
+    async fn reset_password(
+        &self,
+        token_hash: [u8; 32],
+        new_hash: String,
+        now: Timestamp,
+    ) -> Result<(UserId, Vec<SessionId>), StoreError>;
+    /// Deletes an account, keeping its row so its messages keep a sender: the name becomes
+    /// "Deleted user" (and the username `deleted-<id>` if `free_username`), sessions,
+    /// memberships and uploaded files go. `Conflict("last admin")` if no active admin would
+    /// be left.
+    async fn delete_user(
+        &self,
+        user: UserId,
+        free_username: bool,
+        at: Timestamp,
+    ) -> Result<DeletedAccount, StoreError>;
 
     /// Every stored server setting as `(key, value)`.
     async fn settings(&self) -> Result<Vec<(String, String)>, StoreError>;

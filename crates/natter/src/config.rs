@@ -108,7 +108,7 @@ pub enum RegistrationSetting {
 }
 
 impl RegistrationSetting {
-    fn into_domain(self) -> Registration {
+    pub fn into_domain(self) -> Registration {
         match self {
             RegistrationSetting::Open => Registration::Open,
             RegistrationSetting::Invite => Registration::Invite,

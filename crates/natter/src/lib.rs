@@ -1,6 +1,7 @@
 //! The `natter` binary's library half: configuration and wiring, shared by `main` and the
 //! integration tests so both start exactly the same server.
 
+pub mod admin;
 pub mod config;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! `natter`: the command line. `natter serve` runs the server; `natter chat` is the terminal
-//! client.
+//! client; `natter admin` administers a server from its machine.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -47,6 +47,23 @@ enum Command {
         #[arg(long)]
         allow_insecure: bool,
     },
+    /// Administer the server from its machine, on its data directory (running or stopped):
+    /// create accounts, reset passwords, promote, deactivate, invite.
+    Admin {
+        /// The server's data directory.
+        #[arg(long, env = "NATTER_DATA_DIR", global = true)]
+        data_dir: Option<PathBuf>,
+        /// The address people open the server at, for the links printed.
+        #[arg(
+            long,
+            env = "NATTER_PUBLIC_URL",
+            default_value = "http://localhost:8080",
+            global = true
+        )]
+        url: String,
+        #[command(subcommand)]
+        command: natter::admin::AdminCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +91,19 @@ fn main() -> anyhow::Result<()> {
             runtime
                 .block_on(natter_tui::main(args, options))
                 .map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        Command::Admin {
+            data_dir,
+            url,
+            command,
+        } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let dir = natter::admin::data_dir(data_dir);
+            let links = natter::admin::Links { base: url };
+            runtime.block_on(natter::admin::run(&dir, links, command))
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Settings {
     pub server_name: String,
     pub registration: Registration,
     pub members_can_invite: bool,
+    /// Whether a deleted account's username may be taken again.
+    pub reuse_usernames: bool,
 }
 
 /// `PATCH /admin/settings`: only the fields given change.
@@ -35,6 +37,8 @@ pub struct UpdateSettingsRequest {
     pub registration: Option<Registration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_can_invite: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse_usernames: Option<bool>,
 }
 
 /// `POST /invites`.
@@ -108,4 +112,52 @@ pub struct AuditResponse {
     /// Pass as `before` for the next (older) page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_before: Option<String>,
+}
+
+/// One account in the admin's user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub user: crate::User,
+    pub created_at: String,
+    /// Live sessions (signed-in devices).
+    pub sessions: u32,
+}
+
+/// `GET /admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListResponse {
+    pub users: Vec<UserSummary>,
+}
+
+/// `POST /admin/users`: an admin creates an account, whatever the registration setting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Make the new account an admin.
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// A reason for a moderation or administration action, kept in the audit log.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ReasonRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /admin/users/{id}/password-reset`: the one-time token to hand to the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetLink {
+    pub token: String,
+    pub expires_at: String,
+}
+
+/// `POST /auth/reset`: sets a new password with a reset link's token (or the whole link).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub new_password: String,
 }

@@ -15,6 +15,12 @@ pub struct User {
     /// When the user's last connection closed; absent if never connected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
+    /// An admin deactivated the account: it cannot sign in; its messages stay.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deactivated: bool,
+    /// An admin deleted the account; it shows as "Deleted user".
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

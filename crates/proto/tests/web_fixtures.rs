@@ -17,6 +17,8 @@ fn user(last_seen: Option<&str>) -> User {
         status: "Writing tests".into(),
         is_admin: true,
         last_seen: last_seen.map(Into::into),
+        deactivated: false,
+        deleted: false,
     }
 }
 
@@ -243,6 +245,8 @@ fn rest_bodies() -> Value {
     json!({
         "auth": to_value(&AuthResponse { user: user(None), token: "ab".repeat(32) }),
         "user": to_value(&user(Some("2026-11-21T09:12:00.000Z"))),
+        "deactivated_user": to_value(&User { deactivated: true, is_admin: false, ..user(None) }),
+        "deleted_user": to_value(&User { deleted: true, display_name: "Deleted user".into(), is_admin: false, ..user(None) }),
         "users": to_value(&UsersResponse { users: vec![user(None)] }),
         "members": to_value(&MembersResponse { members: vec![user(Some("2026-11-21T09:12:00.000Z"))] }),
         "rooms": to_value(&RoomsResponse { rooms: vec![room(RoomKind::Public), room(RoomKind::Dm)] }),

@@ -61,6 +61,8 @@ fn server_frames_have_their_documented_shape() {
         status: String::new(),
         is_admin: false,
         last_seen: None,
+        deactivated: false,
+        deleted: false,
     };
     let room = Room {
         id: "1".into(),

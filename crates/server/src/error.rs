@@ -50,6 +50,8 @@ impl ApiError {
                 Error::RegistrationClosed => (S::FORBIDDEN, "registration_closed"),
                 Error::InviteRequired => (S::FORBIDDEN, "invite_required"),
                 Error::InvalidInvite => (S::FORBIDDEN, "invalid_invite"),
+                Error::InvalidResetLink => (S::FORBIDDEN, "invalid_reset_link"),
+                Error::AccountDeactivated => (S::FORBIDDEN, "account_deactivated"),
                 Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),
                 Error::Store(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
             },

@@ -27,6 +27,7 @@ use natter_hub::Hub;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub use auth::{new_token, token_hash, Hasher};
 pub use error::ApiError;
 pub use files::{Blob, BlobStore, FsBlobs};
 

@@ -52,6 +52,8 @@ pub fn user(u: &User) -> proto::User {
         display_name: u.display_name.clone(),
         status: u.status.clone(),
         is_admin: u.is_admin,
+        deactivated: u.deactivated,
+        deleted: u.deleted,
         last_seen: u.last_seen.map(time),
     }
 }
@@ -204,6 +206,7 @@ pub fn settings(s: &natter_core::ServerSettings) -> proto::admin::Settings {
         server_name: s.server_name.clone(),
         registration: registration(s.registration),
         members_can_invite: s.members_can_invite,
+        reuse_usernames: s.reuse_usernames,
     }
 }
 
@@ -241,6 +244,14 @@ pub fn audit_entry(e: &natter_core::AuditEntry) -> proto::admin::AuditEntry {
         addr: entry.actor.addr.map(|a| a.to_string()),
         reason: entry.reason.clone(),
         detail: entry.detail.clone(),
+    }
+}
+
+pub fn user_summary(s: &natter_core::UserSummary) -> proto::admin::UserSummary {
+    proto::admin::UserSummary {
+        user: user(&s.user),
+        created_at: time(s.user.created_at),
+        sessions: s.sessions,
     }
 }
 

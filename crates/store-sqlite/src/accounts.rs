@@ -6,7 +6,7 @@ use natter_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::rows::{self, USER_COLS};
+use crate::rows::{self, USER_COLS, USER_COL_COUNT};
 use crate::{backend, conflict_or_backend};
 
 pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, StoreError> {
@@ -58,11 +58,13 @@ pub(crate) fn credentials(
     conn: &Connection,
     username: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1");
+    let sql = format!(
+        "SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1 AND deleted_at IS NULL"
+    );
     conn.query_row(&sql, [username], |r| {
         Ok(Credentials {
             user: rows::user(r)?,
-            password_hash: r.get(7)?,
+            password_hash: r.get(USER_COL_COUNT)?,
         })
     })
     .optional()
@@ -110,7 +112,8 @@ pub(crate) fn users_by_prefix(
         })
         .collect();
     let sql = format!(
-        "SELECT {USER_COLS} FROM users WHERE username LIKE ?1 ESCAPE '\\' ORDER BY username LIMIT ?2"
+        "SELECT {USER_COLS} FROM users WHERE username LIKE ?1 ESCAPE '\\' AND deleted_at IS NULL
+         ORDER BY username LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let found = stmt
@@ -148,6 +151,22 @@ pub(crate) fn set_last_seen(
     Ok(())
 }
 
+/// Refuses a change that leaves no active admin. Runs inside the changing transaction.
+pub(crate) fn ensure_an_admin(tx: &Connection) -> Result<(), StoreError> {
+    let admins: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM users
+             WHERE is_admin AND deactivated_at IS NULL AND deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    if admins == 0 {
+        return Err(StoreError::Conflict("last admin"));
+    }
+    Ok(())
+}
+
 pub(crate) fn set_admin(conn: &mut Connection, id: UserId, on: Toggle) -> Result<User, StoreError> {
     let tx = conn.transaction().map_err(backend)?;
     let n = tx
@@ -159,15 +178,8 @@ pub(crate) fn set_admin(conn: &mut Connection, id: UserId, on: Toggle) -> Result
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    let admins: i64 = tx
-        .query_row("SELECT count(*) FROM users WHERE is_admin", [], |r| {
-            r.get(0)
-        })
-        .map_err(backend)?;
-    if admins == 0 {
-        // Dropping the transaction rolls the change back.
-        return Err(StoreError::Conflict("last admin"));
-    }
+    // Dropping the transaction rolls the change back.
+    ensure_an_admin(&tx)?;
     let user = user_by_id(&tx, id)?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;
     Ok(user)
@@ -195,13 +207,14 @@ pub(crate) fn session_by_token_hash(
     let sql = format!(
         "SELECT {USER_COLS}, sessions.id, sessions.expires_at
          FROM sessions JOIN users ON users.id = sessions.user_id
-         WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2"
+         WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2
+           AND users.deactivated_at IS NULL AND users.deleted_at IS NULL"
     );
     conn.query_row(&sql, params![&hash[..], now.0], |r| {
         Ok(Session {
             user: rows::user(r)?,
-            id: SessionId(r.get(7)?),
-            expires_at: Timestamp(r.get(8)?),
+            id: SessionId(r.get(USER_COL_COUNT)?),
+            expires_at: Timestamp(r.get(USER_COL_COUNT + 1)?),
         })
     })
     .optional()

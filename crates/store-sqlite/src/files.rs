@@ -122,6 +122,12 @@ pub(crate) fn attach(
     collect(tx.prepare_cached(&sql).map_err(backend)?, [message.0])
 }
 
+/// Every file `user` uploaded, sent or not.
+pub(crate) fn owned_by(conn: &Connection, user: UserId) -> Result<Vec<FileInfo>, StoreError> {
+    let sql = format!("SELECT {FILE_COLS} FROM files WHERE owner = ?1 ORDER BY id");
+    collect(conn.prepare_cached(&sql).map_err(backend)?, [user.0])
+}
+
 /// Runs a `FILE_COLS` query and collects its files.
 fn collect(
     mut stmt: rusqlite::CachedStatement<'_>,

@@ -14,6 +14,7 @@ mod rooms;
 mod rows;
 mod schema;
 mod store_impl;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,10 @@ use natter_core::{Message, MessageId, ReplyRef, Room, RoomId, RoomKind, Timestam
 use rusqlite::Row;
 
 pub(crate) const USER_COLS: &str =
-    "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen";
+    "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen,
+    users.deactivated_at, users.deleted_at";
+/// How many columns `USER_COLS` has; a query's own columns follow.
+pub(crate) const USER_COL_COUNT: usize = 9;
 pub(crate) const ROOM_COLS: &str =
     "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev,
     (SELECT s.user_id FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'owner'),
@@ -17,7 +20,7 @@ pub(crate) const MESSAGE_SELECT: &str =
     m.reply_to, p.seq, p.sender_id, substr(p.body, 1, 200), p.deleted_at
     FROM messages m LEFT JOIN messages p ON p.id = m.reply_to";
 
-/// Maps the first seven columns of `row`, in `USER_COLS` order.
+/// Maps the first `USER_COL_COUNT` columns of `row`, in `USER_COLS` order.
 pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: UserId(row.get(0)?),
@@ -27,6 +30,8 @@ pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
         is_admin: row.get(4)?,
         created_at: Timestamp(row.get(5)?),
         last_seen: row.get::<_, Option<i64>>(6)?.map(Timestamp),
+        deactivated: row.get::<_, Option<i64>>(7)?.is_some(),
+        deleted: row.get::<_, Option<i64>>(8)?.is_some(),
     })
 }
 

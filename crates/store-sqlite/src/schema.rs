@@ -192,6 +192,19 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
     SELECT RAISE(ABORT, 'audit entries cannot be changed');
 END;
 "#,
+    r#"
+-- Managing accounts: deactivation, deletion (the row stays, so messages keep their sender),
+-- and one-time password reset links.
+ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+CREATE TABLE password_resets (
+    token_hash BLOB PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+);
+"#,
 ];
 
 /// The version that added `messages.html`.

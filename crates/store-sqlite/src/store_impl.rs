@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use natter_core::{
-    AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, FileId, FileInfo, Invite,
-    Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite, NewMessage, NewRoom,
-    NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, RoomRole, SearchHit, SearchQuery,
-    Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User, UserId,
-    Username,
+    AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount, FileId,
+    FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
+    NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, RoomRole,
+    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic,
+    Unattached, User, UserId, UserSummary, Username,
 };
 
-use crate::{accounts, admin, files, messages, rich, rooms, SqliteStore};
+use crate::{accounts, admin, files, messages, rich, rooms, users, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -232,6 +232,56 @@ impl Store for SqliteStore {
     async fn blocked_by_any(&self, others: &[UserId], user: UserId) -> Result<bool, StoreError> {
         let others = others.to_vec();
         self.read(move |c| rich::blocked_by_any(c, &others, user))
+            .await
+    }
+
+    async fn list_users(
+        &self,
+        search: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<UserSummary>, StoreError> {
+        let search = search.to_owned();
+        self.read(move |c| users::list_users(c, &search, offset, limit))
+            .await
+    }
+    async fn set_deactivated(
+        &self,
+        user: UserId,
+        on: Toggle,
+        at: Timestamp,
+    ) -> Result<(User, Vec<SessionId>), StoreError> {
+        self.write(move |c| users::set_deactivated(c, user, on, at))
+            .await
+    }
+    async fn end_sessions(&self, user: UserId) -> Result<Vec<SessionId>, StoreError> {
+        self.write(move |c| users::end_sessions(c, user)).await
+    }
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| users::create_password_reset(c, user, &token_hash, expires_at))
+            .await
+    }
+    async fn reset_password(
+        &self,
+        token_hash: [u8; 32],
+        new_hash: String,
+        now: Timestamp,
+    ) -> Result<(UserId, Vec<SessionId>), StoreError> {
+        self.write(move |c| users::reset_password(c, &token_hash, &new_hash, now))
+            .await
+    }
+    async fn delete_user(
+        &self,
+        user: UserId,
+        free_username: bool,
+        at: Timestamp,
+    ) -> Result<DeletedAccount, StoreError> {
+        self.write(move |c| users::delete_user(c, user, free_username, at))
             .await
     }
 

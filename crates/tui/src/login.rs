@@ -149,7 +149,7 @@ async fn ask(prompt: &str) -> io::Result<String> {
 }
 
 /// Reads a line without showing it (on a terminal; piped input is read as it is).
-async fn ask_secret(prompt: &str) -> io::Result<String> {
+pub async fn ask_secret(prompt: &str) -> io::Result<String> {
     if !io::stdin().is_terminal() {
         return ask(prompt).await;
     }

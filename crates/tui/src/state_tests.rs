@@ -11,6 +11,8 @@ fn user(id: &str) -> User {
         status: String::new(),
         is_admin: false,
         last_seen: None,
+        deactivated: false,
+        deleted: false,
     }
 }
 

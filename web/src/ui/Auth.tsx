@@ -10,7 +10,101 @@ function inviteFromLink(): string {
   return new URLSearchParams(location.search).get("invite") ?? "";
 }
 
+/** The reset token a password reset link carried, if the page was opened from one. */
+function resetFromLink(): string {
+  return new URLSearchParams(location.search).get("reset") ?? "";
+}
+
 export function Auth({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: User) => void }) {
+  const [reset, setReset] = useState(resetFromLink);
+  const [done, setDone] = useState<string | undefined>(undefined);
+  if (reset) {
+    return (
+      <ResetPassword
+        token={reset}
+        onDone={(message) => {
+          history.replaceState(null, "", "/");
+          setDone(message);
+          setReset("");
+        }}
+      />
+    );
+  }
+  return <SignIn notice={done ?? notice} onSignedIn={onSignedIn} />;
+}
+
+/** Sets a new password with a one-time link an admin made; then back to signing in. */
+function ResetPassword({ token, onDone }: { token: string; onDone: (message: string) => void }) {
+  const [first, setFirst] = useState("");
+  const [again, setAgain] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit() {
+    setError(null);
+    if (first.length < 8) return setError("Passwords must be at least 8 characters long.");
+    if (first !== again) return setError("The two passwords differ.");
+    setBusy(true);
+    try {
+      await api.resetPassword(token, first);
+      onDone("Your password is changed. Sign in with it.");
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="auth">
+      <form
+        class="auth-card"
+        aria-labelledby="reset-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h1 id="reset-title">Choose a new password</h1>
+        <p class="muted">This link works once. Every device signed in to your account will be signed out.</p>
+        <label>
+          New password
+          <input
+            type="password"
+            autocomplete="new-password"
+            maxLength={1024}
+            value={first}
+            onInput={(e) => setFirst(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          New password again
+          <input
+            type="password"
+            autocomplete="new-password"
+            maxLength={1024}
+            value={again}
+            onInput={(e) => setAgain(e.currentTarget.value)}
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="auth-actions">
+          <button type="submit" class="primary" disabled={busy}>
+            Set password
+          </button>
+          <button type="button" disabled={busy} onClick={() => onDone("")}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (u: User) => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [invite, setInvite] = useState(inviteFromLink);

@@ -6,6 +6,8 @@
 mod common;
 
 mod audit;
+mod cli;
 mod limits;
 mod registration;
 mod roles;
+mod users;

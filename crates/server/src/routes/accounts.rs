@@ -97,6 +97,10 @@ pub async fn login(
     };
     let service = state.service();
     match user {
+        Some(user) if ok && user.deactivated => {
+            service.audit_login(Some(user.id), false, addr, &name).await;
+            Err(Error::AccountDeactivated.into())
+        }
         Some(user) if ok => {
             service.audit_login(Some(user.id), true, addr, &name).await;
             start_session(&state, &user, StatusCode::OK).await

@@ -51,6 +51,7 @@ pub async fn update_settings(
         server_name: req.server_name,
         registration: req.registration.map(wire::registration_from),
         members_can_invite: req.members_can_invite,
+        reuse_usernames: req.reuse_usernames,
     };
     let found = state
         .service()

@@ -8,6 +8,7 @@ mod messages;
 mod rich;
 mod roles;
 mod rooms;
+mod users;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
@@ -47,6 +48,16 @@ pub fn router(state: AppState) -> Router {
             get(admin::settings).patch(admin::update_settings),
         )
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/{id}", delete(users::delete))
+        .route("/admin/users/{id}/deactivate", post(users::deactivate))
+        .route("/admin/users/{id}/reactivate", post(users::reactivate))
+        .route("/admin/users/{id}/sessions", delete(users::end_sessions))
+        .route(
+            "/admin/users/{id}/password-reset",
+            post(users::password_reset),
+        )
+        .route("/auth/reset", post(users::use_reset))
         .route("/invites", get(admin::invites).post(admin::create_invite))
         .route("/invites/{id}", delete(admin::revoke_invite))
         .route("/rooms/{id}/pins", get(rich::pins))

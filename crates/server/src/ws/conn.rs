@@ -38,6 +38,9 @@ pub(super) struct Conn {
     pub state: AppState,
     pub socket: WebSocket,
     pub user: UserId,
+    /// The session's token hash: rechecked at each heartbeat, so a session ended elsewhere
+    /// (by `natter admin` on the data dir, say) closes this connection too.
+    token_hash: [u8; 32],
     pub id: ConnId,
     pub seen: SeqTracker,
     pub typing: Vec<Typing>,
@@ -63,6 +66,7 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session, token_has
         state,
         socket,
         user,
+        token_hash,
         id: attachment.id,
         seen: SeqTracker::default(),
         typing: Vec::new(),
@@ -168,6 +172,9 @@ impl Conn {
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() >= config.idle_timeout {
                         return Exit::Close(proto::CLOSE_IDLE, "idle timeout");
+                    }
+                    if let Ok(None) = self.state.service().session(&self.token_hash).await {
+                        return Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended");
                     }
                     if let Err(exit) = self.write(Message::Ping(Default::default())).await {
                         return exit;

@@ -1,0 +1,193 @@
+//! Managing accounts (admins): the user list, creating accounts, deactivation, ending
+//! sessions, password reset links, deleting; and using a reset link (anyone holding one).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use natter_core::{DisplayName, NewUser, Password, UserId, Username};
+use natter_proto::admin::{
+    CreateUserRequest, PasswordResetLink, ReasonRequest, ResetPasswordRequest, UserListResponse,
+};
+use natter_proto::{MemberEvent, User};
+use serde::Deserialize;
+
+use crate::auth::{self, Authed, ClientAddr};
+use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::{files, wire, ApiError, AppState};
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    offset: u32,
+    limit: Option<u32>,
+}
+
+/// `GET /admin/users?query=&offset=&limit=`.
+pub async fn list(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<UserListResponse>, ApiError> {
+    let found = state
+        .service()
+        .list_users(&authed.actor(), &p.query, p.offset, p.limit.unwrap_or(50))
+        .await?;
+    Ok(Json(UserListResponse {
+        users: found.iter().map(wire::user_summary).collect(),
+    }))
+}
+
+/// `POST /admin/users`: works whatever the registration setting.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<CreateUserRequest>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let by = authed.actor();
+    // Checked before hashing, so a member cannot make the server hash for nothing.
+    state.service().list_users(&by, "", 0, 1).await?;
+    let username = Username::parse(&req.username)?;
+    let password = Password::parse(&req.password)?;
+    let display_name = match req.display_name.as_deref() {
+        Some(raw) => DisplayName::parse(raw)?.into_string(),
+        None => username.as_str().to_owned(),
+    };
+    let new = NewUser {
+        username,
+        display_name,
+        password_hash: state.hasher().hash(password).await?,
+        invite: None,
+    };
+    let mut registered = state.service().create_account(&by, new).await?;
+    if req.admin {
+        let id = registered.user.id;
+        registered.user = state
+            .service()
+            .set_server_role(&by, id, natter_core::Toggle::On)
+            .await?;
+    }
+    for room in &registered.rooms {
+        state
+            .announce_member(room.id, registered.user.id, MemberEvent::Joined)
+            .await;
+    }
+    Ok((StatusCode::CREATED, Json(wire::user(&registered.user))))
+}
+
+/// `POST /admin/users/{id}/deactivate`: every session ends and its connections close now.
+#[tracing::instrument(skip_all, fields(target = %id))]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<UserId>,
+    ApiJson(req): ApiJson<ReasonRequest>,
+) -> Result<Json<User>, ApiError> {
+    let reason = req.reason.unwrap_or_default();
+    let (user, ended) = state
+        .service()
+        .deactivate(&authed.actor(), id, reason_text(&reason)?)
+        .await?;
+    state.hub().end_sessions(id, &ended).await;
+    Ok(Json(wire::user(&user)))
+}
+
+/// `POST /admin/users/{id}/reactivate`.
+pub async fn reactivate(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<UserId>,
+) -> Result<Json<User>, ApiError> {
+    let user = state.service().reactivate(&authed.actor(), id).await?;
+    Ok(Json(wire::user(&user)))
+}
+
+/// `DELETE /admin/users/{id}/sessions`: signs the account out everywhere.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<UserId>,
+) -> Result<StatusCode, ApiError> {
+    let ended = state
+        .service()
+        .end_all_sessions(&authed.actor(), id)
+        .await?;
+    state.hub().end_sessions(id, &ended).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /admin/users/{id}/password-reset`: a one-time token for the person, shown once.
+pub async fn password_reset(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<UserId>,
+) -> Result<(StatusCode, Json<PasswordResetLink>), ApiError> {
+    let token = auth::new_token()?;
+    let expires = state
+        .service()
+        .create_password_reset(&authed.actor(), id, auth::token_hash(&token))
+        .await?;
+    let link = PasswordResetLink {
+        token,
+        expires_at: wire::time(expires),
+    };
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteParams {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `DELETE /admin/users/{id}?reason=`: the account's messages stay, from "Deleted user".
+#[tracing::instrument(skip_all, fields(target = %id))]
+pub async fn delete(
+    State(state): State<AppState>,
+    authed: Authed,
+    IdPath(id): IdPath<UserId>,
+    ApiQuery(p): ApiQuery<DeleteParams>,
+) -> Result<StatusCode, ApiError> {
+    let deleted = state
+        .service()
+        .delete_account(&authed.actor(), id, reason_text(&p.reason)?)
+        .await?;
+    state.hub().end_sessions(id, &deleted.sessions).await;
+    for room in &deleted.rooms {
+        state.announce_member(*room, id, MemberEvent::Left).await;
+    }
+    files::delete_blobs(state.blobs(), &deleted.files).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/reset`: anyone holding a reset link sets a new password; every session of the
+/// account ends.
+#[tracing::instrument(skip_all)]
+pub async fn use_reset(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<ResetPasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let password = Password::parse(&req.new_password)?;
+    let hash = state.hasher().hash(password).await?;
+    let (user, ended) = state
+        .service()
+        .reset_password(auth::invite_token_hash(&req.token), hash, addr)
+        .await?;
+    state.hub().end_sessions(user, &ended).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A reason as given: at most 500 characters, no control characters.
+fn reason_text(raw: &str) -> Result<&str, ApiError> {
+    let reason = raw.trim();
+    if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "invalid_reason",
+            "a reason is at most 500 characters without control characters".into(),
+        ));
+    }
+    Ok(reason)
+}
