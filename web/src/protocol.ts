@@ -17,6 +17,9 @@ export interface User {
 
 export type RoomKind = "public" | "private" | "dm";
 
+/** How someone's membership of a room changed; all but `joined` mean they are out. */
+export type MemberEvent = "joined" | "left" | "kicked" | "banned";
+
 export interface Room {
   id: Id;
   name: string;
@@ -26,6 +29,7 @@ export interface Room {
   last_rev: number;
   owner_id?: Id;
   moderator_ids?: Id[];
+  slow_mode_secs?: number;
   member_ids?: Id[];
 }
 
@@ -108,7 +112,8 @@ export type ServerFrame =
   | { type: "ack"; client_id?: string; message: Message }
   | { type: "typing"; room_id: Id; user_id: Id; active: boolean }
   | { type: "presence"; user_id: Id; online: boolean }
-  | { type: "member"; room_id: Id; user_id: Id; event: "joined" | "left" }
+  | { type: "member"; room_id: Id; user_id: Id; event: MemberEvent }
+  | { type: "muted"; room_id: Id; user_id: Id; muted: boolean; until?: string }
   | { type: "room"; room: Room }
   | { type: "user"; user: User }
   | { type: "synced" }
@@ -211,6 +216,7 @@ export function decodeRoom(v: unknown): Room {
     last_rev: optInt(o, "last_rev") ?? 0,
     owner_id: optStr(o, "owner_id"),
     moderator_ids: o.moderator_ids == null ? undefined : strArray(o, "moderator_ids"),
+    slow_mode_secs: optInt(o, "slow_mode_secs"),
     member_ids: o.member_ids == null ? undefined : strArray(o, "member_ids"),
   });
 }
@@ -323,8 +329,16 @@ export function decodeServerFrame(v: unknown): ServerFrame {
         type,
         room_id: str(o, "room_id"),
         user_id: str(o, "user_id"),
-        event: oneOf(o, "event", ["joined", "left"] as const),
+        event: oneOf(o, "event", ["joined", "left", "kicked", "banned"] as const),
       };
+    case "muted":
+      return clean({
+        type,
+        room_id: str(o, "room_id"),
+        user_id: str(o, "user_id"),
+        muted: bool(o, "muted"),
+        until: optStr(o, "until"),
+      });
     case "room":
       return { type, room: decodeRoom(o.room) };
     case "user":

@@ -286,3 +286,16 @@ describe("account changes", () => {
     expect(s.users[me.id]).toEqual(promoted);
   });
 });
+
+describe("moderation", () => {
+  test("being kicked or banned takes the room away at once, like leaving", () => {
+    for (const event of ["kicked", "banned"] as const) {
+      const s = run(
+        initialState(me),
+        frame({ type: "ready", user: me, rooms: [general], online: [], reads: [], blocked: [] }),
+        frame({ type: "member", room_id: general.id, user_id: me.id, event }),
+      );
+      expect(s.rooms[general.id]).toBeUndefined();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // the controller (chat.ts) feeds it frames, REST answers and user actions through `reduce`.
 // Nothing here touches the network, the DOM or the clock; the tests drive it directly.
 
-import type { Attachment, Id, Message, ReadState, Room, ServerFrame, User } from "./protocol";
+import type { Attachment, Id, MemberEvent, Message, ReadState, Room, ServerFrame, User } from "./protocol";
 
 export type ConnState = "connecting" | "online" | "offline";
 
@@ -223,6 +223,9 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
       return applyMember(s, f.room_id, f.user_id, f.event);
     case "room":
       return addRoom(s, f.room);
+    case "muted":
+      // Shown when a send is refused; nothing to keep until the room settings show mutes.
+      return s;
     case "user":
       return { ...s, me: f.user, users: { ...s.users, [f.user.id]: f.user } };
     case "synced":
@@ -326,8 +329,8 @@ function addMessage(s: ChatState, m: Message): ChatState {
   return next;
 }
 
-function applyMember(s: ChatState, roomId: Id, userId: Id, event: "joined" | "left"): ChatState {
-  if (event === "left" && userId === s.me.id) {
+function applyMember(s: ChatState, roomId: Id, userId: Id, event: MemberEvent): ChatState {
+  if (event !== "joined" && userId === s.me.id) {
     // Forget everything about the room: after a rejoin it starts over from the newest page.
     const without = <T,>(map: Record<Id, T>) => {
       const copy = { ...map };

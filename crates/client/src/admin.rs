@@ -1,9 +1,9 @@
 //! Administration and moderation calls: roles, server settings, invites and the audit log.
 
 use natter_proto::admin::{
-    AuditResponse, CreateInviteRequest, CreateUserRequest, Invite, InvitesResponse,
-    PasswordResetLink, ReasonRequest, ResetPasswordRequest, ServerInfo, Settings,
-    UpdateSettingsRequest, UserListResponse, UserSummary,
+    AuditResponse, BanRequest, CreateInviteRequest, CreateUserRequest, Invite, InvitesResponse,
+    MuteRequest, PasswordResetLink, ReasonRequest, ResetPasswordRequest, Sanction,
+    SanctionsResponse, ServerInfo, Settings, UpdateSettingsRequest, UserListResponse, UserSummary,
 };
 use natter_proto::{Room, RoomRole, ServerRole, SetRoomRoleRequest, SetServerRoleRequest, User};
 use reqwest::Method;
@@ -43,6 +43,80 @@ impl Client {
         let req = self
             .request(Method::PUT, &format!("/admin/users/{user}/role"))
             .json(&SetServerRoleRequest { role });
+        Ok(self.call(req).await?.1)
+    }
+
+    /// Removes a member from a room (moderators).
+    pub async fn kick(&self, room: &str, user: &str, reason: &str) -> Result<(), ClientError> {
+        let body = ReasonRequest {
+            reason: Some(reason.to_owned()),
+        };
+        let req = self
+            .request(Method::POST, &format!("/rooms/{room}/members/{user}/kick"))
+            .json(&body);
+        self.call::<()>(req).await?;
+        Ok(())
+    }
+
+    /// Bans someone from a room for `duration_secs`, or for good with `None`.
+    pub async fn ban(
+        &self,
+        room: &str,
+        user: &str,
+        duration_secs: Option<i64>,
+        reason: &str,
+    ) -> Result<Sanction, ClientError> {
+        let body = BanRequest {
+            user_id: user.to_owned(),
+            duration_secs,
+            reason: Some(reason.to_owned()),
+        };
+        self.post(&format!("/rooms/{room}/bans"), &body).await
+    }
+
+    pub async fn unban(&self, room: &str, user: &str) -> Result<(), ClientError> {
+        let req = self.request(Method::DELETE, &format!("/rooms/{room}/bans/{user}"));
+        self.call::<()>(req).await?;
+        Ok(())
+    }
+
+    /// Mutes a member of a room for `duration_secs`.
+    pub async fn mute(
+        &self,
+        room: &str,
+        user: &str,
+        duration_secs: i64,
+        reason: &str,
+    ) -> Result<Sanction, ClientError> {
+        let body = MuteRequest {
+            user_id: user.to_owned(),
+            duration_secs,
+            reason: Some(reason.to_owned()),
+        };
+        self.post(&format!("/rooms/{room}/mutes"), &body).await
+    }
+
+    pub async fn unmute(&self, room: &str, user: &str) -> Result<(), ClientError> {
+        let req = self.request(Method::DELETE, &format!("/rooms/{room}/mutes/{user}"));
+        self.call::<()>(req).await?;
+        Ok(())
+    }
+
+    /// The bans (`"bans"`) or mutes (`"mutes"`) in force in a room (moderators).
+    pub async fn sanctions(&self, room: &str, which: &str) -> Result<Vec<Sanction>, ClientError> {
+        let found: SanctionsResponse = self.get(&format!("/rooms/{room}/{which}")).await?;
+        Ok(found.sanctions)
+    }
+
+    /// Sets slow mode in a room: one message per `secs` per member (0 turns it off).
+    pub async fn set_slow_mode(&self, room: &str, secs: u32) -> Result<Room, ClientError> {
+        let body = natter_proto::UpdateRoomRequest {
+            slow_mode_secs: Some(secs),
+            ..Default::default()
+        };
+        let req = self
+            .request(Method::PATCH, &format!("/rooms/{room}"))
+            .json(&body);
         Ok(self.call(req).await?.1)
     }
 

@@ -225,6 +225,7 @@ impl Client {
     pub async fn set_topic(&self, room: &str, topic: &str) -> Result<Room, ClientError> {
         let body = UpdateRoomRequest {
             topic: Some(topic.to_owned()),
+            ..UpdateRoomRequest::default()
         };
         let req = self
             .request(Method::PATCH, &format!("/rooms/{room}"))

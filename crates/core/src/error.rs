@@ -1,5 +1,7 @@
 //! Errors of the domain layer. The server maps [`Error`] to HTTP and WebSocket errors in one place.
 
+use crate::Timestamp;
+
 /// A value that failed to parse at the edge. `code()` is the machine-readable code on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -35,6 +37,8 @@ pub enum DomainError {
     TooManyAttachments,
     #[error("the server name must be 1 to 64 characters without control characters")]
     InvalidServerName,
+    #[error("a duration must be 1 second to 1 year; slow mode takes 0 to 3600 seconds")]
+    InvalidDuration,
 }
 
 impl DomainError {
@@ -56,6 +60,7 @@ impl DomainError {
             DomainError::EmptyFile => "empty_file",
             DomainError::TooManyAttachments => "too_many_attachments",
             DomainError::InvalidServerName => "invalid_server_name",
+            DomainError::InvalidDuration => "invalid_duration",
         }
     }
 }
@@ -102,6 +107,15 @@ pub enum Error {
     InvalidResetLink,
     #[error("this account has been deactivated; ask an admin")]
     AccountDeactivated,
+    /// Banned from the room, until then (`None`: for good).
+    #[error("you are banned from this room")]
+    Banned(Option<Timestamp>),
+    /// Muted in the room, until then (`None`: until a moderator lifts it).
+    #[error("you are muted in this room")]
+    Muted(Option<Timestamp>),
+    /// Slow mode: the next message may come at this time.
+    #[error("slow mode is on in this room")]
+    SlowMode(Timestamp),
     #[error("this would take you past your storage quota; delete some files first")]
     QuotaExceeded,
     #[error(transparent)]

@@ -14,6 +14,7 @@ mod ids;
 mod invites;
 pub mod markup;
 mod model;
+mod moderation;
 mod permissions;
 mod rich;
 mod service;
@@ -33,6 +34,7 @@ pub use model::{
     FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, RoomRole,
     SearchHit, Session, Timestamp, User,
 };
+pub use moderation::{Sanction, SanctionKind, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS};
 pub use permissions::Limits;
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};

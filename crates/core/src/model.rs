@@ -108,6 +108,8 @@ pub struct Room {
     pub owner: Option<UserId>,
     /// Members with the moderator role, ascending.
     pub moderators: Vec<UserId>,
+    /// Slow mode: a member may post once per this many seconds (0: off).
+    pub slow_mode_secs: u32,
     /// Everyone in a DM, ascending; empty for other rooms.
     pub dm_members: Vec<UserId>,
     pub created_at: Timestamp,

@@ -2,6 +2,7 @@
 //! blocking, with the permission rule of each.
 
 use crate::markup::{self, ROOM_MENTION};
+use crate::moderation::Contribution;
 use crate::store::{ChangeOutcome, MessageChange, SearchQuery, Toggle};
 use crate::{
     DomainError, Emoji, Error, Message, MessageBody, MessageId, ReadState, Room, RoomId, RoomKind,
@@ -162,7 +163,11 @@ impl Service {
         on: Toggle,
     ) -> Result<ChangeOutcome, Error> {
         let emoji = Emoji::parse(emoji)?;
-        let (message, _) = self.member_message(user, id).await?;
+        let (message, room) = self.member_message(user, id).await?;
+        if on == Toggle::On {
+            self.check_may_post(user, &room, Contribution::Reaction)
+                .await?;
+        }
         if message.deleted_at.is_some() {
             return Err(Error::Forbidden("a deleted message cannot take reactions"));
         }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::moderation::Contribution;
 use crate::permissions::Limits;
 use crate::{
     AppendOutcome, ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId,
@@ -120,6 +121,7 @@ impl Service {
         if self.store.is_member(room, user).await? {
             return Ok((found, false));
         }
+        self.check_not_banned(room, user).await?;
         self.check_room_limit(user).await?;
         let added = self.store.add_member(room, user).await?;
         Ok((found, added))
@@ -174,6 +176,7 @@ impl Service {
         if self.store.is_member(room, target).await? {
             return Ok((found, user, false));
         }
+        self.check_not_banned(room, target).await?;
         self.check_room_limit(target).await?;
         let added = self.store.add_member(room, target).await?;
         Ok((found, user, added))
@@ -226,6 +229,8 @@ impl Service {
         };
         let client_id = send.client_id.map(ClientId::parse).transpose()?;
         let room = self.member_room(sender, send.room).await?;
+        self.check_may_post(sender, &room, Contribution::Message)
+            .await?;
         if room.kind == RoomKind::Dm && self.store.blocked_in(room.id, sender).await? {
             return Err(Error::Forbidden("you cannot message this person"));
         }

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 
 use crate::audit::{AuditEntry, AuditQuery, NewAuditEntry};
 use crate::invites::{Invite, NewInvite};
+use crate::moderation::{Sanction, SanctionKind};
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
     ReadState, Room, RoomId, RoomKind, RoomRole, SearchHit, Session, SessionId, StoreError,
@@ -372,6 +373,39 @@ pub trait Store: Send + Sync + 'static {
         free_username: bool,
         at: Timestamp,
     ) -> Result<DeletedAccount, StoreError>;
+
+    /// Records a ban or mute, replacing any of the same kind for that person in that room.
+    async fn put_sanction(&self, sanction: Sanction) -> Result<(), StoreError>;
+    /// Lifts a ban or mute in force; `false` if there was none.
+    async fn lift_sanction(
+        &self,
+        room: RoomId,
+        user: UserId,
+        kind: SanctionKind,
+    ) -> Result<bool, StoreError>;
+    /// The ban or mute of `user` in `room` in force at `now`, if any.
+    async fn sanction(
+        &self,
+        room: RoomId,
+        user: UserId,
+        kind: SanctionKind,
+        now: Timestamp,
+    ) -> Result<Option<Sanction>, StoreError>;
+    /// Every ban or mute in force in `room` at `now`, newest first.
+    async fn sanctions(
+        &self,
+        room: RoomId,
+        kind: SanctionKind,
+        now: Timestamp,
+    ) -> Result<Vec<Sanction>, StoreError>;
+    /// Sets the room's slow-mode interval and returns the room as it now is.
+    async fn set_slow_mode(&self, room: RoomId, secs: u32) -> Result<Room, StoreError>;
+    /// When `user` last posted in `room`, if ever.
+    async fn last_post_at(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<Timestamp>, StoreError>;
 
     /// Every stored server setting as `(key, value)`.
     async fn settings(&self) -> Result<Vec<(String, String)>, StoreError>;

@@ -161,3 +161,45 @@ pub struct ResetPasswordRequest {
     pub token: String,
     pub new_password: String,
 }
+
+/// `POST /rooms/{id}/bans`: for `duration_secs` (1 to a year), or for good when absent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BanRequest {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /rooms/{id}/mutes`: for `duration_secs` (1 to a year).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MuteRequest {
+    pub user_id: String,
+    pub duration_secs: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A ban or a mute in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sanction {
+    pub room_id: String,
+    pub user_id: String,
+    /// `"ban"` or `"mute"`.
+    pub kind: String,
+    /// When it ends; absent for good (bans only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    /// Who imposed it; absent for the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SanctionsResponse {
+    pub sanctions: Vec<Sanction>,
+}

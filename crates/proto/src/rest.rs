@@ -55,6 +55,9 @@ pub struct Room {
     /// The room's moderators (besides the owner), ascending; absent if none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moderator_ids: Vec<String>,
+    /// Slow mode: members may post once per this many seconds; absent when off.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub slow_mode_secs: u32,
     /// For a DM, the ids of everyone in it; absent for other rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_ids: Option<Vec<String>>,
@@ -65,6 +68,10 @@ fn is_false(b: &bool) -> bool {
 }
 
 fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
     *n == 0
 }
 
@@ -234,6 +241,9 @@ pub struct UpdateRoomRequest {
     /// The new topic; `""` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    /// Slow mode in seconds, 0 to 3600 (0 turns it off); moderators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_mode_secs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -54,6 +54,17 @@ pub enum ClientFrame {
 pub enum MemberEvent {
     Joined,
     Left,
+    /// A moderator removed them; they may come back.
+    Kicked,
+    /// A moderator banned them; they cannot come back until the ban ends.
+    Banned,
+}
+
+impl MemberEvent {
+    /// Whether the user is no longer a member after it.
+    pub fn departs(self) -> bool {
+        !matches!(self, MemberEvent::Joined)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +117,15 @@ pub enum ServerFrame {
     },
     Room {
         room: Room,
+    },
+    /// A moderator muted or unmuted `user_id` in the room: muted, they read but cannot post
+    /// or react there until `until` (absent: until lifted).
+    Muted {
+        room_id: String,
+        user_id: String,
+        muted: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
     },
     /// The caller's own account changed (an admin made them one, or not).
     User {

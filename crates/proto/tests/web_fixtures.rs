@@ -35,6 +35,7 @@ fn room(kind: RoomKind) -> Room {
             RoomKind::Dm => Vec::new(),
             _ => vec!["5".into(), "7".into()],
         },
+        slow_mode_secs: if kind == RoomKind::Private { 30 } else { 0 },
         member_ids: (kind == RoomKind::Dm).then(|| vec!["2".into(), "3".into()]),
     }
 }
@@ -190,6 +191,23 @@ fn server_frames() -> Vec<Value> {
             room: room(RoomKind::Private),
         },
         ServerFrame::User { user: user(None) },
+        ServerFrame::Member {
+            room_id: "12".into(),
+            user_id: "5".into(),
+            event: MemberEvent::Banned,
+        },
+        ServerFrame::Muted {
+            room_id: "12".into(),
+            user_id: "5".into(),
+            muted: true,
+            until: Some("2026-11-30T11:00:00.000Z".into()),
+        },
+        ServerFrame::Muted {
+            room_id: "12".into(),
+            user_id: "5".into(),
+            muted: false,
+            until: None,
+        },
         ServerFrame::Synced,
         ServerFrame::Pong,
         ServerFrame::Error {

@@ -73,6 +73,7 @@ fn server_frames_have_their_documented_shape() {
         last_rev: 12,
         owner_id: Some("2".into()),
         moderator_ids: vec!["4".into()],
+        slow_mode_secs: 0,
         member_ids: None,
     };
     let read = ReadState {
@@ -199,6 +200,7 @@ fn rest_errors_have_their_documented_shape() {
 fn a_room_update_has_its_documented_shape() {
     let topic = UpdateRoomRequest {
         topic: Some("Weekly planning".into()),
+        ..UpdateRoomRequest::default()
     };
     expect![[r#"{"topic":"Weekly planning"}"#]].assert_eq(&json(&topic));
     expect![[r#"{}"#]].assert_eq(&json(&UpdateRoomRequest::default()));

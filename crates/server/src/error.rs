@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use natter_core::Error;
 use natter_proto::{ErrorBody, ErrorDetail, ServerFrame};
 
+use crate::wire;
+
 /// Every error a handler or the WebSocket gateway can produce.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -52,6 +54,9 @@ impl ApiError {
                 Error::InvalidInvite => (S::FORBIDDEN, "invalid_invite"),
                 Error::InvalidResetLink => (S::FORBIDDEN, "invalid_reset_link"),
                 Error::AccountDeactivated => (S::FORBIDDEN, "account_deactivated"),
+                Error::Banned(_) => (S::FORBIDDEN, "banned"),
+                Error::Muted(_) => (S::FORBIDDEN, "muted"),
+                Error::SlowMode(_) => (S::TOO_MANY_REQUESTS, "slow_mode"),
                 Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),
                 Error::Store(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
             },
@@ -76,7 +81,22 @@ impl ApiError {
             tracing::error!(error = %self, debug = ?self, "request failed");
             return "internal server error".to_owned();
         }
-        self.to_string()
+        match self {
+            // Say until when, so the person knows how long to wait.
+            ApiError::Domain(Error::Banned(until)) => match until {
+                Some(t) => format!("you are banned from this room until {}", wire::time(*t)),
+                None => "you are banned from this room".to_owned(),
+            },
+            ApiError::Domain(Error::Muted(until)) => match until {
+                Some(t) => format!("you are muted in this room until {}", wire::time(*t)),
+                None => "you are muted in this room".to_owned(),
+            },
+            ApiError::Domain(Error::SlowMode(next)) => format!(
+                "slow mode is on in this room: you can post again at {}",
+                wire::time(*next)
+            ),
+            other => other.to_string(),
+        }
     }
 
     /// The WebSocket form of this error, tagged with the client's `client_id` if it sent one.

@@ -79,6 +79,34 @@ impl AppState {
             .await;
     }
 
+    /// Tells the room's members, and `user`, that `user` was muted (with the mute) or unmuted.
+    pub(crate) async fn announce_muted(
+        &self,
+        room: RoomId,
+        user: UserId,
+        mute: Option<&natter_core::Sanction>,
+    ) {
+        let mut to = match self.service().audience(room).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!(error = %e, %room, "could not load members to announce a mute");
+                return;
+            }
+        };
+        if !to.contains(&user) {
+            to.push(user);
+        }
+        let frame = wire::frame(&ServerFrame::Muted {
+            room_id: room.to_string(),
+            user_id: user.to_string(),
+            muted: mute.is_some(),
+            until: mute.and_then(|m| m.until).map(wire::time),
+        });
+        self.hub()
+            .publish(Recipients::Users(&to), frame, None)
+            .await;
+    }
+
     /// Tells every session of `user` where they now are in a room.
     pub(crate) async fn announce_read(&self, user: UserId, read: &ReadState) {
         let frame = wire::frame(&ServerFrame::Read(wire::read_state(read)));

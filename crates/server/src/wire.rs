@@ -75,6 +75,7 @@ pub fn room(r: &Room) -> proto::Room {
         last_rev: r.last_rev,
         owner_id: r.owner.map(|u| u.to_string()),
         moderator_ids: ids(&r.moderators),
+        slow_mode_secs: r.slow_mode_secs,
         member_ids,
     }
 }
@@ -252,6 +253,18 @@ pub fn user_summary(s: &natter_core::UserSummary) -> proto::admin::UserSummary {
         user: user(&s.user),
         created_at: time(s.user.created_at),
         sessions: s.sessions,
+    }
+}
+
+pub fn sanction(s: &natter_core::Sanction) -> proto::admin::Sanction {
+    proto::admin::Sanction {
+        room_id: s.room.to_string(),
+        user_id: s.user.to_string(),
+        kind: s.kind.as_str().to_owned(),
+        until: s.until.map(time),
+        reason: s.reason.clone(),
+        by: s.by.map(|u| u.to_string()),
+        at: time(s.at),
     }
 }
 

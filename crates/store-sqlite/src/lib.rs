@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod files;
 mod messages;
+mod moderation;
 mod rich;
 mod rooms;
 mod rows;

@@ -11,7 +11,8 @@ pub(crate) const USER_COL_COUNT: usize = 9;
 pub(crate) const ROOM_COLS: &str =
     "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev,
     (SELECT s.user_id FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'owner'),
-    (SELECT group_concat(s.user_id) FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'moderator')";
+    (SELECT group_concat(s.user_id) FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'moderator'),
+    rooms.slow_mode_secs";
 /// Every message query starts here: the message `m` and, for a reply, its parent `p`.
 pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at,
@@ -53,6 +54,7 @@ pub(crate) fn room(row: &Row<'_>) -> rusqlite::Result<Room> {
             ids.sort();
             ids
         },
+        slow_mode_secs: row.get(10)?,
     })
 }
 

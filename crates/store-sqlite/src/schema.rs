@@ -205,6 +205,22 @@ CREATE TABLE password_resets (
     used_at    INTEGER
 );
 "#,
+    r#"
+-- Moderation: bans and mutes per room (one of each kind per person and room; `until` NULL is
+-- for good), slow mode, and finding someone's last post in a room for it.
+ALTER TABLE rooms ADD COLUMN slow_mode_secs INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sanctions (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('ban', 'mute')),
+    until   INTEGER,
+    reason  TEXT NOT NULL DEFAULT '',
+    by_user INTEGER,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX messages_sender_room ON messages(room_id, sender_id, seq);
+"#,
 ];
 
 /// The version that added `messages.html`.

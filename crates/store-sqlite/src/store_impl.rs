@@ -5,11 +5,11 @@ use natter_core::{
     AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount, FileId,
     FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
     NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, RoomRole,
-    SearchHit, SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic,
-    Unattached, User, UserId, UserSummary, Username,
+    Sanction, SanctionKind, SearchHit, SearchQuery, Session, SessionId, Store, StoreError,
+    Timestamp, Toggle, Topic, Unattached, User, UserId, UserSummary, Username,
 };
 
-use crate::{accounts, admin, files, messages, rich, rooms, users, SqliteStore};
+use crate::{accounts, admin, files, messages, moderation, rich, rooms, users, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -282,6 +282,51 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> Result<DeletedAccount, StoreError> {
         self.write(move |c| users::delete_user(c, user, free_username, at))
+            .await
+    }
+
+    async fn put_sanction(&self, sanction: Sanction) -> Result<(), StoreError> {
+        self.write(move |c| moderation::put_sanction(c, &sanction))
+            .await
+    }
+    async fn lift_sanction(
+        &self,
+        room: RoomId,
+        user: UserId,
+        kind: SanctionKind,
+    ) -> Result<bool, StoreError> {
+        self.write(move |c| moderation::lift_sanction(c, room, user, kind))
+            .await
+    }
+    async fn sanction(
+        &self,
+        room: RoomId,
+        user: UserId,
+        kind: SanctionKind,
+        now: Timestamp,
+    ) -> Result<Option<Sanction>, StoreError> {
+        self.read(move |c| moderation::sanction(c, room, user, kind, now))
+            .await
+    }
+    async fn sanctions(
+        &self,
+        room: RoomId,
+        kind: SanctionKind,
+        now: Timestamp,
+    ) -> Result<Vec<Sanction>, StoreError> {
+        self.read(move |c| moderation::sanctions(c, room, kind, now))
+            .await
+    }
+    async fn set_slow_mode(&self, room: RoomId, secs: u32) -> Result<Room, StoreError> {
+        self.write(move |c| moderation::set_slow_mode(c, room, secs))
+            .await
+    }
+    async fn last_post_at(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.read(move |c| moderation::last_post_at(c, room, user))
             .await
     }
 

@@ -147,6 +147,26 @@ impl State {
                 user_id,
                 event,
             } => self.on_member(room_id, user_id, event),
+            ServerFrame::Muted {
+                room_id,
+                user_id,
+                muted,
+                until,
+            } => {
+                if user_id != self.my_id() {
+                    return Vec::new();
+                }
+                let name = self
+                    .rooms
+                    .get(&room_id)
+                    .map_or("a room", |r| r.name.as_str());
+                let note = match (muted, until) {
+                    (true, Some(t)) => format!("you are muted in {name} until {t}"),
+                    (true, None) => format!("you are muted in {name}"),
+                    (false, _) => format!("you may post in {name} again"),
+                };
+                vec![Follow::Error(note)]
+            }
             ServerFrame::Room { room } => {
                 self.add_room(room);
                 Vec::new()
@@ -249,7 +269,7 @@ impl State {
     }
 
     fn on_member(&mut self, room: String, user: String, event: MemberEvent) -> Vec<Follow> {
-        if user == self.my_id() && event == MemberEvent::Left {
+        if user == self.my_id() && event.departs() {
             self.forget_room(&room);
             return vec![Follow::Left(room)];
         }

@@ -26,6 +26,7 @@ fn room(id: &str, last_seq: i64) -> Room {
         last_rev: 0,
         owner_id: None,
         moderator_ids: Vec::new(),
+        slow_mode_secs: 0,
         member_ids: None,
     }
 }

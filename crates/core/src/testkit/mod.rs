@@ -4,6 +4,7 @@
 mod admin;
 mod changes;
 mod files;
+mod moderation;
 mod reading;
 mod roles;
 mod users;
@@ -56,6 +57,8 @@ where
     users::deactivation_ends_sessions_and_keeps_an_admin(fresh().await).await;
     users::a_password_reset_works_once(fresh().await).await;
     users::a_deleted_account_keeps_its_row_and_loses_the_rest(fresh().await).await;
+    moderation::sanctions_are_in_force_until_they_end_or_are_lifted(fresh().await).await;
+    moderation::slow_mode_is_stored_and_last_posts_are_found(fresh().await).await;
 }
 
 async fn user(store: &dyn Store, name: &str) -> UserId {

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod files;
 mod messages;
+mod moderation;
 mod rich;
 mod roles;
 mod rooms;
@@ -60,6 +61,17 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/reset", post(users::use_reset))
         .route("/invites", get(admin::invites).post(admin::create_invite))
         .route("/invites/{id}", delete(admin::revoke_invite))
+        .route("/rooms/{id}/members/{user_id}/kick", post(moderation::kick))
+        .route(
+            "/rooms/{id}/bans",
+            get(moderation::bans).post(moderation::ban),
+        )
+        .route("/rooms/{id}/bans/{user_id}", delete(moderation::unban))
+        .route(
+            "/rooms/{id}/mutes",
+            get(moderation::mutes).post(moderation::mute),
+        )
+        .route("/rooms/{id}/mutes/{user_id}", delete(moderation::unmute))
         .route("/rooms/{id}/pins", get(rich::pins))
         .route("/rooms/{id}/read", post(rich::mark_read))
         .route(

@@ -64,13 +64,22 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateRoomRequest>,
 ) -> Result<Json<Room>, ApiError> {
     let user = authed.session.user.id;
-    let Some(raw) = req.topic else {
-        // Nothing to change: the answer is the room, under the same rule as a change.
-        let room = state.service().member_room(user, id).await?;
-        return Ok(Json(wire::room(&room)));
-    };
-    let topic = Topic::parse(&raw)?;
-    let (room, changed) = state.service().set_topic(user, id, topic).await?;
+    // Each field is checked and applied in turn; every member hears of the result once.
+    let topic = req.topic.as_deref().map(Topic::parse).transpose()?;
+    let mut room = state.service().member_room(user, id).await?;
+    let mut changed = false;
+    if let Some(topic) = topic {
+        let (now, did) = state.service().set_topic(user, id, topic).await?;
+        (room, changed) = (now, changed || did);
+    }
+    if let Some(secs) = req.slow_mode_secs {
+        let now = state
+            .service()
+            .set_slow_mode(&authed.actor(), id, secs)
+            .await?;
+        changed = changed || now.slow_mode_secs != room.slow_mode_secs;
+        room = now;
+    }
     if changed {
         state.announce_room_to_members(&room).await;
     }

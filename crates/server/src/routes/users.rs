@@ -181,7 +181,7 @@ pub async fn use_reset(
 }
 
 /// A reason as given: at most 500 characters, no control characters.
-fn reason_text(raw: &str) -> Result<&str, ApiError> {
+pub(crate) fn reason_text(raw: &str) -> Result<&str, ApiError> {
     let reason = raw.trim();
     if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(

@@ -1,0 +1,106 @@
+//! Conformance checks for bans, mutes and slow mode.
+
+use std::sync::Arc;
+
+use super::{msg, user};
+use crate::{NewRoom, RoomKind, Sanction, SanctionKind, Store, Timestamp, UserId};
+
+fn sanction(room: crate::RoomId, user: UserId, kind: SanctionKind, until: Option<i64>) -> Sanction {
+    Sanction {
+        room,
+        user,
+        kind,
+        until: until.map(Timestamp),
+        reason: "why".into(),
+        by: None,
+        at: Timestamp(1),
+    }
+}
+
+pub(super) async fn sanctions_are_in_force_until_they_end_or_are_lifted(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b) = (user(s, "alice").await, user(s, "bob").await);
+    let room = s
+        .create_room(NewRoom {
+            name: "r".into(),
+            topic: String::new(),
+            kind: RoomKind::Public,
+            creator: a,
+        })
+        .await
+        .unwrap();
+    let now = Timestamp(1_000);
+    s.put_sanction(sanction(room.id, b, SanctionKind::Ban, Some(2_000)))
+        .await
+        .unwrap();
+    let found = s
+        .sanction(room.id, b, SanctionKind::Ban, now)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|x| x.until), Some(Some(Timestamp(2_000))));
+    assert!(
+        s.sanction(room.id, b, SanctionKind::Ban, Timestamp(2_000))
+            .await
+            .unwrap()
+            .is_none(),
+        "over once its time comes"
+    );
+    assert!(s
+        .sanction(room.id, b, SanctionKind::Mute, now)
+        .await
+        .unwrap()
+        .is_none());
+    // A second ban replaces the first; for good has no end.
+    s.put_sanction(sanction(room.id, b, SanctionKind::Ban, None))
+        .await
+        .unwrap();
+    let listed = s
+        .sanctions(room.id, SanctionKind::Ban, Timestamp(9_999))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].until, None);
+    assert!(s
+        .lift_sanction(room.id, b, SanctionKind::Ban)
+        .await
+        .unwrap());
+    assert!(!s
+        .lift_sanction(room.id, b, SanctionKind::Ban)
+        .await
+        .unwrap());
+    assert!(s
+        .sanctions(room.id, SanctionKind::Ban, now)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub(super) async fn slow_mode_is_stored_and_last_posts_are_found(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let a = user(s, "alice").await;
+    let room = s
+        .create_room(NewRoom {
+            name: "r".into(),
+            topic: String::new(),
+            kind: RoomKind::Public,
+            creator: a,
+        })
+        .await
+        .unwrap();
+    assert_eq!(room.slow_mode_secs, 0);
+    assert_eq!(
+        s.set_slow_mode(room.id, 30).await.unwrap().slow_mode_secs,
+        30
+    );
+    assert_eq!(s.room(room.id).await.unwrap().unwrap().slow_mode_secs, 30);
+    assert!(s.last_post_at(room.id, a).await.unwrap().is_none());
+    let out = s
+        .append_messages(vec![
+            msg(room.id, a, "one", None),
+            msg(room.id, a, "two", None),
+        ])
+        .await
+        .unwrap();
+    let last = out[1].as_ref().unwrap().message.created_at;
+    assert_eq!(s.last_post_at(room.id, a).await.unwrap(), Some(last));
+}
