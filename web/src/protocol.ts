@@ -30,6 +30,9 @@ export interface Room {
   owner_id?: Id;
   moderator_ids?: Id[];
   slow_mode_secs?: number;
+  archived?: boolean;
+  members_can_set_topic?: boolean;
+  members_can_add?: boolean;
   member_ids?: Id[];
 }
 
@@ -116,6 +119,8 @@ export type ServerFrame =
   | { type: "muted"; room_id: Id; user_id: Id; muted: boolean; until?: string }
   | { type: "room"; room: Room }
   | { type: "user"; user: User }
+  | { type: "room_deleted"; room_id: Id }
+  | { type: "invited"; room: Room; by: Id }
   | { type: "synced" }
   | { type: "pong" }
   | { type: "error"; code: string; message: string; client_id?: string };
@@ -217,6 +222,9 @@ export function decodeRoom(v: unknown): Room {
     owner_id: optStr(o, "owner_id"),
     moderator_ids: o.moderator_ids == null ? undefined : strArray(o, "moderator_ids"),
     slow_mode_secs: optInt(o, "slow_mode_secs"),
+    archived: o.archived === true ? true : undefined,
+    members_can_set_topic: typeof o.members_can_set_topic === "boolean" ? o.members_can_set_topic : undefined,
+    members_can_add: typeof o.members_can_add === "boolean" ? o.members_can_add : undefined,
     member_ids: o.member_ids == null ? undefined : strArray(o, "member_ids"),
   });
 }
@@ -343,6 +351,10 @@ export function decodeServerFrame(v: unknown): ServerFrame {
       return { type, room: decodeRoom(o.room) };
     case "user":
       return { type, user: decodeUser(o.user) };
+    case "room_deleted":
+      return { type, room_id: str(o, "room_id") };
+    case "invited":
+      return { type, room: decodeRoom(o.room), by: str(o, "by") };
     case "synced":
     case "pong":
       return { type };

@@ -223,6 +223,11 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
       return applyMember(s, f.room_id, f.user_id, f.event);
     case "room":
       return addRoom(s, f.room);
+    case "room_deleted":
+      return applyMember(s, f.room_id, s.me.id, "left");
+    case "invited":
+      // Shown by the invitations list, which reads them over REST.
+      return s;
     case "muted":
       // Shown when a send is refused; nothing to keep until the room settings show mutes.
       return s;

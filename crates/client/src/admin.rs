@@ -5,6 +5,7 @@ use natter_proto::admin::{
     MuteRequest, PasswordResetLink, ReasonRequest, ResetPasswordRequest, Sanction,
     SanctionsResponse, ServerInfo, Settings, UpdateSettingsRequest, UserListResponse, UserSummary,
 };
+use natter_proto::admin::{InvitationsResponse, RoomInvitation, RoomListResponse, RoomSummary};
 use natter_proto::{Room, RoomRole, ServerRole, SetRoomRoleRequest, SetServerRoleRequest, User};
 use reqwest::Method;
 
@@ -106,6 +107,48 @@ impl Client {
     pub async fn sanctions(&self, room: &str, which: &str) -> Result<Vec<Sanction>, ClientError> {
         let found: SanctionsResponse = self.get(&format!("/rooms/{room}/{which}")).await?;
         Ok(found.sanctions)
+    }
+
+    /// Changes a room's settings (`PATCH /rooms/{id}`); returns the room as it now is.
+    pub async fn update_room(
+        &self,
+        room: &str,
+        change: &natter_proto::UpdateRoomRequest,
+    ) -> Result<Room, ClientError> {
+        let req = self
+            .request(Method::PATCH, &format!("/rooms/{room}"))
+            .json(change);
+        Ok(self.call(req).await?.1)
+    }
+
+    /// Deletes a room with its messages; `confirm` must be its exact name.
+    pub async fn delete_room(&self, room: &str, confirm: &str) -> Result<(), ClientError> {
+        let req = self
+            .request(Method::DELETE, &format!("/rooms/{room}"))
+            .query(&[("confirm", confirm)]);
+        self.call::<()>(req).await?;
+        Ok(())
+    }
+
+    /// Every room but DMs (admins), searched by name.
+    pub async fn admin_rooms(&self, query: &str) -> Result<Vec<RoomSummary>, ClientError> {
+        let req = self
+            .request(Method::GET, "/admin/rooms")
+            .query(&[("query", query)]);
+        let (_, found): (_, RoomListResponse) = self.call(req).await?;
+        Ok(found.rooms)
+    }
+
+    /// Invitations to public rooms waiting for an answer; joining the room accepts one.
+    pub async fn invitations(&self) -> Result<Vec<RoomInvitation>, ClientError> {
+        let found: InvitationsResponse = self.get("/invitations").await?;
+        Ok(found.invitations)
+    }
+
+    pub async fn decline_invitation(&self, room: &str) -> Result<(), ClientError> {
+        let req = self.request(Method::DELETE, &format!("/invitations/{room}"));
+        self.call::<()>(req).await?;
+        Ok(())
     }
 
     /// Sets slow mode in a room: one message per `secs` per member (0 turns it off).

@@ -30,7 +30,9 @@ impl Service {
         addr: Option<IpAddr>,
     ) -> Result<Registered, Error> {
         let first = self.store.user_count().await? == 0;
-        let mode = self.settings().await?.registration;
+        let settings = self.settings().await?;
+        let mode = settings.registration;
+        new.default_rooms = settings.default_rooms;
         match mode {
             _ if first => new.invite = None,
             Registration::Open => new.invite = None,
@@ -49,8 +51,9 @@ impl Service {
     }
 
     /// An admin (or the console) creates an account, whatever the registration setting.
-    pub async fn create_account(&self, by: &Actor, new: NewUser) -> Result<Registered, Error> {
+    pub async fn create_account(&self, by: &Actor, mut new: NewUser) -> Result<Registered, Error> {
         self.require_admin(by).await?;
+        new.default_rooms = self.settings().await?.default_rooms;
         let registered = self.create_user(new).await?;
         let entry = NewAuditEntry::new(AuditKind::UserCreated, *by).user(registered.user.id);
         self.audit(entry).await;

@@ -39,6 +39,8 @@ pub enum DomainError {
     InvalidServerName,
     #[error("a duration must be 1 second to 1 year; slow mode takes 0 to 3600 seconds")]
     InvalidDuration,
+    #[error("default rooms must be up to 20 existing public rooms that are not archived")]
+    InvalidDefaultRooms,
 }
 
 impl DomainError {
@@ -61,6 +63,7 @@ impl DomainError {
             DomainError::TooManyAttachments => "too_many_attachments",
             DomainError::InvalidServerName => "invalid_server_name",
             DomainError::InvalidDuration => "invalid_duration",
+            DomainError::InvalidDefaultRooms => "invalid_default_rooms",
         }
     }
 }
@@ -113,6 +116,9 @@ pub enum Error {
     /// Muted in the room, until then (`None`: until a moderator lifts it).
     #[error("you are muted in this room")]
     Muted(Option<Timestamp>),
+    /// A destructive action that must repeat the name of what it destroys.
+    #[error("confirm by sending the room's exact name")]
+    ConfirmationRequired,
     /// Slow mode: the next message may come at this time.
     #[error("slow mode is on in this room")]
     SlowMode(Timestamp),

@@ -17,6 +17,7 @@ mod model;
 mod moderation;
 mod permissions;
 mod rich;
+mod rooms;
 mod service;
 mod settings;
 mod store;
@@ -37,12 +38,13 @@ pub use model::{
 pub use moderation::{Sanction, SanctionKind, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS};
 pub use permissions::Limits;
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
+pub use rooms::{Added, RoomChange, MAX_ROOM_PAGE};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use settings::{Registration, ServerSettings, SettingsChange};
 pub use store::{
     AppendOutcome, ChangeOutcome, Credentials, DeletedAccount, MessageChange, NewFile, NewMessage,
-    NewRoom, NewSession, NewUser, ProfileChange, SearchQuery, Store, Toggle, Unattached,
-    UserSummary,
+    NewRoom, NewSession, NewUser, ProfileChange, RoomInvitation, RoomSummary, RoomUpdate,
+    SearchQuery, Store, Toggle, Unattached, UserSummary,
 };
 pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{

@@ -110,6 +110,12 @@ pub struct Room {
     pub moderators: Vec<UserId>,
     /// Slow mode: a member may post once per this many seconds (0: off).
     pub slow_mode_secs: u32,
+    /// Archived: read-only, out of the public list; its members still read it.
+    pub archived: bool,
+    /// Whether plain members may change the topic (else only those who moderate).
+    pub members_can_set_topic: bool,
+    /// Whether plain members may add people to a private room (else only those who moderate).
+    pub members_can_add: bool,
     /// Everyone in a DM, ascending; empty for other rooms.
     pub dm_members: Vec<UserId>,
     pub created_at: Timestamp,

@@ -262,20 +262,25 @@ impl Service {
 
     /// Sets slow mode: each member may post once per `secs` (0 turns it off); moderators are
     /// exempt. Returns the room as it now is.
-    pub async fn set_slow_mode(&self, by: &Actor, room: RoomId, secs: u32) -> Result<Room, Error> {
+    pub async fn set_slow_mode(
+        &self,
+        by: &Actor,
+        room: RoomId,
+        secs: u32,
+    ) -> Result<(Room, bool), Error> {
         if secs > MAX_SLOW_MODE_SECS {
             return Err(crate::DomainError::InvalidDuration.into());
         }
         let (found, _) = self.moderated_room(by, room).await?;
         if found.slow_mode_secs == secs {
-            return Ok(found);
+            return Ok((found, false));
         }
         let changed = self.store.set_slow_mode(room, secs).await?;
         let entry = NewAuditEntry::new(AuditKind::SlowMode, *by)
             .room(room)
             .detail(format!("{secs} s"));
         self.audit(entry).await;
-        Ok(changed)
+        Ok((changed, true))
     }
 
     /// Refuses someone banned from `room` (joining, or being added).
@@ -301,6 +306,9 @@ impl Service {
     ) -> Result<(), Error> {
         if room.kind == RoomKind::Dm {
             return Ok(());
+        }
+        if room.archived {
+            return Err(Error::Forbidden("this room is archived; it is read-only"));
         }
         let now = Timestamp::now();
         if let Some(mute) = self

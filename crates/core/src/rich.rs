@@ -1,6 +1,7 @@
 //! Use cases beyond sending: edits, deletes, reactions, pins, threads, read state, search and
 //! blocking, with the permission rule of each.
 
+use crate::audit::{Actor, AuditKind, NewAuditEntry};
 use crate::markup::{self, ROOM_MENTION};
 use crate::moderation::Contribution;
 use crate::store::{ChangeOutcome, MessageChange, SearchQuery, Toggle};
@@ -103,6 +104,9 @@ impl Service {
         if message.sender_id != user {
             return Err(Error::Forbidden("only the sender can edit a message"));
         }
+        if room.archived {
+            return Err(Error::Forbidden("this room is archived; it is read-only"));
+        }
         if message.deleted_at.is_some() {
             return Err(Error::Forbidden("a deleted message cannot be edited"));
         }
@@ -116,8 +120,10 @@ impl Service {
         Ok(self.store().change_message(id, change).await?)
     }
 
-    /// The sender deletes their own message; the room's owner and admins delete anyone's.
-    pub async fn delete(&self, user: UserId, id: MessageId) -> Result<ChangeOutcome, Error> {
+    /// The sender deletes their own message; those who moderate the room delete anyone's,
+    /// which the audit log records.
+    pub async fn delete(&self, by: &Actor, id: MessageId) -> Result<ChangeOutcome, Error> {
+        let user = by.user.ok_or(Error::NotFound)?;
         let (message, room) = self.visible_message_for_delete(user, id).await?;
         let allowed = message.sender_id == user || self.moderates(user, &room).await?;
         if !allowed {
@@ -132,10 +138,18 @@ impl Service {
                 removed_files: Vec::new(),
             });
         }
-        Ok(self
+        let outcome = self
             .store()
             .change_message(id, MessageChange::Delete)
-            .await?)
+            .await?;
+        if message.sender_id != user {
+            let entry = NewAuditEntry::new(AuditKind::MessageDeleted, *by)
+                .room(room.id)
+                .user(message.sender_id)
+                .detail(format!("message {}", id));
+            self.audit(entry).await;
+        }
+        Ok(outcome)
     }
 
     /// Admins may delete in public rooms they have not joined; everyone else must be a member.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::moderation::Contribution;
 use crate::permissions::Limits;
+use crate::rooms::Added;
 use crate::{
     AppendOutcome, ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId,
     NewMessage, NewRoom, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
@@ -121,7 +122,12 @@ impl Service {
         if self.store.is_member(room, user).await? {
             return Ok((found, false));
         }
+        if found.archived {
+            return Err(Error::Forbidden("this room is archived"));
+        }
         self.check_not_banned(room, user).await?;
+        // Joining answers any invitation to the room.
+        self.store.delete_room_invitation(room, user).await?;
         self.check_room_limit(user).await?;
         let added = self.store.add_member(room, user).await?;
         Ok((found, added))
@@ -148,6 +154,14 @@ impl Service {
         if found.kind == RoomKind::Dm {
             return Err(Error::Forbidden("direct messages have no topic"));
         }
+        if found.archived {
+            return Err(Error::Forbidden("this room is archived"));
+        }
+        if !found.members_can_set_topic && !self.moderates(user, &found).await? {
+            return Err(Error::Forbidden(
+                "only the room's owner and moderators can change the topic here",
+            ));
+        }
         if found.topic == topic.as_str() {
             return Ok((found, false));
         }
@@ -159,27 +173,45 @@ impl Service {
         Ok(self.store.room_members(room).await?)
     }
 
-    /// A member adds another user to a public or private room.
+    /// A member adds someone to a room. To a public room, that is an invitation the person
+    /// accepts by joining (or ignores): nobody is put into a public room without consent. To a
+    /// private room, those who moderate it add people directly, and so do members if the room
+    /// allows it.
     pub async fn add_member(
         &self,
         actor: UserId,
         room: RoomId,
         target: UserId,
-    ) -> Result<(Room, User, bool), Error> {
+    ) -> Result<(Room, Added), Error> {
         let found = self.member_room(actor, room).await?;
         if found.kind == RoomKind::Dm {
             return Err(Error::Forbidden(
                 "members cannot be added to a direct message; open a new one",
             ));
         }
+        if found.archived {
+            return Err(Error::Forbidden("this room is archived"));
+        }
         let user = self.store.user(target).await?.ok_or(Error::NotFound)?;
+        if user.deleted || user.deactivated {
+            return Err(Error::NotFound);
+        }
         if self.store.is_member(room, target).await? {
-            return Ok((found, user, false));
+            return Ok((found, Added::Already(user)));
         }
         self.check_not_banned(room, target).await?;
+        if found.kind == RoomKind::Public && actor != target {
+            self.store.put_room_invitation(room, target, actor).await?;
+            return Ok((found, Added::Invited(user)));
+        }
+        if !found.members_can_add && !self.moderates(actor, &found).await? {
+            return Err(Error::Forbidden(
+                "only the room's owner and moderators can add people here",
+            ));
+        }
         self.check_room_limit(target).await?;
-        let added = self.store.add_member(room, target).await?;
-        Ok((found, user, added))
+        self.store.add_member(room, target).await?;
+        Ok((found, Added::Joined(user)))
     }
 
     /// The one DM room for `opener` and `others`, the same every time for the same people.

@@ -1,7 +1,7 @@
 //! Server settings an admin changes at run time (kept in the store), and who may register.
 
 use crate::audit::{Actor, AuditKind, NewAuditEntry};
-use crate::{DomainError, Error, Service};
+use crate::{DomainError, Error, RoomId, RoomKind, Service};
 
 /// Who may create an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct ServerSettings {
     pub members_can_invite: bool,
     /// Whether a deleted account's username may be taken again.
     pub reuse_usernames: bool,
+    /// The public rooms every new account joins; `None` for `general`.
+    pub default_rooms: Option<Vec<RoomId>>,
 }
 
 impl Default for ServerSettings {
@@ -54,6 +56,7 @@ impl Default for ServerSettings {
             registration: Registration::Invite,
             members_can_invite: false,
             reuse_usernames: false,
+            default_rooms: None,
         }
     }
 }
@@ -65,12 +68,14 @@ pub struct SettingsChange {
     pub registration: Option<Registration>,
     pub members_can_invite: Option<bool>,
     pub reuse_usernames: Option<bool>,
+    pub default_rooms: Option<Vec<RoomId>>,
 }
 
 const SERVER_NAME: &str = "server_name";
 const REGISTRATION: &str = "registration";
 const MEMBERS_CAN_INVITE: &str = "members_can_invite";
 const REUSE_USERNAMES: &str = "reuse_usernames";
+const DEFAULT_ROOMS: &str = "default_rooms";
 
 fn server_name(raw: &str) -> Result<String, Error> {
     let name = raw.trim();
@@ -95,6 +100,10 @@ impl Service {
                 }
                 MEMBERS_CAN_INVITE => settings.members_can_invite = value == "true",
                 REUSE_USERNAMES => settings.reuse_usernames = value == "true",
+                DEFAULT_ROOMS => {
+                    let ids = value.split(',').filter_map(|s| s.parse().ok());
+                    settings.default_rooms = Some(ids.map(RoomId).collect());
+                }
                 _ => {}
             }
         }
@@ -121,6 +130,9 @@ impl Service {
         if let Some(on) = change.reuse_usernames {
             writes.push((REUSE_USERNAMES, on.to_string()));
         }
+        if let Some(rooms) = &change.default_rooms {
+            writes.push((DEFAULT_ROOMS, self.public_room_list(rooms).await?));
+        }
         for (key, value) in writes {
             self.store.put_setting(key, value.clone()).await?;
             let entry = NewAuditEntry::new(AuditKind::SettingsChanged, *by)
@@ -128,6 +140,22 @@ impl Service {
             self.audit(entry).await;
         }
         self.settings().await
+    }
+
+    /// Checks each default room is a public, unarchived room and lists them for storing.
+    async fn public_room_list(&self, rooms: &[RoomId]) -> Result<String, Error> {
+        if rooms.len() > 20 {
+            return Err(DomainError::InvalidDefaultRooms.into());
+        }
+        let mut ids = Vec::with_capacity(rooms.len());
+        for id in rooms {
+            let room = self.store.room(*id).await?;
+            if !room.is_some_and(|r| r.kind == RoomKind::Public && !r.archived) {
+                return Err(DomainError::InvalidDefaultRooms.into());
+            }
+            ids.push(id.to_string());
+        }
+        Ok(ids.join(","))
     }
 
     /// Applies a registration mode the operator set in the configuration, at start; written

@@ -26,6 +26,8 @@ pub struct NewUser {
     pub username: Username,
     pub display_name: String,
     pub password_hash: String,
+    /// The rooms to join: `None` for `general`; else these (public, not archived) rooms.
+    pub default_rooms: Option<Vec<RoomId>>,
     /// The hash of the invite token to sign up with. The store checks it is usable and
     /// counts the use in the transaction that creates the account (`InvalidInvite` if not).
     pub invite: Option<[u8; 32]>,
@@ -49,6 +51,32 @@ pub struct UserSummary {
     pub user: User,
     /// Live sessions (signed-in devices).
     pub sessions: u32,
+}
+
+/// A change to a room's settings; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RoomUpdate {
+    pub name: Option<String>,
+    /// Public or private (never a DM).
+    pub kind: Option<RoomKind>,
+    pub archived: Option<bool>,
+    pub members_can_set_topic: Option<bool>,
+    pub members_can_add: Option<bool>,
+}
+
+/// A room in the admin's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub room: Room,
+    pub members: u32,
+}
+
+/// An invitation to join a public room, waiting for its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomInvitation {
+    pub room: Room,
+    pub by: UserId,
+    pub at: Timestamp,
 }
 
 /// What deleting an account removed, for the caller to finish: close the sessions' connections,
@@ -398,6 +426,30 @@ pub trait Store: Send + Sync + 'static {
         kind: SanctionKind,
         now: Timestamp,
     ) -> Result<Vec<Sanction>, StoreError>;
+    /// Applies `change` to a room and returns it as it now is. `Conflict("room name")` if it
+    /// would make two public rooms of the same name.
+    async fn update_room(&self, room: RoomId, change: RoomUpdate) -> Result<Room, StoreError>;
+    /// Deletes a room with its messages, memberships and file records; returns the files so
+    /// their blobs can go too.
+    async fn delete_room(&self, room: RoomId) -> Result<Vec<FileInfo>, StoreError>;
+    /// Every room, DMs aside, whose name contains `search`, by name, with member counts.
+    async fn all_rooms(
+        &self,
+        search: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<RoomSummary>, StoreError>;
+    /// Records that `by` invited `user` to `room` (replacing an earlier invitation).
+    async fn put_room_invitation(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: UserId,
+    ) -> Result<(), StoreError>;
+    /// `user`'s pending invitations: the room and who invited them, newest first.
+    async fn room_invitations(&self, user: UserId) -> Result<Vec<RoomInvitation>, StoreError>;
+    /// Removes an invitation; `false` if there was none.
+    async fn delete_room_invitation(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Sets the room's slow-mode interval and returns the room as it now is.
     async fn set_slow_mode(&self, room: RoomId, secs: u32) -> Result<Room, StoreError>;
     /// When `user` last posted in `room`, if ever.

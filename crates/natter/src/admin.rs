@@ -101,6 +101,7 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
                 display_name: display,
                 password_hash: Hasher::new().hash(password).await?,
                 invite: None,
+                default_rooms: None,
             };
             let created = service.create_account(&console, new).await?;
             if admin {

@@ -26,6 +26,9 @@ pub struct Settings {
     pub members_can_invite: bool,
     /// Whether a deleted account's username may be taken again.
     pub reuse_usernames: bool,
+    /// The public rooms every new account joins; absent means `general`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_room_ids: Option<Vec<String>>,
 }
 
 /// `PATCH /admin/settings`: only the fields given change.
@@ -39,6 +42,8 @@ pub struct UpdateSettingsRequest {
     pub members_can_invite: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reuse_usernames: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_room_ids: Option<Vec<String>>,
 }
 
 /// `POST /invites`.
@@ -202,4 +207,31 @@ pub struct Sanction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SanctionsResponse {
     pub sanctions: Vec<Sanction>,
+}
+
+/// One room in the admin's list: never its messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub room: crate::Room,
+    pub members: u32,
+}
+
+/// `GET /admin/rooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomListResponse {
+    pub rooms: Vec<RoomSummary>,
+}
+
+/// An invitation to a public room, waiting for its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInvitation {
+    pub room: crate::Room,
+    pub by: String,
+    pub at: String,
+}
+
+/// `GET /invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationsResponse {
+    pub invitations: Vec<RoomInvitation>,
 }

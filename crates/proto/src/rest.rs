@@ -58,6 +58,15 @@ pub struct Room {
     /// Slow mode: members may post once per this many seconds; absent when off.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub slow_mode_secs: u32,
+    /// Archived: read-only and out of the public list; absent when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub archived: bool,
+    /// Whether plain members may change the topic (else only those who moderate).
+    #[serde(default = "yes")]
+    pub members_can_set_topic: bool,
+    /// Whether plain members may add people to a private room (else only those who moderate).
+    #[serde(default)]
+    pub members_can_add: bool,
     /// For a DM, the ids of everyone in it; absent for other rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_ids: Option<Vec<String>>,
@@ -69,6 +78,10 @@ fn is_false(b: &bool) -> bool {
 
 fn is_zero(n: &i64) -> bool {
     *n == 0
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn is_zero_u32(n: &u32) -> bool {
@@ -244,6 +257,19 @@ pub struct UpdateRoomRequest {
     /// Slow mode in seconds, 0 to 3600 (0 turns it off); moderators only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_mode_secs: Option<u32>,
+    /// A new name; moderators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Switch between public and private; moderators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    /// Archive (read-only, unlisted) or bring back; moderators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_can_set_topic: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_can_add: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

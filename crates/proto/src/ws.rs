@@ -127,6 +127,15 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<String>,
     },
+    /// The room was deleted, with its messages: forget it.
+    RoomDeleted {
+        room_id: String,
+    },
+    /// Someone invited the caller to a public room; joining it accepts.
+    Invited {
+        room: Room,
+        by: String,
+    },
     /// The caller's own account changed (an admin made them one, or not).
     User {
         user: User,

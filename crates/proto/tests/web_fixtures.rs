@@ -36,6 +36,9 @@ fn room(kind: RoomKind) -> Room {
             _ => vec!["5".into(), "7".into()],
         },
         slow_mode_secs: if kind == RoomKind::Private { 30 } else { 0 },
+        archived: kind == RoomKind::Private,
+        members_can_set_topic: kind != RoomKind::Private,
+        members_can_add: kind == RoomKind::Private,
         member_ids: (kind == RoomKind::Dm).then(|| vec!["2".into(), "3".into()]),
     }
 }
@@ -191,6 +194,13 @@ fn server_frames() -> Vec<Value> {
             room: room(RoomKind::Private),
         },
         ServerFrame::User { user: user(None) },
+        ServerFrame::RoomDeleted {
+            room_id: "12".into(),
+        },
+        ServerFrame::Invited {
+            room: room(RoomKind::Public),
+            by: "2".into(),
+        },
         ServerFrame::Member {
             room_id: "12".into(),
             user_id: "5".into(),

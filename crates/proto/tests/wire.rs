@@ -74,6 +74,9 @@ fn server_frames_have_their_documented_shape() {
         owner_id: Some("2".into()),
         moderator_ids: vec!["4".into()],
         slow_mode_secs: 0,
+        archived: false,
+        members_can_set_topic: true,
+        members_can_add: false,
         member_ids: None,
     };
     let read = ReadState {
@@ -89,7 +92,7 @@ fn server_frames_have_their_documented_shape() {
         reads: vec![read.clone()],
         blocked: vec!["4".into()],
     };
-    expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3,"last_rev":12,"owner_id":"2","moderator_ids":["4"]}],"online":["2"],"reads":[{"room_id":"1","last_read":2,"unread":1,"mentions":0}],"blocked":["4"]}"#]]
+    expect![[r#"{"type":"ready","user":{"id":"2","username":"alice","display_name":"Alice","status":"","is_admin":false},"rooms":[{"id":"1","name":"general","kind":"public","topic":"","last_seq":3,"last_rev":12,"owner_id":"2","moderator_ids":["4"],"members_can_set_topic":true,"members_can_add":false}],"online":["2"],"reads":[{"room_id":"1","last_read":2,"unread":1,"mentions":0}],"blocked":["4"]}"#]]
         .assert_eq(&json(&ready));
     expect![[r#"{"type":"message_updated","message":{"id":"9","room_id":"1","seq":5,"sender_id":"2","body":"**yes** @bob","html":"<p><strong>yes</strong> @bob</p>","created_at":"2026-11-21T10:00:00.000Z","rev":12,"edited_at":"2026-11-21T10:01:00.000Z","reply_to":{"id":"7","seq":3,"sender_id":"2","excerpt":"hi"},"thread_root":"7","pinned_at":"2026-11-21T10:02:00.000Z","mentions":["3"],"reactions":[{"emoji":"🎉","user_ids":["2","3"]}]}}"#]].assert_eq(&json(&ServerFrame::MessageUpdated {
         message: rich_message(),

@@ -55,6 +55,7 @@ impl ApiError {
                 Error::InvalidResetLink => (S::FORBIDDEN, "invalid_reset_link"),
                 Error::AccountDeactivated => (S::FORBIDDEN, "account_deactivated"),
                 Error::Banned(_) => (S::FORBIDDEN, "banned"),
+                Error::ConfirmationRequired => (S::UNPROCESSABLE_ENTITY, "confirmation_required"),
                 Error::Muted(_) => (S::FORBIDDEN, "muted"),
                 Error::SlowMode(_) => (S::TOO_MANY_REQUESTS, "slow_mode"),
                 Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),

@@ -107,6 +107,27 @@ impl AppState {
             .await;
     }
 
+    /// Tells `members` (all their sessions) that a room is gone.
+    pub(crate) async fn announce_room_deleted(&self, members: Vec<UserId>, room: RoomId) {
+        let frame = wire::frame(&ServerFrame::RoomDeleted {
+            room_id: room.to_string(),
+        });
+        self.hub()
+            .publish(Recipients::Users(&members), frame, None)
+            .await;
+    }
+
+    /// Tells every session of `user` that `by` invited them to a public room.
+    pub(crate) async fn announce_invitation(&self, user: UserId, room: &Room, by: UserId) {
+        let frame = wire::frame(&ServerFrame::Invited {
+            room: wire::room(room),
+            by: by.to_string(),
+        });
+        self.hub()
+            .publish(Recipients::Users(&[user]), frame, None)
+            .await;
+    }
+
     /// Tells every session of `user` where they now are in a room.
     pub(crate) async fn announce_read(&self, user: UserId, read: &ReadState) {
         let frame = wire::frame(&ServerFrame::Read(wire::read_state(read)));

@@ -76,6 +76,9 @@ pub fn room(r: &Room) -> proto::Room {
         owner_id: r.owner.map(|u| u.to_string()),
         moderator_ids: ids(&r.moderators),
         slow_mode_secs: r.slow_mode_secs,
+        archived: r.archived,
+        members_can_set_topic: r.members_can_set_topic,
+        members_can_add: r.members_can_add,
         member_ids,
     }
 }
@@ -208,6 +211,10 @@ pub fn settings(s: &natter_core::ServerSettings) -> proto::admin::Settings {
         registration: registration(s.registration),
         members_can_invite: s.members_can_invite,
         reuse_usernames: s.reuse_usernames,
+        default_room_ids: s
+            .default_rooms
+            .as_ref()
+            .map(|ids| ids.iter().map(|r| r.to_string()).collect()),
     }
 }
 
@@ -253,6 +260,21 @@ pub fn user_summary(s: &natter_core::UserSummary) -> proto::admin::UserSummary {
         user: user(&s.user),
         created_at: time(s.user.created_at),
         sessions: s.sessions,
+    }
+}
+
+pub fn room_summary(s: &natter_core::RoomSummary) -> proto::admin::RoomSummary {
+    proto::admin::RoomSummary {
+        room: room(&s.room),
+        members: s.members,
+    }
+}
+
+pub fn invitation(i: &natter_core::RoomInvitation) -> proto::admin::RoomInvitation {
+    proto::admin::RoomInvitation {
+        room: room(&i.room),
+        by: i.by.to_string(),
+        at: time(i.at),
     }
 }
 

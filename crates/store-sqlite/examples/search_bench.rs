@@ -159,6 +159,7 @@ async fn seed(
         display_name: name.to_owned(),
         password_hash: "x".into(),
         invite: None,
+        default_rooms: None,
     };
     let existing = store
         .users_by_prefix("searcher", 1)

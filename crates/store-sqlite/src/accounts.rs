@@ -31,11 +31,20 @@ pub(crate) fn create_user(conn: &mut Connection, new: NewUser) -> Result<User, S
     if let Some(invite) = &new.invite {
         crate::admin::use_invite(&tx, invite, UserId(id), Timestamp(now))?;
     }
-    tx.execute(
-        "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at)
-         SELECT id, ?1, ?2 FROM rooms WHERE name = 'general' AND kind = 'public'",
-        params![id, now],
-    )
+    match &new.default_rooms {
+        None => tx.execute(
+            "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at)
+             SELECT id, ?1, ?2 FROM rooms WHERE name = 'general' AND kind = 'public'",
+            params![id, now],
+        ),
+        Some(rooms) => tx.execute(
+            "INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at)
+             SELECT id, ?1, ?2 FROM rooms
+             WHERE id IN (SELECT value FROM json_each(?3))
+               AND kind = 'public' AND archived_at IS NULL",
+            params![id, now, rows::json_list(rooms.iter().map(|r| r.0))],
+        ),
+    }
     .map_err(backend)?;
     let user = user_by_id(&tx, UserId(id))?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;

@@ -122,6 +122,12 @@ pub(crate) fn attach(
     collect(tx.prepare_cached(&sql).map_err(backend)?, [message.0])
 }
 
+/// Every file sent in `room`.
+pub(crate) fn in_room(conn: &Connection, room: RoomId) -> Result<Vec<FileInfo>, StoreError> {
+    let sql = format!("SELECT {FILE_COLS} FROM files WHERE room_id = ?1 ORDER BY id");
+    collect(conn.prepare_cached(&sql).map_err(backend)?, [room.0])
+}
+
 /// Every file `user` uploaded, sent or not.
 pub(crate) fn owned_by(conn: &Connection, user: UserId) -> Result<Vec<FileInfo>, StoreError> {
     let sql = format!("SELECT {FILE_COLS} FROM files WHERE owner = ?1 ORDER BY id");

@@ -1,6 +1,9 @@
 //! Rooms, memberships and DMs.
 
-use natter_core::{NewRoom, Room, RoomId, RoomKind, RoomRole, StoreError, Timestamp, User, UserId};
+use natter_core::{
+    FileInfo, NewRoom, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary, RoomUpdate,
+    StoreError, Timestamp, User, UserId,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::rows::{self, ROOM_COLS, USER_COLS};
@@ -68,7 +71,8 @@ const IS_MEMBER: &str =
     "EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = ?1)";
 
 pub(crate) fn visible_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
-    rooms_where(conn, &format!("rooms.kind = 'public' OR {IS_MEMBER}"), user)
+    let listed = "(rooms.kind = 'public' AND rooms.archived_at IS NULL)";
+    rooms_where(conn, &format!("{listed} OR {IS_MEMBER}"), user)
 }
 
 pub(crate) fn member_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
@@ -217,4 +221,140 @@ pub(crate) fn find_or_create_dm(
     let created = room(&tx, id)?.ok_or(StoreError::NotFound)?;
     tx.commit().map_err(backend)?;
     Ok((created, true))
+}
+
+pub(crate) fn update_room(
+    conn: &mut Connection,
+    id: RoomId,
+    change: &RoomUpdate,
+) -> Result<Room, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let archived_at = change.archived.map(|on| on.then_some(Timestamp::now().0));
+    let n = tx
+        .execute(
+            "UPDATE rooms SET
+                name = COALESCE(?2, name),
+                kind = COALESCE(?3, kind),
+                archived_at = CASE WHEN ?4 THEN ?5 ELSE archived_at END,
+                members_can_set_topic = COALESCE(?6, members_can_set_topic),
+                members_can_add = COALESCE(?7, members_can_add)
+             WHERE id = ?1 AND kind != 'dm'",
+            params![
+                id.0,
+                change.name,
+                change.kind.map(RoomKind::as_str),
+                archived_at.is_some(),
+                archived_at.flatten(),
+                change.members_can_set_topic,
+                change.members_can_add
+            ],
+        )
+        .map_err(conflict_or_backend("room name"))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let changed = room(&tx, id)?.ok_or(StoreError::NotFound)?;
+    tx.commit().map_err(backend)?;
+    Ok(changed)
+}
+
+pub(crate) fn delete_room(conn: &mut Connection, id: RoomId) -> Result<Vec<FileInfo>, StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let files = crate::files::in_room(&tx, id)?;
+    // Children first: the foreign keys between messages (replies, threads) and files.
+    for sql in [
+        "DELETE FROM files WHERE room_id = ?1",
+        "UPDATE messages SET reply_to = NULL, thread_root = NULL WHERE room_id = ?1",
+        "DELETE FROM mentions WHERE room_id = ?1",
+        "DELETE FROM messages WHERE room_id = ?1",
+        "DELETE FROM rooms WHERE id = ?1 AND kind != 'dm'",
+    ] {
+        tx.execute(sql, [id.0]).map_err(backend)?;
+    }
+    tx.commit().map_err(backend)?;
+    Ok(files)
+}
+
+pub(crate) fn all_rooms(
+    conn: &Connection,
+    search: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<RoomSummary>, StoreError> {
+    let escaped: String = search
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {ROOM_COLS}, (SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)
+         FROM rooms WHERE kind != 'dm' AND name LIKE ?1 ESCAPE '\\'
+         ORDER BY rooms.name, rooms.id LIMIT ?2 OFFSET ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map(params![format!("%{escaped}%"), limit, offset], |r| {
+            Ok(RoomSummary {
+                room: rows::room(r)?,
+                members: r.get(rows::ROOM_COL_COUNT)?,
+            })
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
+}
+
+pub(crate) fn put_room_invitation(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+    by: UserId,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO room_invitations (room_id, user_id, by_user, at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, room_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
+        params![room.0, user.0, by.0, Timestamp::now().0],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) fn room_invitations(
+    conn: &Connection,
+    user: UserId,
+) -> Result<Vec<RoomInvitation>, StoreError> {
+    let sql = format!(
+        "SELECT {ROOM_COLS}, i.by_user, i.at FROM room_invitations i
+         JOIN rooms ON rooms.id = i.room_id WHERE i.user_id = ?1 ORDER BY i.at DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map([user.0], |r| {
+            Ok(RoomInvitation {
+                room: rows::room(r)?,
+                by: UserId(r.get(rows::ROOM_COL_COUNT)?),
+                at: Timestamp(r.get(rows::ROOM_COL_COUNT + 1)?),
+            })
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
+}
+
+pub(crate) fn delete_room_invitation(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "DELETE FROM room_invitations WHERE room_id = ?1 AND user_id = ?2",
+            [room.0, user.0],
+        )
+        .map_err(backend)?;
+    Ok(n == 1)
 }

@@ -12,7 +12,9 @@ pub(crate) const ROOM_COLS: &str =
     "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev,
     (SELECT s.user_id FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'owner'),
     (SELECT group_concat(s.user_id) FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'moderator'),
-    rooms.slow_mode_secs";
+    rooms.slow_mode_secs, rooms.archived_at, rooms.members_can_set_topic, rooms.members_can_add";
+/// How many columns `ROOM_COLS` has; a query's own columns follow.
+pub(crate) const ROOM_COL_COUNT: usize = 14;
 /// Every message query starts here: the message `m` and, for a reply, its parent `p`.
 pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at,
@@ -55,6 +57,9 @@ pub(crate) fn room(row: &Row<'_>) -> rusqlite::Result<Room> {
             ids
         },
         slow_mode_secs: row.get(10)?,
+        archived: row.get::<_, Option<i64>>(11)?.is_some(),
+        members_can_set_topic: row.get(12)?,
+        members_can_add: row.get(13)?,
     })
 }
 

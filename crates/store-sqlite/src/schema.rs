@@ -221,6 +221,20 @@ CREATE TABLE sanctions (
 ) WITHOUT ROWID;
 CREATE INDEX messages_sender_room ON messages(room_id, sender_id, seq);
 "#,
+    r#"
+-- Managing rooms: archiving, who may change the topic or add people, and invitations to
+-- public rooms waiting for their answer.
+ALTER TABLE rooms ADD COLUMN archived_at INTEGER;
+ALTER TABLE rooms ADD COLUMN members_can_set_topic INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE rooms ADD COLUMN members_can_add INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE room_invitations (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    by_user INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use natter_core::{
     AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount, FileId,
     FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
-    NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId, RoomRole,
-    Sanction, SanctionKind, SearchHit, SearchQuery, Session, SessionId, Store, StoreError,
-    Timestamp, Toggle, Topic, Unattached, User, UserId, UserSummary, Username,
+    NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
+    RoomInvitation, RoomRole, RoomSummary, RoomUpdate, Sanction, SanctionKind, SearchHit,
+    SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User,
+    UserId, UserSummary, Username,
 };
 
 use crate::{accounts, admin, files, messages, moderation, rich, rooms, users, SqliteStore};
@@ -285,6 +286,39 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn update_room(&self, room: RoomId, change: RoomUpdate) -> Result<Room, StoreError> {
+        self.write(move |c| rooms::update_room(c, room, &change))
+            .await
+    }
+    async fn delete_room(&self, room: RoomId) -> Result<Vec<FileInfo>, StoreError> {
+        self.write(move |c| rooms::delete_room(c, room)).await
+    }
+    async fn all_rooms(
+        &self,
+        search: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<RoomSummary>, StoreError> {
+        let search = search.to_owned();
+        self.read(move |c| rooms::all_rooms(c, &search, offset, limit))
+            .await
+    }
+    async fn put_room_invitation(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: UserId,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| rooms::put_room_invitation(c, room, user, by))
+            .await
+    }
+    async fn room_invitations(&self, user: UserId) -> Result<Vec<RoomInvitation>, StoreError> {
+        self.read(move |c| rooms::room_invitations(c, user)).await
+    }
+    async fn delete_room_invitation(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.write(move |c| rooms::delete_room_invitation(c, room, user))
+            .await
+    }
     async fn put_sanction(&self, sanction: Sanction) -> Result<(), StoreError> {
         self.write(move |c| moderation::put_sanction(c, &sanction))
             .await

@@ -27,6 +27,7 @@ async fn reopening_a_database_keeps_its_data_and_does_not_rerun_migrations() {
         display_name: "Alice".into(),
         password_hash: "h".into(),
         invite: None,
+        default_rooms: None,
     };
     let alice = store.create_user(user).await.unwrap();
     drop(store);

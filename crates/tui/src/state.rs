@@ -114,6 +114,14 @@ impl State {
                 self.reads.insert(read.room_id.clone(), read);
                 Vec::new()
             }
+            ServerFrame::RoomDeleted { room_id } => {
+                self.forget_room(&room_id);
+                vec![Follow::Left(room_id)]
+            }
+            ServerFrame::Invited { room, .. } => vec![Follow::Error(format!(
+                "you were invited to {}: /join {} to accept",
+                room.name, room.name
+            ))],
             ServerFrame::User { user } => {
                 self.me = Some(user);
                 Vec::new()

@@ -27,6 +27,9 @@ fn room(id: &str, last_seq: i64) -> Room {
         owner_id: None,
         moderator_ids: Vec::new(),
         slow_mode_secs: 0,
+        archived: false,
+        members_can_set_topic: true,
+        members_can_add: false,
         member_ids: None,
     }
 }

@@ -14,6 +14,7 @@ fn signing_up(name: &str, invite: [u8; 32]) -> NewUser {
         display_name: name.to_owned(),
         password_hash: "h".into(),
         invite: Some(invite),
+        default_rooms: None,
     }
 }
 

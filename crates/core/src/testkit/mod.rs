@@ -67,6 +67,7 @@ async fn user(store: &dyn Store, name: &str) -> UserId {
         display_name: name.to_owned(),
         password_hash: format!("hash-of-{name}"),
         invite: None,
+        default_rooms: None,
     };
     store.create_user(new).await.unwrap().id
 }
@@ -96,6 +97,7 @@ async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn St
         display_name: "x".into(),
         password_hash: "h".into(),
         invite: None,
+        default_rooms: None,
     };
     assert!(matches!(
         s.create_user(dup).await,

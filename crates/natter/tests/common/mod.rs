@@ -63,6 +63,21 @@ impl TestApp {
         Client::new(&self.base)
     }
 
+    /// A raw request to `/api/v1{path}`, with `token` as its bearer if given: for checking
+    /// statuses and bodies the client library would not show.
+    pub fn http(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let req = reqwest::Client::new().request(method, format!("{}/api/v1{path}", self.base));
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
     /// Registers `name` (password `password-<name>`) and returns the logged-in client.
     pub async fn user(&self, name: &str) -> (Client, User) {
         let mut client = self.client();

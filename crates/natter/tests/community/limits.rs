@@ -30,8 +30,15 @@ async fn nobody_is_put_into_more_rooms_than_the_limit() {
         .await
         .unwrap();
     assert_eq!(refused(bob.join(&room.id).await).0, 403);
+    // Inviting him to a public room is not adding him; the limit holds when he accepts.
+    carol.add_member(&room.id, &bob_user.id).await.unwrap();
+    assert_eq!(refused(bob.join(&room.id).await).0, 403);
+    let private = carol
+        .create_room("five", None, Visibility::Private)
+        .await
+        .unwrap();
     assert_eq!(
-        refused(carol.add_member(&room.id, &bob_user.id).await).0,
+        refused(carol.add_member(&private.id, &bob_user.id).await).0,
         403
     );
     assert_eq!(refused(carol.open_dm(&[bob_user.id.as_str()]).await).0, 403);

@@ -11,4 +11,5 @@ mod limits;
 mod moderation;
 mod registration;
 mod roles;
+mod rooms;
 mod users;

@@ -59,6 +59,7 @@ pub async fn register(
         display_name,
         password_hash,
         invite,
+        default_rooms: None,
     };
     let registered = state.service().register(new, addr).await?;
     let user = registered.user;

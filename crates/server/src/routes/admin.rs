@@ -52,6 +52,14 @@ pub async fn update_settings(
         registration: req.registration.map(wire::registration_from),
         members_can_invite: req.members_can_invite,
         reuse_usernames: req.reuse_usernames,
+        default_rooms: req
+            .default_room_ids
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| id_from(id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?,
     };
     let found = state
         .service()

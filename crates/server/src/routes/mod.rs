@@ -8,6 +8,7 @@ mod messages;
 mod moderation;
 mod rich;
 mod roles;
+mod room_settings;
 mod rooms;
 mod users;
 
@@ -27,7 +28,15 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(accounts::search_users))
         .route("/users/{id}", get(accounts::get_user))
         .route("/rooms", get(rooms::list).post(rooms::create))
-        .route("/rooms/{id}", get(rooms::get_one).patch(rooms::update))
+        .route(
+            "/rooms/{id}",
+            get(rooms::get_one)
+                .patch(room_settings::update)
+                .delete(room_settings::delete),
+        )
+        .route("/admin/rooms", get(room_settings::admin_list))
+        .route("/invitations", get(room_settings::invitations))
+        .route("/invitations/{id}", delete(room_settings::decline))
         .route("/rooms/{id}/join", post(rooms::join))
         .route("/rooms/{id}/leave", post(rooms::leave))
         .route(

@@ -53,7 +53,7 @@ pub async fn delete(
     authed: Authed,
     IdPath(id): IdPath<MessageId>,
 ) -> Result<Json<Message>, ApiError> {
-    let outcome = state.service().delete(authed.session.user.id, id).await?;
+    let outcome = state.service().delete(&authed.actor(), id).await?;
     crate::files::delete_blobs(state.blobs(), &outcome.removed_files).await;
     Ok(answer(&state, outcome).await)
 }

@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use natter_core::{RoomKind, RoomName, Topic};
+use natter_core::{Added, RoomKind, RoomName, Topic};
 use natter_proto::{
     AddMemberRequest, CreateRoomRequest, MemberEvent, MembersResponse, OpenDmRequest, Room,
-    RoomsResponse, UpdateRoomRequest, Visibility,
+    RoomsResponse, Visibility,
 };
 
 use crate::auth::Authed;
@@ -55,37 +55,6 @@ pub async fn get_one(
     Ok(Json(wire::room(&room)))
 }
 
-/// Changes the room's settings; today only its topic. Every member hears of a change.
-#[tracing::instrument(skip_all, fields(room = %id))]
-pub async fn update(
-    State(state): State<AppState>,
-    authed: Authed,
-    IdPath(id): RoomPath,
-    ApiJson(req): ApiJson<UpdateRoomRequest>,
-) -> Result<Json<Room>, ApiError> {
-    let user = authed.session.user.id;
-    // Each field is checked and applied in turn; every member hears of the result once.
-    let topic = req.topic.as_deref().map(Topic::parse).transpose()?;
-    let mut room = state.service().member_room(user, id).await?;
-    let mut changed = false;
-    if let Some(topic) = topic {
-        let (now, did) = state.service().set_topic(user, id, topic).await?;
-        (room, changed) = (now, changed || did);
-    }
-    if let Some(secs) = req.slow_mode_secs {
-        let now = state
-            .service()
-            .set_slow_mode(&authed.actor(), id, secs)
-            .await?;
-        changed = changed || now.slow_mode_secs != room.slow_mode_secs;
-        room = now;
-    }
-    if changed {
-        state.announce_room_to_members(&room).await;
-    }
-    Ok(Json(wire::room(&room)))
-}
-
 pub async fn join(
     State(state): State<AppState>,
     authed: Authed,
@@ -123,22 +92,30 @@ pub async fn members(
     }))
 }
 
+/// Adds someone to a private room (200), or invites them to a public one (202): they join it
+/// themselves if they want to.
 pub async fn add_member(
     State(state): State<AppState>,
     authed: Authed,
     IdPath(id): RoomPath,
     ApiJson(req): ApiJson<AddMemberRequest>,
-) -> Result<Json<Room>, ApiError> {
+) -> Result<(StatusCode, Json<Room>), ApiError> {
     let target = user_id(&req.user_id)?;
-    let (room, _, added) = state
-        .service()
-        .add_member(authed.session.user.id, id, target)
-        .await?;
-    if added {
-        state.announce_room(vec![target], &room).await;
-        state.announce_member(id, target, MemberEvent::Joined).await;
-    }
-    Ok(Json(wire::room(&room)))
+    let actor = authed.session.user.id;
+    let (room, added) = state.service().add_member(actor, id, target).await?;
+    let status = match added {
+        Added::Joined(_) => {
+            state.announce_room(vec![target], &room).await;
+            state.announce_member(id, target, MemberEvent::Joined).await;
+            StatusCode::OK
+        }
+        Added::Invited(_) => {
+            state.announce_invitation(target, &room, actor).await;
+            StatusCode::ACCEPTED
+        }
+        Added::Already(_) => StatusCode::OK,
+    };
+    Ok((status, Json(wire::room(&room))))
 }
 
 pub async fn open_dm(

@@ -60,6 +60,7 @@ pub async fn create(
         display_name,
         password_hash: state.hasher().hash(password).await?,
         invite: None,
+        default_rooms: None,
     };
     let mut registered = state.service().create_account(&by, new).await?;
     if req.admin {
