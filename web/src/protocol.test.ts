@@ -28,7 +28,7 @@ import {
 } from "./protocol";
 
 const SERVER_TYPES: ServerFrame["type"][] = [
-  "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "muted", "room", "room_deleted", "invited", "user",
+  "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "muted", "room", "room_deleted", "invited", "report", "report_resolved", "user",
   "synced", "pong", "error",
 ];
 

@@ -120,6 +120,8 @@ export type ServerFrame =
   | { type: "room"; room: Room }
   | { type: "user"; user: User }
   | { type: "room_deleted"; room_id: Id }
+  | { type: "report"; report: Report }
+  | { type: "report_resolved"; report_id: Id; action: string }
   | { type: "invited"; room: Room; by: Id }
   | { type: "synced" }
   | { type: "pong" }
@@ -353,6 +355,10 @@ export function decodeServerFrame(v: unknown): ServerFrame {
       return { type, user: decodeUser(o.user) };
     case "room_deleted":
       return { type, room_id: str(o, "room_id") };
+    case "report":
+      return { type, report: decodeReport(o.report) };
+    case "report_resolved":
+      return { type, report_id: str(o, "report_id"), action: str(o, "action") };
     case "invited":
       return { type, room: decodeRoom(o.room), by: str(o, "by") };
     case "synced":
@@ -425,6 +431,34 @@ export function decodeSearch(v: unknown): SearchResults {
 
 export function decodeBlocks(v: unknown): Id[] {
   return strArray(obj(v, "blocks"), "user_ids");
+}
+
+export interface Report {
+  id: Id;
+  message_id: Id;
+  room_id: Id;
+  sender_id: Id;
+  reporter_id: Id;
+  reason: string;
+  excerpt: string;
+  at: string;
+  resolution?: { action: string; by?: Id; at: string; note: string };
+}
+
+export function decodeReport(v: unknown): Report {
+  const o = obj(v, "report");
+  const r = o.resolution == null ? undefined : obj(o.resolution, "resolution");
+  return clean({
+    id: str(o, "id"),
+    message_id: str(o, "message_id"),
+    room_id: str(o, "room_id"),
+    sender_id: str(o, "sender_id"),
+    reporter_id: str(o, "reporter_id"),
+    reason: str(o, "reason"),
+    excerpt: str(o, "excerpt"),
+    at: str(o, "at"),
+    resolution: r && clean({ action: str(r, "action"), by: optStr(r, "by"), at: str(r, "at"), note: str(r, "note") }),
+  });
 }
 
 export type Registration = "open" | "invite" | "closed";

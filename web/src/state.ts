@@ -225,6 +225,8 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
       return addRoom(s, f.room);
     case "room_deleted":
       return applyMember(s, f.room_id, s.me.id, "left");
+    case "report":
+    case "report_resolved":
     case "invited":
       // Shown by the invitations list, which reads them over REST.
       return s;

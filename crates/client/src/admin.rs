@@ -6,6 +6,7 @@ use natter_proto::admin::{
     SanctionsResponse, ServerInfo, Settings, UpdateSettingsRequest, UserListResponse, UserSummary,
 };
 use natter_proto::admin::{InvitationsResponse, RoomInvitation, RoomListResponse, RoomSummary};
+use natter_proto::admin::{Report, ReportRequest, ReportsResponse, ResolveReportRequest};
 use natter_proto::{Room, RoomRole, ServerRole, SetRoomRoleRequest, SetServerRoleRequest, User};
 use reqwest::Method;
 
@@ -149,6 +150,39 @@ impl Client {
         let req = self.request(Method::DELETE, &format!("/invitations/{room}"));
         self.call::<()>(req).await?;
         Ok(())
+    }
+
+    /// Reports someone's message to the room's moderators.
+    pub async fn report_message(&self, message: &str, reason: &str) -> Result<Report, ClientError> {
+        let body = ReportRequest {
+            reason: reason.to_owned(),
+        };
+        self.post(&format!("/messages/{message}/report"), &body)
+            .await
+    }
+
+    /// The reports the caller may handle, open ones (or all with `include_resolved`).
+    pub async fn reports(
+        &self,
+        room: Option<&str>,
+        include_resolved: bool,
+    ) -> Result<Vec<Report>, ClientError> {
+        let status = if include_resolved { "all" } else { "open" };
+        let mut query = vec![("status", status)];
+        if let Some(room) = room {
+            query.push(("room", room));
+        }
+        let req = self.request(Method::GET, "/reports").query(&query);
+        let (_, found): (_, ReportsResponse) = self.call(req).await?;
+        Ok(found.reports)
+    }
+
+    pub async fn resolve_report(
+        &self,
+        id: &str,
+        resolve: &ResolveReportRequest,
+    ) -> Result<Report, ClientError> {
+        self.post(&format!("/reports/{id}/resolve"), resolve).await
     }
 
     /// Sets slow mode in a room: one message per `secs` per member (0 turns it off).

@@ -41,6 +41,8 @@ pub enum DomainError {
     InvalidDuration,
     #[error("default rooms must be up to 20 existing public rooms that are not archived")]
     InvalidDefaultRooms,
+    #[error("a reason is at most 500 characters without control characters")]
+    InvalidReason,
 }
 
 impl DomainError {
@@ -64,6 +66,7 @@ impl DomainError {
             DomainError::InvalidServerName => "invalid_server_name",
             DomainError::InvalidDuration => "invalid_duration",
             DomainError::InvalidDefaultRooms => "invalid_default_rooms",
+            DomainError::InvalidReason => "invalid_reason",
         }
     }
 }

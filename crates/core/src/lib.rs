@@ -16,6 +16,7 @@ pub mod markup;
 mod model;
 mod moderation;
 mod permissions;
+mod reports;
 mod rich;
 mod rooms;
 mod service;
@@ -37,6 +38,7 @@ pub use model::{
 };
 pub use moderation::{Sanction, SanctionKind, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS};
 pub use permissions::Limits;
+pub use reports::{Effect, NewReport, Report, ReportAction, Resolution};
 pub use rich::{SearchFilter, Thread, MAX_SEARCH_OFFSET};
 pub use rooms::{Added, RoomChange, MAX_ROOM_PAGE};
 pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};

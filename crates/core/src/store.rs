@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use crate::audit::{AuditEntry, AuditQuery, NewAuditEntry};
 use crate::invites::{Invite, NewInvite};
 use crate::moderation::{Sanction, SanctionKind};
+use crate::reports::{NewReport, Report, Resolution};
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
     ReadState, Room, RoomId, RoomKind, RoomRole, SearchHit, Session, SessionId, StoreError,
@@ -401,6 +402,22 @@ pub trait Store: Send + Sync + 'static {
         free_username: bool,
         at: Timestamp,
     ) -> Result<DeletedAccount, StoreError>;
+
+    /// Stores a report (replacing the reason of the same reporter's open report on the same
+    /// message) and returns it.
+    async fn create_report(&self, new: NewReport) -> Result<Report, StoreError>;
+    async fn report(&self, id: i64) -> Result<Option<Report>, StoreError>;
+    /// Reports in `rooms` (all rooms for `None`), newest first; open ones only unless
+    /// `include_resolved`.
+    async fn reports(
+        &self,
+        rooms: Option<Vec<RoomId>>,
+        include_resolved: bool,
+    ) -> Result<Vec<Report>, StoreError>;
+    /// Closes an open report; `Conflict("report")` if it was already resolved.
+    async fn resolve_report(&self, id: i64, resolution: Resolution) -> Result<Report, StoreError>;
+    /// The rooms `user` owns or moderates.
+    async fn staff_rooms(&self, user: UserId) -> Result<Vec<RoomId>, StoreError>;
 
     /// Records a ban or mute, replacing any of the same kind for that person in that room.
     async fn put_sanction(&self, sanction: Sanction) -> Result<(), StoreError>;

@@ -235,3 +235,66 @@ pub struct RoomInvitation {
 pub struct InvitationsResponse {
     pub invitations: Vec<RoomInvitation>,
 }
+
+/// `POST /messages/{id}/report`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ReportRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A reported message, for the moderators' queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: String,
+    pub message_id: String,
+    pub room_id: String,
+    /// Who sent the reported message.
+    pub sender_id: String,
+    pub reporter_id: String,
+    pub reason: String,
+    /// The start of the message's body when it was reported.
+    pub excerpt: String,
+    pub at: String,
+    /// How it was resolved; absent while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ReportResolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportResolution {
+    /// `dismiss`, `delete`, `mute`, `kick` or `ban`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub at: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportsResponse {
+    pub reports: Vec<Report>,
+}
+
+/// What a moderator does about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportActionKind {
+    Dismiss,
+    Delete,
+    Mute,
+    Kick,
+    Ban,
+}
+
+/// `POST /reports/{id}/resolve`: `duration_secs` for a mute (required) or a ban (absent: for
+/// good); `note` goes to the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResolveReportRequest {
+    pub action: ReportActionKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}

@@ -136,6 +136,16 @@ pub enum ServerFrame {
         room: Room,
         by: String,
     },
+    /// A message was reported in a room the caller owns or moderates.
+    Report {
+        report: crate::admin::Report,
+    },
+    /// A report the caller made was handled.
+    ReportResolved {
+        report_id: String,
+        /// `dismiss`, `delete`, `mute`, `kick` or `ban`.
+        action: String,
+    },
     /// The caller's own account changed (an admin made them one, or not).
     User {
         user: User,

@@ -197,6 +197,28 @@ fn server_frames() -> Vec<Value> {
         ServerFrame::RoomDeleted {
             room_id: "12".into(),
         },
+        ServerFrame::Report {
+            report: admin::Report {
+                id: "4".into(),
+                message_id: "31".into(),
+                room_id: "12".into(),
+                sender_id: "3".into(),
+                reporter_id: "2".into(),
+                reason: "spam".into(),
+                excerpt: "buy now".into(),
+                at: "2026-11-30T10:00:00.000Z".into(),
+                resolution: Some(admin::ReportResolution {
+                    action: "delete".into(),
+                    by: Some("5".into()),
+                    at: "2026-11-30T10:05:00.000Z".into(),
+                    note: "spam".into(),
+                }),
+            },
+        },
+        ServerFrame::ReportResolved {
+            report_id: "4".into(),
+            action: "delete".into(),
+        },
         ServerFrame::Invited {
             room: room(RoomKind::Public),
             by: "2".into(),

@@ -46,6 +46,7 @@ impl ApiError {
                 Error::Conflict("room name") => (S::CONFLICT, "room_name_taken"),
                 Error::Conflict("client_id") => (S::CONFLICT, "client_id_reused"),
                 Error::Conflict("attachment") => (S::CONFLICT, "file_already_attached"),
+                Error::Conflict("report") => (S::CONFLICT, "already_resolved"),
                 Error::Conflict(_) => (S::CONFLICT, "conflict"),
                 Error::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials"),
                 Error::LastAdmin => (S::CONFLICT, "last_admin"),

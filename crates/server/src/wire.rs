@@ -278,6 +278,28 @@ pub fn invitation(i: &natter_core::RoomInvitation) -> proto::admin::RoomInvitati
     }
 }
 
+pub fn report(r: &natter_core::Report) -> proto::admin::Report {
+    proto::admin::Report {
+        id: r.id.to_string(),
+        message_id: r.message.to_string(),
+        room_id: r.room.to_string(),
+        sender_id: r.sender.to_string(),
+        reporter_id: r.reporter.to_string(),
+        reason: r.reason.clone(),
+        excerpt: r.excerpt.clone(),
+        at: time(r.at),
+        resolution: r
+            .resolution
+            .as_ref()
+            .map(|x| proto::admin::ReportResolution {
+                action: x.action.clone(),
+                by: x.by.map(|u| u.to_string()),
+                at: time(x.at),
+                note: x.note.clone(),
+            }),
+    }
+}
+
 pub fn sanction(s: &natter_core::Sanction) -> proto::admin::Sanction {
     proto::admin::Sanction {
         room_id: s.room.to_string(),

@@ -10,6 +10,7 @@ mod admin;
 mod files;
 mod messages;
 mod moderation;
+mod reports;
 mod rich;
 mod rooms;
 mod rows;

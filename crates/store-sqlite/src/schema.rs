@@ -235,6 +235,25 @@ CREATE TABLE room_invitations (
     PRIMARY KEY (user_id, room_id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Reports of messages, for the moderators' queue. One open report per reporter and message.
+CREATE TABLE reports (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL,
+    room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    sender_id   INTEGER NOT NULL,
+    reporter_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    reason      TEXT NOT NULL,
+    excerpt     TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    resolved_by INTEGER,
+    resolved_at INTEGER,
+    action      TEXT,
+    note        TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX reports_open_once ON reports(message_id, reporter_id) WHERE resolved_at IS NULL;
+CREATE INDEX reports_room ON reports(room_id, id);
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -10,7 +10,10 @@ use natter_core::{
     UserId, UserSummary, Username,
 };
 
-use crate::{accounts, admin, files, messages, moderation, rich, rooms, users, SqliteStore};
+use crate::{
+    accounts, admin, files, messages, moderation, reports, rich, rooms, users, SqliteStore,
+};
+use natter_core::{NewReport, Report, Resolution};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -318,6 +321,27 @@ impl Store for SqliteStore {
     async fn delete_room_invitation(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
         self.write(move |c| rooms::delete_room_invitation(c, room, user))
             .await
+    }
+    async fn create_report(&self, new: NewReport) -> Result<Report, StoreError> {
+        self.write(move |c| reports::create_report(c, &new)).await
+    }
+    async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {
+        self.read(move |c| reports::report(c, id)).await
+    }
+    async fn reports(
+        &self,
+        rooms: Option<Vec<RoomId>>,
+        include_resolved: bool,
+    ) -> Result<Vec<Report>, StoreError> {
+        self.read(move |c| reports::reports(c, rooms.as_deref(), include_resolved))
+            .await
+    }
+    async fn resolve_report(&self, id: i64, resolution: Resolution) -> Result<Report, StoreError> {
+        self.write(move |c| reports::resolve_report(c, id, &resolution))
+            .await
+    }
+    async fn staff_rooms(&self, user: UserId) -> Result<Vec<RoomId>, StoreError> {
+        self.read(move |c| reports::staff_rooms(c, user)).await
     }
     async fn put_sanction(&self, sanction: Sanction) -> Result<(), StoreError> {
         self.write(move |c| moderation::put_sanction(c, &sanction))

@@ -114,6 +114,19 @@ impl State {
                 self.reads.insert(read.room_id.clone(), read);
                 Vec::new()
             }
+            ServerFrame::Report { report } => {
+                let name = self
+                    .rooms
+                    .get(&report.room_id)
+                    .map_or("a room", |r| r.name.as_str());
+                vec![Follow::Error(format!(
+                    "a message was reported in {name}: {}",
+                    report.reason
+                ))]
+            }
+            ServerFrame::ReportResolved { action, .. } => {
+                vec![Follow::Error(format!("your report was handled ({action})"))]
+            }
             ServerFrame::RoomDeleted { room_id } => {
                 self.forget_room(&room_id);
                 vec![Follow::Left(room_id)]

@@ -10,6 +10,7 @@ mod cli;
 mod limits;
 mod moderation;
 mod registration;
+mod reports;
 mod roles;
 mod rooms;
 mod users;

@@ -6,6 +6,7 @@ mod admin;
 mod files;
 mod messages;
 mod moderation;
+mod reports;
 mod rich;
 mod roles;
 mod room_settings;
@@ -96,6 +97,9 @@ pub fn router(state: AppState) -> Router {
             put(rich::add_pin).delete(rich::remove_pin),
         )
         .route("/messages/{id}/thread", get(rich::thread))
+        .route("/messages/{id}/report", post(reports::create))
+        .route("/reports", get(reports::list))
+        .route("/reports/{id}/resolve", post(reports::resolve))
         .route("/search", get(rich::search))
         .route("/blocks", get(rich::blocks))
         .route("/users/{id}/block", put(rich::block).delete(rich::unblock))
