@@ -8,6 +8,7 @@ mod common;
 mod audit;
 mod cli;
 mod limits;
+mod matrix;
 mod moderation;
 mod registration;
 mod reports;
