@@ -463,6 +463,9 @@ async fn frame_outcome(world: &World, role: Role, frame: ClientFrame) -> String 
     }
 }
 
+/// A frame's name, how to build it, and the outcome for each role in `ROLES` order.
+type FrameRow<'a> = (&'a str, &'a dyn Fn() -> ClientFrame, [&'a str; 9]);
+
 #[tokio::test]
 async fn every_role_gets_its_answer_from_every_changing_frame() {
     let world = World::new().await;
@@ -482,7 +485,7 @@ async fn every_role_gets_its_answer_from_every_changing_frame() {
         room_id: room.clone(),
         seq: 0,
     };
-    let rows: [(&str, &dyn Fn() -> ClientFrame, [&str; 9]); 3] = [
+    let rows: [FrameRow; 3] = [
         (
             "send",
             &send,
