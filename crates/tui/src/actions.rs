@@ -37,12 +37,13 @@ impl Chat {
                 },
                 "status changed",
             ),
-            Command::Help => self.overlay = Some(Overlay::Help),
+            Command::Help => self.overlay = Some(Overlay::Help(0)),
             Command::Quit => self.quit(),
+            Command::Moderate(action) => self.moderate(action),
         }
     }
 
-    fn error(&mut self, text: impl Into<String>) {
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice::Error(text.into()));
     }
 
@@ -174,7 +175,7 @@ impl Chat {
     }
 
     /// The selected message, or else the newest one in the open room: (id, seq).
-    fn target(&self) -> Option<(String, i64)> {
+    pub(crate) fn target(&self) -> Option<(String, i64)> {
         let room = self.open.as_ref()?;
         let timeline = self.state.timelines.get(room)?;
         let selected = self.selected.and_then(|seq| timeline.messages.get(&seq));
@@ -303,7 +304,7 @@ impl Chat {
     }
 }
 
-fn failed(doing: &str, e: ClientError) -> Done {
+pub(crate) fn failed(doing: &str, e: ClientError) -> Done {
     let why = match &e {
         ClientError::Api { message, .. } => message.clone(),
         other => other.describe(),

@@ -91,7 +91,8 @@ pub enum Mode {
 /// A window over the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
+    /// Page 0: keys and commands; page 1: messages and moderation.
+    Help(u8),
     Switcher {
         query: String,
         selected: usize,

@@ -16,7 +16,12 @@ impl Chat {
         match key.code {
             KeyCode::Char('c') if ctrl => return self.quit(),
             KeyCode::F(1) => {
-                self.overlay = Some(Overlay::Help);
+                // F1 opens help, and on its first page turns to the second.
+                let page = match self.overlay {
+                    Some(Overlay::Help(0)) => 1,
+                    _ => 0,
+                };
+                self.overlay = Some(Overlay::Help(page));
                 return;
             }
             KeyCode::Char('k' | 'p') if ctrl => {
@@ -29,7 +34,12 @@ impl Chat {
             _ => {}
         }
         match self.overlay.take() {
-            Some(Overlay::Help) => {}
+            Some(Overlay::Help(0))
+                if matches!(key.code, KeyCode::Char('?') | KeyCode::Right | KeyCode::Tab) =>
+            {
+                self.overlay = Some(Overlay::Help(1));
+            }
+            Some(Overlay::Help(_)) => {}
             Some(Overlay::Switcher { query, selected }) => self.switcher_key(key, query, selected),
             Some(Overlay::Search {
                 query,
@@ -52,7 +62,7 @@ impl Chat {
             KeyCode::Enter if alt || shift => self.composer.insert('\n'),
             KeyCode::Enter => self.submit(),
             KeyCode::Esc => self.cancel(),
-            KeyCode::Char('?') if self.composer.is_empty() => self.overlay = Some(Overlay::Help),
+            KeyCode::Char('?') if self.composer.is_empty() => self.overlay = Some(Overlay::Help(0)),
             KeyCode::Char('r') if ctrl => self.retry_now(),
             KeyCode::Char('w') if ctrl => self.composer.delete_word(),
             KeyCode::Char('u') if ctrl => self.composer.delete_to_line_start(),

@@ -18,6 +18,7 @@ mod keys;
 mod loading;
 pub mod login;
 pub mod markdown;
+mod moderation;
 pub mod net;
 mod overlays;
 pub mod session;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::chat::Chat;
-use crate::commands::COMMANDS;
+use crate::commands::{COMMANDS, MODERATION_COMMANDS};
 use crate::markdown::Palette;
 use crate::timeline::{self, dim, name_style};
 use crate::ui::selected_style;
@@ -42,11 +42,35 @@ const KEYS: [&str; 4] = [
     "F1 or ? this help · Ctrl+C or /quit leave",
 ];
 
-pub fn draw_help(frame: &mut Frame, palette: Palette) {
-    let inner = popup(frame, "Help: any key closes", 80, 23);
-    let mut lines: Vec<Line> = KEYS.iter().map(|k| Line::raw(*k)).collect();
-    lines.push(Line::styled("Commands", dim(palette)));
-    lines.extend(COMMANDS.iter().map(|(_, usage)| Line::raw(*usage)));
+pub fn draw_help(frame: &mut Frame, palette: Palette, page: u8) {
+    if page == 0 {
+        let inner = popup(
+            frame,
+            "Help: ? or Tab for more, any other key closes",
+            80,
+            23,
+        );
+        let mut lines: Vec<Line> = KEYS.iter().map(|k| Line::raw(*k)).collect();
+        lines.push(Line::styled("Commands", dim(palette)));
+        lines.extend(COMMANDS.iter().map(|(_, usage)| Line::raw(*usage)));
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    let inner = popup(
+        frame,
+        "Help: messages and moderation; any key closes",
+        80,
+        23,
+    );
+    let mut lines = vec![Line::styled(
+        "On the selected message (Alt+Up), or the newest; and moderating this room",
+        dim(palette),
+    )];
+    lines.extend(
+        MODERATION_COMMANDS
+            .iter()
+            .map(|(_, usage)| Line::raw(*usage)),
+    );
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

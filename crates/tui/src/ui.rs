@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, chat: &mut Chat) {
     draw_status(frame, chat, status);
     draw_composer(frame, chat, composer, rows, cursor);
     match chat.overlay.clone() {
-        Some(Overlay::Help) => overlays::draw_help(frame, chat.options.palette),
+        Some(Overlay::Help(page)) => overlays::draw_help(frame, chat.options.palette, page),
         Some(Overlay::Switcher { query, selected }) => {
             overlays::draw_switcher(frame, chat, &query, selected)
         }

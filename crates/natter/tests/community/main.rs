@@ -14,4 +14,5 @@ mod registration;
 mod reports;
 mod roles;
 mod rooms;
+mod terminal;
 mod users;
