@@ -136,24 +136,24 @@ export class ProtocolError extends Error {}
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown, what: string): Obj {
+export function obj(v: unknown, what: string): Obj {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new ProtocolError(`${what}: expected an object`);
   }
   return v as Obj;
 }
-function str(o: Obj, k: string): string {
+export function str(o: Obj, k: string): string {
   const v = o[k];
   if (typeof v !== "string") throw new ProtocolError(`${k}: expected a string`);
   return v;
 }
-function optStr(o: Obj, k: string): string | undefined {
+export function optStr(o: Obj, k: string): string | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw new ProtocolError(`${k}: expected a string`);
   return v;
 }
-function int(o: Obj, k: string): number {
+export function int(o: Obj, k: string): number {
   const v = o[k];
   if (typeof v !== "number" || !Number.isInteger(v)) {
     throw new ProtocolError(`${k}: expected an integer`);
@@ -168,19 +168,19 @@ function flag(o: Obj, k: string): true | undefined {
   if (o[k] === undefined || o[k] === null) return undefined;
   return bool(o, k) ? true : undefined;
 }
-function bool(o: Obj, k: string): boolean {
+export function bool(o: Obj, k: string): boolean {
   const v = o[k];
   if (typeof v !== "boolean") throw new ProtocolError(`${k}: expected a boolean`);
   return v;
 }
-function strArray(o: Obj, k: string): string[] {
+export function strArray(o: Obj, k: string): string[] {
   const v = o[k];
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
     throw new ProtocolError(`${k}: expected an array of strings`);
   }
   return v as string[];
 }
-function array<T>(o: Obj, k: string, item: (v: unknown) => T): T[] {
+export function array<T>(o: Obj, k: string, item: (v: unknown) => T): T[] {
   const v = o[k];
   if (!Array.isArray(v)) throw new ProtocolError(`${k}: expected an array`);
   return v.map(item);
@@ -193,7 +193,7 @@ function oneOf<T extends string>(o: Obj, k: string, allowed: readonly T[]): T {
   return v as T;
 }
 /** Drops keys whose value is undefined, so decoded objects compare equal to the wire JSON. */
-function clean<T extends object>(v: T): T {
+export function clean<T extends object>(v: T): T {
   for (const k of Object.keys(v) as (keyof T)[]) if (v[k] === undefined) delete v[k];
   return v;
 }

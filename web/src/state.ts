@@ -55,6 +55,11 @@ export interface ChatState {
   blocked: Record<Id, true>;
   /** The room on screen. */
   active: Id | null;
+  /** Bumped by every moderation event that concerns the user (an invitation, a report, a
+   * mute): the views that list them load again. */
+  notices: number;
+  /** Per room, until when the user is muted there ("" for until lifted). */
+  muted: Record<Id, string>;
 }
 
 /** How long a typing indicator shows without a refresh (the server ends it sooner). */
@@ -77,6 +82,8 @@ export function initialState(me: User): ChatState {
     members: {},
     blocked: {},
     active: null,
+    notices: 0,
+    muted: {},
   };
 }
 
@@ -228,11 +235,15 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
     case "report":
     case "report_resolved":
     case "invited":
-      // Shown by the invitations list, which reads them over REST.
-      return s;
-    case "muted":
-      // Shown when a send is refused; nothing to keep until the room settings show mutes.
-      return s;
+      // The lists that show these read them over REST; this tells them to read again.
+      return { ...s, notices: s.notices + 1 };
+    case "muted": {
+      if (f.user_id !== s.me.id) return { ...s, notices: s.notices + 1 };
+      const muted = { ...s.muted };
+      if (f.muted) muted[f.room_id] = f.until ?? "";
+      else delete muted[f.room_id];
+      return { ...s, muted, notices: s.notices + 1 };
+    }
     case "user":
       return { ...s, me: f.user, users: { ...s.users, [f.user.id]: f.user } };
     case "synced":

@@ -161,6 +161,9 @@ impl Service {
         if found.kind == RoomKind::Dm {
             return Err(Error::Forbidden("direct messages have no topic"));
         }
+        if found.topic == topic.as_str() {
+            return Ok((found, false));
+        }
         if found.archived {
             return Err(Error::Forbidden("this room is archived"));
         }
@@ -168,9 +171,6 @@ impl Service {
             return Err(Error::Forbidden(
                 "only the room's owner and moderators can change the topic here",
             ));
-        }
-        if found.topic == topic.as_str() {
-            return Ok((found, false));
         }
         Ok((self.store.set_topic(room, topic).await?, true))
     }

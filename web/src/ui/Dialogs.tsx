@@ -8,7 +8,7 @@ import type { Chat } from "../chat";
 import type { Room, User } from "../protocol";
 import type { ChatState } from "../state";
 
-function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ComponentChildren }) {
+export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current!;

@@ -9,15 +9,22 @@ import { Members } from "./Members";
 import { jumpTo } from "./MessageList";
 import { PinsPanel, SearchPanel, ThreadPanel } from "./Panels";
 import { RoomView } from "./RoomView";
+import { RoomSettings } from "./RoomSettings";
+import { Admin } from "../admin/Admin";
+import { ReportQueue } from "../admin/Reports";
 import { Sidebar } from "./Sidebar";
 
-export type DialogKind = "create" | "browse" | "dm" | "profile" | null;
+export type DialogKind = "create" | "browse" | "dm" | "profile" | "room-settings" | null;
+
+/** What the main column shows: the open room, the Administration area, or the report queue. */
+export type View = "chat" | "admin" | "reports";
 
 /** What the column beside the room shows. */
 export type Panel = { kind: "members" } | { kind: "thread"; rootId: string } | { kind: "pins" } | { kind: "search" } | null;
 
 export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatState; onSignedOut: () => void }) {
   const [dialog, setDialog] = useState<DialogKind>(null);
+  const [view, setView] = useState<View>("chat");
   const [drawer, setDrawer] = useState(false);
   const [panel, setPanel] = useState<Panel>(() =>
     window.matchMedia("(min-width: 1100px)").matches ? { kind: "members" } : null,
@@ -58,21 +65,45 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
   }, [drawer]);
 
   return (
-    <div class={`layout${drawer ? " drawer-open" : ""}${showMembers ? " members-open" : ""}`} data-conn={state.conn}>
+    <div class={`layout${drawer ? " drawer-open" : ""}${showMembers && view === "chat" ? " members-open" : ""}`} data-conn={state.conn}>
       <Sidebar
         chat={chat}
         state={state}
         onOpen={(id) => {
           chat.open(id);
+          setView("chat");
           setDrawer(false);
         }}
         onDialog={(d) => {
           setDialog(d);
           setDrawer(false);
         }}
+        onView={(v) => {
+          setView(v);
+          setDrawer(false);
+        }}
       />
       <div class="scrim" hidden={!drawer} onClick={() => setDrawer(false)} />
-      {active ? (
+      {view === "admin" && state.me.is_admin ? (
+        <Admin state={state} onMenu={() => setDrawer(true)} onClose={() => setView("chat")} />
+      ) : view === "reports" ? (
+        <main class="room admin" aria-label="Reports">
+          <header class="room-header">
+            <button type="button" class="icon menu-button" aria-label="Open rooms" onClick={() => setDrawer(true)}>
+              ☰
+            </button>
+            <div class="room-heading">
+              <h1>Reports</h1>
+            </div>
+            <button type="button" onClick={() => setView("chat")}>
+              Back to chat
+            </button>
+          </header>
+          <section class="admin-body">
+            <ReportQueue state={state} />
+          </section>
+        </main>
+      ) : active ? (
         <RoomView
           key={active.id}
           chat={chat}
@@ -82,6 +113,7 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
           panel={panel}
           onPanel={(p) => setPanel(p && panel?.kind === p.kind && p.kind !== "thread" ? null : p)}
           onJump={(roomId, seq) => void jump(roomId, seq)}
+          onSettings={() => setDialog("room-settings")}
         />
       ) : (
         <main class="room empty">
@@ -91,19 +123,22 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
           <p>You are not in any room yet. Browse public rooms or start a conversation.</p>
         </main>
       )}
-      {active && panel?.kind === "members" && (
+      {view === "chat" && active && panel?.kind === "members" && (
         <Members chat={chat} state={state} room={active} onClose={() => setPanel(null)} />
       )}
-      {active && panel?.kind === "thread" && (
+      {view === "chat" && active && panel?.kind === "thread" && (
         <ThreadPanel key={panel.rootId} chat={chat} state={state} room={active} rootId={panel.rootId} onClose={() => setPanel(null)} />
       )}
-      {active && panel?.kind === "pins" && (
+      {view === "chat" && active && panel?.kind === "pins" && (
         <PinsPanel state={state} room={active} onJump={(r, q) => void jump(r, q)} onClose={() => setPanel(null)} />
       )}
-      {active && panel?.kind === "search" && (
+      {view === "chat" && active && panel?.kind === "search" && (
         <SearchPanel state={state} room={active} onJump={(r, q) => void jump(r, q)} onClose={() => setPanel(null)} />
       )}
       {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
+      {dialog === "room-settings" && active && (
+        <RoomSettings state={state} room={active} onClose={() => setDialog(null)} />
+      )}
       {dialog === "browse" && <BrowseRooms chat={chat} state={state} onClose={() => setDialog(null)} />}
       {dialog === "dm" && <NewDm chat={chat} state={state} onClose={() => setDialog(null)} />}
       {dialog === "profile" && (

@@ -6,6 +6,7 @@ import type { Chat } from "../chat";
 import type { Room } from "../protocol";
 import type { ChatState } from "../state";
 import { lastSeenLabel } from "../timeline";
+import { adminApi } from "../admin/api";
 import { Avatar } from "./Sidebar";
 
 export function Members({ chat, state, room, onClose }: { chat: Chat; state: ChatState; room: Room; onClose: () => void }) {
@@ -41,11 +42,14 @@ export function Members({ chat, state, room, onClose }: { chat: Chat; state: Cha
                 </span>
               </span>
               {u.id !== state.me.id && <BlockButton chat={chat} blocked={!!state.blocked[u.id]} userId={u.id} name={u.display_name} />}
+              {u.id !== state.me.id && room.kind !== "dm" && chat.actions.moderates(room) && (
+                <ModerateMenu state={state} room={room} userId={u.id} name={u.display_name} />
+              )}
             </li>
           );
         })}
       </ul>
-      {room.kind !== "dm" && <AddMember roomId={room.id} />}
+      {room.kind !== "dm" && <AddMember room={room} />}
     </aside>
   );
 }
@@ -70,7 +74,60 @@ function BlockButton({ chat, blocked, userId, name }: { chat: Chat; blocked: boo
   );
 }
 
-function AddMember({ roomId }: { roomId: string }) {
+/** What those who moderate the room can do to a member: the server decides who outranks whom. */
+function ModerateMenu({ state, room, userId, name }: { state: ChatState; room: Room; userId: string; name: string }) {
+  const [msg, setMsg] = useState<{ error: boolean; text: string } | null>(null);
+  const act = (run: () => Promise<unknown>, done: string) =>
+    run().then(
+      () => setMsg({ error: false, text: done }),
+      (e) => setMsg({ error: true, text: describeError(e) }),
+    );
+  const isModerator = (room.moderator_ids ?? []).includes(userId);
+  const owns = room.owner_id === state.me.id || state.me.is_admin;
+  return (
+    <details class="mod-menu">
+      <summary aria-label={`Moderate ${name}`}>⋯</summary>
+      <div class="mod-actions">
+        <button type="button" onClick={() => act(() => adminApi.kick(room.id, userId, ""), `${name} was removed.`)}>
+          Kick
+        </button>
+        <button type="button" onClick={() => act(() => adminApi.mute(room.id, userId, 600, ""), `${name} is muted for 10 minutes.`)}>
+          Mute 10 min
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            const reason = prompt(`Ban ${name} from this room for good? Reason (optional):`);
+            if (reason !== null) void act(() => adminApi.ban(room.id, userId, undefined, reason), `${name} is banned.`);
+          }}
+        >
+          Ban
+        </button>
+        {owns && room.owner_id !== userId && (
+          <button
+            type="button"
+            onClick={() =>
+              act(
+                () => adminApi.setRoomRole(room.id, userId, isModerator ? "member" : "moderator"),
+                isModerator ? `${name} is no longer a moderator.` : `${name} is a moderator.`,
+              )
+            }
+          >
+            {isModerator ? "Remove moderator" : "Make moderator"}
+          </button>
+        )}
+      </div>
+      {msg && (
+        <p class={msg.error ? "error small" : "muted small"} role={msg.error ? "alert" : "status"}>
+          {msg.text}
+        </p>
+      )}
+    </details>
+  );
+}
+
+function AddMember({ room }: { room: Room }) {
+  const roomId = room.id;
   const [name, setName] = useState("");
   const [msg, setMsg] = useState<{ error: boolean; text: string } | null>(null);
   return (
@@ -87,7 +144,11 @@ function AddMember({ roomId }: { roomId: string }) {
             return;
           }
           await api.addMember(roomId, found.id);
-          setMsg({ error: false, text: `Added ${found.display_name}.` });
+          const text =
+            room.kind === "public"
+              ? `Invited ${found.display_name}; they join if they want to.`
+              : `Added ${found.display_name}.`;
+          setMsg({ error: false, text });
           setName("");
         } catch (err) {
           setMsg({ error: true, text: describeError(err) });

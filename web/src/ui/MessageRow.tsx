@@ -9,6 +9,7 @@ import type { Message, Room } from "../protocol";
 import { displayName, mentionsMe, type ChatState } from "../state";
 import { fullTime, timeLabel } from "../timeline";
 import { Avatar } from "./Sidebar";
+import { adminApi } from "../admin/api";
 
 /** The reactions offered one click away; any emoji the server knows can be sent. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
@@ -39,6 +40,7 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
   const name = displayName(state, m.sender_id);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const [revealed, setRevealed] = useState(false);
   const mine = m.sender_id === state.me.id;
   const collapsed = !!state.blocked[m.sender_id] && !revealed && !m.deleted;
@@ -110,6 +112,11 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
             {error}
           </p>
         )}
+        {note && (
+          <p class="muted small" role="status">
+            {note}
+          </p>
+        )}
       </div>
       {!m.deleted && !editing && (
         <div class="msg-actions" role="toolbar" aria-label="Message actions">
@@ -134,6 +141,20 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
               onClick={() => act(chat.actions.setPinned(m.id, !m.pinned_at))}
             >
               📌
+            </button>
+          )}
+          {!mine && room.kind !== "dm" && (
+            <button
+              type="button"
+              class="icon"
+              aria-label="Report"
+              title="Report to the room's moderators"
+              onClick={() => {
+                const reason = prompt("Report this message to the room's moderators. Why?");
+                if (reason !== null) act(adminApi.report(m.id, reason).then(() => setNote("Reported. The moderators will look at it.")));
+              }}
+            >
+              ⚑
             </button>
           )}
           {(mine || chat.actions.moderates(room)) && (

@@ -18,9 +18,10 @@ interface Props {
   panel: Panel;
   onPanel: (p: Panel) => void;
   onJump: (roomId: string, seq: number) => void;
+  onSettings: () => void;
 }
 
-export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: Props) {
+export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump, onSettings }: Props) {
   const title = roomTitle(state, room);
   const [error, setError] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
@@ -75,6 +76,11 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: 
         {toggle("search")}
         {toggle("pins")}
         {toggle("members")}
+        {room.kind !== "dm" && chat.actions.moderates(room) && (
+          <button type="button" onClick={onSettings}>
+            Settings
+          </button>
+        )}
         {room.kind !== "dm" && (
           <button
             type="button"
@@ -107,6 +113,18 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump }: 
         </div>
       )}
       <UploadTray uploads={uploads} />
+      {room.archived && (
+        <p class="room-notice" role="status">
+          This room is archived: you can read it, but not write in it.
+        </p>
+      )}
+      {room.id in state.muted && (
+        <p class="room-notice" role="status">
+          You are muted here
+          {state.muted[room.id] ? ` until ${new Date(state.muted[room.id]).toLocaleString()}` : ""}: you can read, but not
+          post or react.
+        </p>
+      )}
       <Composer
         chat={chat}
         roomId={room.id}

@@ -3,16 +3,23 @@
 import type { Chat } from "../chat";
 import type { Room } from "../protocol";
 import { mentionCount, roomTitle, sidebarRooms, unreadCount, type ChatState } from "../state";
-import type { DialogKind } from "./Main";
+import { useEffect, useState } from "preact/hooks";
+import { api, describeError } from "../api";
+import { adminApi, type Invitation } from "../admin/api";
+import type { DialogKind, View } from "./Main";
 
 interface Props {
   chat: Chat;
   state: ChatState;
   onOpen: (roomId: string) => void;
   onDialog: (d: DialogKind) => void;
+  onView: (v: View) => void;
 }
 
-export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
+export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
+  const staff = Object.values(state.rooms).some(
+    (r) => r.kind !== "dm" && (r.owner_id === state.me.id || (r.moderator_ids ?? []).includes(state.me.id)),
+  );
   const { channels, dms } = sidebarRooms(state);
   const item = (room: Room) => {
     const unread = room.id === state.active ? 0 : unreadCount(state, room.id);
@@ -76,6 +83,19 @@ export function Sidebar({ chat, state, onOpen, onDialog }: Props) {
         </div>
         <ul>{dms.map(item)}</ul>
         {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
+        <Invitations chat={chat} state={state} onOpen={onOpen} />
+        {(staff || state.me.is_admin) && (
+          <div class="section-head">
+            <button type="button" class="link" onClick={() => onView("reports")}>
+              Reports
+            </button>
+            {state.me.is_admin && (
+              <button type="button" class="link" onClick={() => onView("admin")}>
+                Administration
+              </button>
+            )}
+          </div>
+        )}
       </nav>
       <button type="button" class="me-card" aria-label="Profile and settings" onClick={() => onDialog("profile")}>
         <Avatar name={me.display_name} online />
@@ -130,5 +150,54 @@ export function Avatar({ name, online }: { name: string; online?: boolean }) {
       {initials}
       {online !== undefined && <span class={`dot${online ? " on" : ""}`} />}
     </span>
+  );
+}
+
+/** Invitations to public rooms waiting for an answer: join, or decline. */
+function Invitations({ chat, state, onOpen }: { chat: Chat; state: ChatState; onOpen: (id: string) => void }) {
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    adminApi.invitations().then(setInvitations, () => setInvitations([]));
+  }, [state.notices, version]);
+  if (invitations.length === 0) return null;
+  const who = (id: string) => state.users[id]?.display_name ?? "Someone";
+  return (
+    <section aria-label="Invitations" class="invitations">
+      <div class="section-head">
+        <h2>Invitations</h2>
+      </div>
+      <ul>
+        {invitations.map((i) => (
+          <li key={i.room.id} class="invitation">
+            <span class="small">
+              {who(i.by)} invites you to <strong>#{i.room.name}</strong>
+            </span>
+            <span class="row">
+              <button
+                type="button"
+                onClick={() =>
+                  api.join(i.room.id).then(
+                    (room) => {
+                      chat.addRoom(room);
+                      setVersion((v) => v + 1);
+                      onOpen(room.id);
+                    },
+                    (e: unknown) => setError(describeError(e)),
+                  )
+                }
+              >
+                Join
+              </button>
+              <button type="button" class="link" onClick={() => adminApi.decline(i.room.id).then(() => setVersion((v) => v + 1))}>
+                Decline
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      {error && <p class="error small" role="alert">{error}</p>}
+    </section>
   );
 }
