@@ -127,9 +127,11 @@ function Users({ state }: { state: ChatState }) {
           return (
             <Card key={u.id} label={u.username}>
               <span class="admin-card-text">
-                <strong>{u.display_name}</strong> <span class="muted">@{u.username}</span>
-                {u.is_admin && <span class="tag">admin</span>}
-                {u.deactivated && <span class="tag warn">deactivated</span>}
+                <span>
+                  <strong>{u.display_name}</strong> <span class="muted">@{u.username}</span>
+                  {u.is_admin && <span class="tag">admin</span>}
+                  {u.deactivated && <span class="tag warn">deactivated</span>}
+                </span>
                 <span class="muted small">
                   joined {when(s.created_at)} · last seen {when(u.last_seen)} · {s.sessions} sessions
                 </span>
@@ -226,11 +228,13 @@ function Rooms() {
   const row = ({ room, members }: RoomSummary) => (
     <Card key={room.id} label={room.name}>
       <span class="admin-card-text">
-        <strong>
-          {room.kind === "private" ? "🔒" : "#"}
-          {room.name}
-        </strong>
-        {room.archived && <span class="tag warn">archived</span>}
+        <span>
+          <strong>
+            {room.kind === "private" ? "🔒" : "#"}
+            {room.name}
+          </strong>
+          {room.archived && <span class="tag warn">archived</span>}
+        </span>
         <span class="muted small">
           {room.kind} · {members} members{room.topic ? ` · ${room.topic}` : ""}
         </span>
@@ -306,7 +310,9 @@ function Invites() {
         {(invites ?? []).map((i) => (
           <Card key={i.id} label={`Invite ${i.id}`}>
             <span class="admin-card-text">
-              <strong>Invite {i.id}</strong> <span class="tag">{label(i)}</span>
+              <span>
+                <strong>Invite {i.id}</strong> <span class="tag">{label(i)}</span>
+              </span>
               <span class="muted small">
                 {i.uses.length} of {i.max_uses} used · until {when(i.expires_at)}
               </span>

@@ -109,7 +109,9 @@ export function RoomSettings({ state, room, onClose }: { state: ChatState; room:
         {sanctions.map((s) => (
           <li key={`${s.kind}-${s.user_id}`} class="admin-card" aria-label={`${s.kind} ${who(s.user_id)}`}>
             <span class="admin-card-text">
-              <strong>{who(s.user_id)}</strong> <span class="tag">{s.kind === "ban" ? "banned" : "muted"}</span>
+              <span>
+                <strong>{who(s.user_id)}</strong> <span class="tag">{s.kind === "ban" ? "banned" : "muted"}</span>
+              </span>
               <span class="muted small">
                 {s.until ? `until ${new Date(s.until).toLocaleString()}` : "for good"}
                 {s.reason && ` · ${s.reason}`}

@@ -85,7 +85,7 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
         {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
         <Invitations chat={chat} state={state} onOpen={onOpen} />
         {(staff || state.me.is_admin) && (
-          <div class="section-head">
+          <div class="admin-links">
             <button type="button" class="link" onClick={() => onView("reports")}>
               Reports
             </button>
