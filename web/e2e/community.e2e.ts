@@ -120,6 +120,7 @@ test("an admin deactivates someone, makes an invite and reads the audit log in t
   await page.getByRole("listitem", { name: /user_deactivated/ }).waitFor({ state: "detached" });
 
   await page.getByRole("tab", { name: "Settings" }).click();
+  expect(await page.getByRole("checkbox", { name: "#general" }).isChecked()).toBe(true);
   await page.getByLabel("Server name").fill("Matrix Club");
   await page.getByRole("button", { name: "Save settings" }).click();
   await page.getByText("Settings saved.").waitFor();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Message, ReadState, Room, ServerFrame, User } from "./protocol";
 import {
+  displayName,
   initialState,
   mentionCount,
   mergeMessages,
@@ -297,5 +298,13 @@ describe("moderation", () => {
       );
       expect(s.rooms[general.id]).toBeUndefined();
     }
+  });
+});
+
+describe("accounts others see", () => {
+  test("a deleted account's messages are from Deleted user", () => {
+    const gone: User = { id: "9", username: "deleted-9", display_name: "Deleted user", status: "", is_admin: false, deleted: true, deactivated: true };
+    const s = run(initialState(me), { kind: "users", users: [gone] });
+    expect(displayName(s, "9")).toBe("Deleted user");
   });
 });

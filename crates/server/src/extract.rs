@@ -34,6 +34,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// `?query=&offset=&limit=` of the admin's lists.
+#[derive(serde::Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    pub offset: u32,
+    pub limit: Option<u32>,
+}
+
 /// The one id in the path (a room, message or user). Anything that is not an id names
 /// nothing: 404.
 pub struct IdPath<T>(pub T);

@@ -113,13 +113,7 @@ pub(crate) fn users_by_prefix(
     prefix: &str,
     limit: u32,
 ) -> Result<Vec<User>, StoreError> {
-    let escaped: String = prefix
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            _ => vec![c],
-        })
-        .collect();
+    let escaped = rows::like_escape(prefix);
     let sql = format!(
         "SELECT {USER_COLS} FROM users WHERE username LIKE ?1 ESCAPE '\\' AND deleted_at IS NULL
          ORDER BY username LIMIT ?2"

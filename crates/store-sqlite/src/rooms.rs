@@ -281,13 +281,7 @@ pub(crate) fn all_rooms(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<RoomSummary>, StoreError> {
-    let escaped: String = search
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            _ => vec![c],
-        })
-        .collect();
+    let escaped = rows::like_escape(search);
     let sql = format!(
         "SELECT {ROOM_COLS}, (SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)
          FROM rooms WHERE kind != 'dm' AND name LIKE ?1 ESCAPE '\\'

@@ -112,6 +112,16 @@ pub(crate) fn reply_ref(id: MessageId, row: &Row<'_>, at: usize) -> rusqlite::Re
     })
 }
 
+/// `text` with LIKE's wildcards escaped by a backslash, for `LIKE ... ESCAPE '\'`.
+pub(crate) fn like_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect()
+}
+
 /// Ids as a comma-separated list, the form `mentions` is stored in.
 pub(crate) fn join_ids(ids: &[UserId]) -> String {
     ids.iter()

@@ -17,13 +17,7 @@ pub(crate) fn list_users(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<UserSummary>, StoreError> {
-    let escaped: String = search
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            _ => vec![c],
-        })
-        .collect();
+    let escaped = rows::like_escape(search);
     let sql = format!(
         "SELECT {USER_COLS},
             (SELECT count(*) FROM sessions s WHERE s.user_id = users.id AND s.expires_at > ?4)

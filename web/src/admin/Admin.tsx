@@ -401,6 +401,8 @@ function Audit({ state }: { state: ChatState }) {
 
 function ServerSettings() {
   const [found, reload, error] = useLoad(adminApi.settings, []);
+  const [rooms] = useLoad(() => adminApi.rooms(""), []);
+  const publicRooms = (rooms ?? []).filter((r) => r.room.kind === "public" && !r.room.archived).map((r) => r.room);
   const [draft, setDraft] = useState<Settings | null>(null);
   useEffect(() => setDraft(found), [found]);
   const { act, line } = useAct(reload);
@@ -412,8 +414,9 @@ function ServerSettings() {
       aria-label="Server settings"
       onSubmit={(e) => {
         e.preventDefault();
-        const { server_name, registration, members_can_invite, reuse_usernames } = draft;
-        void act(() => adminApi.updateSettings({ server_name, registration, members_can_invite, reuse_usernames }), "Settings saved.");
+        const { server_name, registration, members_can_invite, reuse_usernames, default_room_ids } = draft;
+        const change = { server_name, registration, members_can_invite, reuse_usernames, default_room_ids };
+        void act(() => adminApi.updateSettings(change), "Settings saved.");
       }}
     >
       <label>
@@ -437,6 +440,26 @@ function ServerSettings() {
         <input type="checkbox" checked={draft.reuse_usernames} onChange={(e) => set({ reuse_usernames: e.currentTarget.checked })} />
         A deleted account's username may be taken again
       </label>
+      <fieldset>
+        <legend>Rooms every new account joins</legend>
+        {publicRooms.map((room) => {
+          const chosen = draft.default_room_ids ?? publicRooms.filter((r) => r.name === "general").map((r) => r.id);
+          return (
+            <label key={room.id} class="inline">
+              <input
+                type="checkbox"
+                checked={chosen.includes(room.id)}
+                onChange={(e) =>
+                  set({
+                    default_room_ids: e.currentTarget.checked ? [...chosen, room.id] : chosen.filter((id) => id !== room.id),
+                  })
+                }
+              />
+              #{room.name}
+            </label>
+          );
+        })}
+      </fieldset>
       {line}
       <button type="submit" class="primary">
         Save settings

@@ -56,6 +56,9 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
         {first && (
           <div class="msg-head">
             <strong class="sender">{name}</strong>
+            {state.users[m.sender_id]?.deactivated && !state.users[m.sender_id]?.deleted && (
+              <span class="tag">deactivated</span>
+            )}
             <time dateTime={m.created_at} title={fullTime(m.created_at)}>
               {timeLabel(m.created_at)}
             </time>

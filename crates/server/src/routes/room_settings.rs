@@ -10,7 +10,7 @@ use natter_proto::{Room, UpdateRoomRequest, Visibility};
 use serde::Deserialize;
 
 use crate::auth::Authed;
-use crate::extract::{ApiJson, ApiQuery, IdPath, RoomPath};
+use crate::extract::{ApiJson, ApiQuery, IdPath, ListParams, RoomPath};
 use crate::{files, wire, ApiError, AppState};
 
 /// `PATCH /rooms/{id}`: each field is checked and applied in turn, under its own rule (the
@@ -87,15 +87,6 @@ pub async fn delete(
     state.announce_room_deleted(members, id).await;
     files::delete_blobs(state.blobs(), &removed).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    query: String,
-    #[serde(default)]
-    offset: u32,
-    limit: Option<u32>,
 }
 
 /// `GET /admin/rooms`: every room but DMs, private ones included, never their messages.

@@ -12,17 +12,8 @@ use natter_proto::{MemberEvent, User};
 use serde::Deserialize;
 
 use crate::auth::{self, Authed, ClientAddr};
-use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::extract::{ApiJson, ApiQuery, IdPath, ListParams};
 use crate::{files, wire, ApiError, AppState};
-
-#[derive(Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    query: String,
-    #[serde(default)]
-    offset: u32,
-    limit: Option<u32>,
-}
 
 /// `GET /admin/users?query=&offset=&limit=`.
 pub async fn list(
