@@ -308,3 +308,21 @@ describe("accounts others see", () => {
     expect(displayName(s, "9")).toBe("Deleted user");
   });
 });
+
+describe("moderation notices", () => {
+  test("a handled report, an invitation and a mute of mine are told once; others' mutes are not", () => {
+    const ready = frame({ type: "ready", user: me, rooms: [general], online: [], reads: [], blocked: [] });
+    let s = run(initialState(me), ready, frame({ type: "report_resolved", report_id: "4", action: "delete" }));
+    expect(s.toast).toBe("Your report was handled (delete).");
+    s = run(s, { kind: "dismiss-toast" });
+    expect(s.toast).toBeNull();
+    s = run(s, frame({ type: "muted", room_id: general.id, user_id: "2", muted: true }));
+    expect(s.toast).toBeNull();
+    expect(s.muted[general.id]).toBeUndefined();
+    s = run(s, frame({ type: "muted", room_id: general.id, user_id: me.id, muted: true, until: "2026-11-30T11:00:00.000Z" }));
+    expect(s.toast).toBe("A moderator muted you in #general.");
+    expect(s.muted[general.id]).toBe("2026-11-30T11:00:00.000Z");
+    s = run(s, frame({ type: "invited", room: { ...general, id: "77", name: "lobby" }, by: "2" }));
+    expect(s.toast).toContain("invited you to #lobby");
+  });
+});

@@ -60,6 +60,8 @@ export interface ChatState {
   notices: number;
   /** Per room, until when the user is muted there ("" for until lifted). */
   muted: Record<Id, string>;
+  /** A moderation event to tell the user about (a report handled, an invitation, a mute). */
+  toast: string | null;
 }
 
 /** How long a typing indicator shows without a refresh (the server ends it sooner). */
@@ -84,6 +86,7 @@ export function initialState(me: User): ChatState {
     active: null,
     notices: 0,
     muted: {},
+    toast: null,
   };
 }
 
@@ -92,6 +95,7 @@ export type Action =
   | { kind: "conn"; conn: ConnState }
   | { kind: "history"; roomId: Id; messages: Message[]; hasMore: boolean; older: boolean }
   | { kind: "room"; room: Room }
+  | { kind: "dismiss-toast" }
   | { kind: "users"; users: User[] }
   | { kind: "members"; roomId: Id; members: User[] }
   | { kind: "queue"; pending: Pending }
@@ -126,6 +130,8 @@ export function reduce(s: ChatState, a: Action): ChatState {
     }
     case "room":
       return addRoom(s, a.room);
+    case "dismiss-toast":
+      return { ...s, toast: null };
     case "users":
       return { ...s, users: { ...s.users, ...Object.fromEntries(a.users.map((u) => [u.id, u])) } };
     case "members": {
@@ -233,16 +239,24 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
     case "room_deleted":
       return applyMember(s, f.room_id, s.me.id, "left");
     case "report":
-    case "report_resolved":
-    case "invited":
       // The lists that show these read them over REST; this tells them to read again.
       return { ...s, notices: s.notices + 1 };
+    case "report_resolved":
+      return { ...s, notices: s.notices + 1, toast: `Your report was handled (${f.action}).` };
+    case "invited":
+      return {
+        ...s,
+        notices: s.notices + 1,
+        toast: `${s.users[f.by]?.display_name ?? "Someone"} invited you to #${f.room.name}. See Invitations.`,
+      };
     case "muted": {
       if (f.user_id !== s.me.id) return { ...s, notices: s.notices + 1 };
       const muted = { ...s.muted };
       if (f.muted) muted[f.room_id] = f.until ?? "";
       else delete muted[f.room_id];
-      return { ...s, muted, notices: s.notices + 1 };
+      const name = s.rooms[f.room_id]?.name ?? "a room";
+      const toast = f.muted ? `A moderator muted you in #${name}.` : `You may post in #${name} again.`;
+      return { ...s, muted, notices: s.notices + 1, toast };
     }
     case "user":
       return { ...s, me: f.user, users: { ...s.users, [f.user.id]: f.user } };

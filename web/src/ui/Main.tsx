@@ -135,6 +135,14 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
       {view === "chat" && active && panel?.kind === "search" && (
         <SearchPanel state={state} room={active} onJump={(r, q) => void jump(r, q)} onClose={() => setPanel(null)} />
       )}
+      {state.toast && (
+        <div class="toast" role="status">
+          <span>{state.toast}</span>
+          <button type="button" class="icon" aria-label="Dismiss" onClick={() => chat.dispatch({ kind: "dismiss-toast" })}>
+            ×
+          </button>
+        </div>
+      )}
       {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
       {dialog === "room-settings" && active && (
         <RoomSettings state={state} room={active} onClose={() => setDialog(null)} />
