@@ -33,8 +33,8 @@ pub use files::MAX_ATTACHMENTS;
 pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
 pub use invites::{Invite, NewInvite, INVITE_TTL_SECS, MAX_INVITE_USES};
 pub use model::{
-    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomKind, RoomRole,
-    SearchHit, Session, Timestamp, User,
+    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomInvitation, RoomKind,
+    RoomRole, RoomSummary, SearchHit, Session, Timestamp, User, UserSummary,
 };
 pub use moderation::{Sanction, SanctionKind, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS};
 pub use permissions::Limits;
@@ -45,8 +45,8 @@ pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use settings::{Registration, ServerSettings, SettingsChange};
 pub use store::{
     AppendOutcome, ChangeOutcome, Credentials, DeletedAccount, MessageChange, NewFile, NewMessage,
-    NewRoom, NewSession, NewUser, ProfileChange, RoomInvitation, RoomSummary, RoomUpdate,
-    SearchQuery, Store, Toggle, Unattached, UserSummary,
+    NewRoom, NewSession, NewUser, ProfileChange, RoomUpdate, SearchQuery, Store, Toggle,
+    Unattached,
 };
 pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{

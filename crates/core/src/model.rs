@@ -249,3 +249,26 @@ pub struct Session {
     pub user: User,
     pub expires_at: Timestamp,
 }
+
+/// An account as an admin sees it in the user list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub user: User,
+    /// Live sessions (signed-in devices).
+    pub sessions: u32,
+}
+
+/// A room in the admin's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub room: Room,
+    pub members: u32,
+}
+
+/// An invitation to join a public room, waiting for its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomInvitation {
+    pub room: Room,
+    pub by: UserId,
+    pub at: Timestamp,
+}

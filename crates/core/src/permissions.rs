@@ -39,8 +39,10 @@ impl Service {
     /// Whether `user` may moderate `room`: its owner and moderators, server admins, and
     /// anyone in a DM (for their own conversation).
     pub async fn moderates(&self, user: UserId, room: &Room) -> Result<bool, Error> {
+        // Every caller has already found the room visible to `user`, and a visible DM is one
+        // they are in.
         if room.kind == RoomKind::Dm {
-            return Ok(self.role_in(user, room.id).await?.is_some());
+            return Ok(true);
         }
         if room.owner == Some(user) || room.moderators.contains(&user) {
             return Ok(true);
@@ -141,8 +143,9 @@ impl Service {
 }
 
 impl Service {
-    /// Admins and the console pass; anyone else is `Forbidden`.
-    pub(crate) async fn require_admin(&self, by: &Actor) -> Result<(), Error> {
+    /// Admins and the console pass; anyone else is `Forbidden`. The server asks it before
+    /// work that only admins may cause (hashing a new account's password, say).
+    pub async fn require_admin(&self, by: &Actor) -> Result<(), Error> {
         match by.user {
             None => Ok(()),
             Some(user) if self.is_admin(user).await? => Ok(()),

@@ -3,8 +3,9 @@
 //! and invitations to public rooms waiting for their answer.
 
 use crate::audit::{Actor, AuditKind, NewAuditEntry};
-use crate::store::{RoomInvitation, RoomSummary, RoomUpdate};
+use crate::store::RoomUpdate;
 use crate::{Error, FileInfo, Room, RoomId, RoomKind, RoomName, Service, User, UserId};
+use crate::{RoomInvitation, RoomSummary};
 
 /// The most rooms one page of the admin's list holds.
 pub const MAX_ROOM_PAGE: u32 = 200;

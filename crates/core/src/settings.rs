@@ -110,6 +110,12 @@ impl Service {
         Ok(settings)
     }
 
+    /// The settings as an admin's console shows them; admins only.
+    pub async fn admin_settings(&self, by: &Actor) -> Result<ServerSettings, Error> {
+        self.require_admin(by).await?;
+        self.settings().await
+    }
+
     /// An admin (or the console) changes settings; each change is audited.
     pub async fn update_settings(
         &self,

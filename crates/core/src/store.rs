@@ -19,8 +19,8 @@ use crate::moderation::{Sanction, SanctionKind};
 use crate::reports::{NewReport, Report, Resolution};
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
-    ReadState, Room, RoomId, RoomKind, RoomRole, SearchHit, Session, SessionId, StoreError,
-    Timestamp, Topic, User, UserId, Username,
+    ReadState, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary, SearchHit, Session,
+    SessionId, StoreError, Timestamp, Topic, User, UserId, UserSummary, Username,
 };
 
 pub struct NewUser {
@@ -46,14 +46,6 @@ pub struct ProfileChange {
     pub status: Option<String>,
 }
 
-/// An account as an admin sees it in the user list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserSummary {
-    pub user: User,
-    /// Live sessions (signed-in devices).
-    pub sessions: u32,
-}
-
 /// A change to a room's settings; `None` leaves one as it is.
 #[derive(Debug, Clone, Default)]
 pub struct RoomUpdate {
@@ -63,21 +55,6 @@ pub struct RoomUpdate {
     pub archived: Option<bool>,
     pub members_can_set_topic: Option<bool>,
     pub members_can_add: Option<bool>,
-}
-
-/// A room in the admin's list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoomSummary {
-    pub room: Room,
-    pub members: u32,
-}
-
-/// An invitation to join a public room, waiting for its answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoomInvitation {
-    pub room: Room,
-    pub by: UserId,
-    pub at: Timestamp,
 }
 
 /// What deleting an account removed, for the caller to finish: close the sessions' connections,

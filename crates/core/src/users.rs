@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 
 use crate::audit::{Actor, AuditKind, NewAuditEntry};
-use crate::store::{DeletedAccount, UserSummary};
+use crate::store::DeletedAccount;
+use crate::UserSummary;
 use crate::{Error, Service, SessionId, StoreError, Timestamp, Toggle, User, UserId};
 
 /// How long a password reset link works.

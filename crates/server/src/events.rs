@@ -28,18 +28,28 @@ impl AppState {
         }
     }
 
-    /// Tells the room's members, and `user` themselves, that `user` joined or left.
-    pub(crate) async fn announce_member(&self, room: RoomId, user: UserId, event: MemberEvent) {
-        let mut to = match self.service().audience(room).await {
-            Ok(ids) => ids,
+    /// The room's members and `user`, who may have just left it: everyone an event about
+    /// `user` in `room` concerns. `None` (logged) if the members could not be loaded.
+    async fn room_and(&self, room: RoomId, user: UserId) -> Option<Vec<UserId>> {
+        match self.service().audience(room).await {
+            Ok(mut to) => {
+                if !to.contains(&user) {
+                    to.push(user);
+                }
+                Some(to)
+            }
             Err(e) => {
                 tracing::error!(error = %e, %room, "could not load members to announce");
-                return;
+                None
             }
-        };
-        if !to.contains(&user) {
-            to.push(user);
         }
+    }
+
+    /// Tells the room's members, and `user` themselves, that `user` joined or left.
+    pub(crate) async fn announce_member(&self, room: RoomId, user: UserId, event: MemberEvent) {
+        let Some(to) = self.room_and(room, user).await else {
+            return;
+        };
         let frame = wire::frame(&ServerFrame::Member {
             room_id: room.to_string(),
             user_id: user.to_string(),
@@ -86,16 +96,9 @@ impl AppState {
         user: UserId,
         mute: Option<&natter_core::Sanction>,
     ) {
-        let mut to = match self.service().audience(room).await {
-            Ok(ids) => ids,
-            Err(e) => {
-                tracing::error!(error = %e, %room, "could not load members to announce a mute");
-                return;
-            }
+        let Some(to) = self.room_and(room, user).await else {
+            return;
         };
-        if !to.contains(&user) {
-            to.push(user);
-        }
         let frame = wire::frame(&ServerFrame::Muted {
             room_id: room.to_string(),
             user_id: user.to_string(),

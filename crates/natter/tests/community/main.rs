@@ -16,3 +16,4 @@ mod roles;
 mod rooms;
 mod terminal;
 mod users;
+mod world;

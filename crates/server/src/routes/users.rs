@@ -39,7 +39,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let by = authed.actor();
     // Checked before hashing, so a member cannot make the server hash for nothing.
-    state.service().list_users(&by, "", 0, 1).await?;
+    state.service().require_admin(&by).await?;
     let username = Username::parse(&req.username)?;
     let password = Password::parse(&req.password)?;
     let display_name = match req.display_name.as_deref() {
