@@ -29,6 +29,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** On `rate_limited` and `slow_mode`: how long to wait before trying again. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -55,7 +57,7 @@ export async function call(method: string, path: string, body?: unknown): Promis
   }
   if (!res.ok) {
     const { error } = decodeError(json);
-    throw new ApiError(error.code, error.message, res.status);
+    throw new ApiError(error.code, error.message, res.status, error.retry_after_ms);
   }
   return json;
 }
@@ -109,6 +111,14 @@ export const api = {
   discardUpload: (fileId: string) => call("DELETE", `/files/${encodeURIComponent(fileId)}`),
 };
 
+/** "5 seconds", "2 minutes": a wait as a person reads it, rounded up. */
+export function waitWords(ms: number): string {
+  const secs = Math.max(1, Math.ceil(ms / 1000));
+  if (secs < 90) return secs === 1 ? "1 second" : `${secs} seconds`;
+  const mins = Math.ceil(secs / 60);
+  return `${mins} minutes`;
+}
+
 /** Words for the errors a person can cause or fix; anything else shows the server's message. */
 export function describeError(e: unknown): string {
   if (!(e instanceof ApiError)) return "Something went wrong. Please try again.";
@@ -122,7 +132,9 @@ export function describeError(e: unknown): string {
     case "invalid_username":
       return "Usernames are 3 to 32 characters: letters, digits, _ . and -.";
     case "rate_limited":
-      return "The server is busy. Wait a moment and try again.";
+      return e.retryAfterMs
+        ? `You are doing that too often. Try again in ${waitWords(e.retryAfterMs)}.`
+        : "The server is busy. Wait a moment and try again.";
     case "room_name_taken":
       return "A public room with that name already exists.";
     case "invalid_query":

@@ -262,6 +262,12 @@ export class Chat {
         break;
       }
       case "synced":
+        if (frame.more?.length) {
+          // The server stopped at its replay cap: ask again from where this client got to.
+          const since = syncSince(this.state);
+          this.sendFrame({ type: "sync", since: Object.fromEntries(frame.more.map((id) => [id, since[id] ?? 0])), revs: {} });
+          break;
+        }
         if (--this.syncsLeft > 0) break;
         this.attempt = 0;
         this.dispatch({ kind: "conn", conn: "online" });
@@ -280,6 +286,9 @@ export class Chat {
           clearTimeout(this.ackTimers.get(frame.client_id));
           this.ackTimers.delete(frame.client_id);
         }
+        if (frame.type === "error" && frame.code === "rate_limited" && frame.retry_after_ms) {
+          this.retryLater(frame.client_id, frame.retry_after_ms);
+        }
         break;
       case "member":
         if (frame.user_id !== this.state.me.id && this.state.members[frame.room_id]) {
@@ -287,6 +296,27 @@ export class Chat {
         }
         break;
     }
+  }
+
+  /** A send (or, with no client_id, a resync) the server refused for now goes again once the
+   * wait it named is over. */
+  private retryLater(clientId: string | undefined, ms: number) {
+    const socket = this.ws;
+    setTimeout(() => {
+      if (this.ws !== socket) return; // a reconnect resyncs and resends by itself
+      if (!clientId) {
+        if (this.syncsLeft > 0) {
+          const since = syncSince(this.state);
+          this.sendFrame({ type: "sync", since, revs: syncRevs(this.state) });
+        }
+        return;
+      }
+      const p = this.state.pending.find((x) => x.clientId === clientId && x.status === "failed");
+      if (p) {
+        this.requeue(p);
+        this.flush();
+      }
+    }, Math.min(ms, 10 * 60_000));
   }
 
   private requeueUnanswered() {

@@ -123,9 +123,10 @@ export type ServerFrame =
   | { type: "report"; report: Report }
   | { type: "report_resolved"; report_id: Id; action: string }
   | { type: "invited"; room: Room; by: Id }
-  | { type: "synced" }
+  /** `more`: rooms whose replay stopped at the server's cap; ask again from the last seq. */
+  | { type: "synced"; more?: Id[] }
   | { type: "pong" }
-  | { type: "error"; code: string; message: string; client_id?: string };
+  | { type: "error"; code: string; message: string; client_id?: string; retry_after_ms?: number };
 
 export const CLOSE_RESYNC = 4000;
 export const CLOSE_SESSION_ENDED = 4001;
@@ -362,6 +363,7 @@ export function decodeServerFrame(v: unknown): ServerFrame {
     case "invited":
       return { type, room: decodeRoom(o.room), by: str(o, "by") };
     case "synced":
+      return clean({ type, more: o.more === undefined ? undefined : strArray(o, "more") });
     case "pong":
       return { type };
     case "error":
@@ -370,6 +372,7 @@ export function decodeServerFrame(v: unknown): ServerFrame {
         code: str(o, "code"),
         message: str(o, "message"),
         client_id: optStr(o, "client_id"),
+        retry_after_ms: optInt(o, "retry_after_ms"),
       });
     default:
       throw new ProtocolError(`unknown frame type ${JSON.stringify(type)}`);
@@ -473,9 +476,9 @@ export function decodeServerInfo(v: unknown): ServerInfo {
   return { name: str(o, "name"), registration: oneOf(o, "registration", ["open", "invite", "closed"] as const) };
 }
 
-export function decodeAuth(v: unknown): { user: User; token: string } {
+export function decodeAuth(v: unknown): { user: User; token: string; device_token?: string } {
   const o = obj(v, "auth");
-  return { user: decodeUser(o.user), token: str(o, "token") };
+  return clean({ user: decodeUser(o.user), token: str(o, "token"), device_token: optStr(o, "device_token") });
 }
 
 export function decodeUsers(v: unknown): User[] {
@@ -488,10 +491,11 @@ export function decodeRooms(v: unknown): Room[] {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; retry_after_ms?: number };
 }
 
 export function decodeError(v: unknown): ErrorBody {
   const e = obj(obj(v, "error body").error, "error");
-  return { error: { code: str(e, "code"), message: str(e, "message") } };
+  const error = clean({ code: str(e, "code"), message: str(e, "message"), retry_after_ms: optInt(e, "retry_after_ms") });
+  return { error };
 }

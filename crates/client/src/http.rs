@@ -26,6 +26,9 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// From the last sign-in: sent with later logins, so a lockout against password guessing
+    /// does not lock this device out.
+    device_token: Option<String>,
 }
 
 impl Client {
@@ -35,6 +38,7 @@ impl Client {
             http: reqwest::Client::new(),
             base: base.trim_end_matches('/').to_owned(),
             token: None,
+            device_token: None,
         }
     }
 
@@ -145,6 +149,7 @@ impl Client {
     async fn sign_up(&mut self, body: &RegisterRequest) -> Result<AuthResponse, ClientError> {
         let auth: AuthResponse = self.post("/auth/register", body).await?;
         self.token = Some(auth.token.clone());
+        self.device_token.clone_from(&auth.device_token);
         Ok(auth)
     }
 
@@ -156,9 +161,11 @@ impl Client {
         let body = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
+            device_token: self.device_token.clone(),
         };
         let auth: AuthResponse = self.post("/auth/login", &body).await?;
         self.token = Some(auth.token.clone());
+        self.device_token.clone_from(&auth.device_token);
         Ok(auth)
     }
 

@@ -1,14 +1,14 @@
 //! One typed configuration: defaults, then a TOML file, then `NATTER_*` environment variables,
 //! then command-line flags, each overriding the one before.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use natter_core::Registration;
-use natter_server::ServerConfig;
+use natter_server::{RateConfig, ServerConfig};
 use serde::{Deserialize, Serialize};
 
 /// Every setting, all optional: one layer of configuration. The same struct reads the TOML
@@ -62,9 +62,46 @@ pub struct Settings {
     /// Days the audit log keeps an entry.
     #[arg(long, env = "NATTER_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u64>,
+    /// Rate limits to change from their defaults, as NAME=COUNT/PERIOD or NAME=off
+    /// (comma-separated or repeated), e.g. `send=50/10s,login_account=10/10m`; `all=off`
+    /// switches every limit off. See README, "Run it on the internet".
+    #[arg(long = "rate-limit", env = "NATTER_RATE_LIMITS", value_delimiter = ',')]
+    pub rate_limits: Option<Vec<RateSetting>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (comma-separated addresses).
+    #[arg(long, env = "NATTER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<IpAddr>>,
+    /// The most messages one `sync` replays per room before the client must ask again.
+    #[arg(long, env = "NATTER_SYNC_REPLAY_MAX")]
+    pub sync_replay_max: Option<u32>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
+}
+
+/// One rate-limit setting, checked when it is read: `send=50/10s`, `register=off`, `all=off`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RateSetting(String);
+
+impl std::str::FromStr for RateSetting {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RateConfig::default().apply(s)?;
+        Ok(RateSetting(s.trim().to_owned()))
+    }
+}
+
+impl TryFrom<String> for RateSetting {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<RateSetting> for String {
+    fn from(s: RateSetting) -> String {
+        s.0
+    }
 }
 
 impl Settings {
@@ -93,6 +130,9 @@ impl Settings {
             max_rooms_per_user: over.max_rooms_per_user.or(self.max_rooms_per_user),
             registration: over.registration.or(self.registration),
             audit_retention_days: over.audit_retention_days.or(self.audit_retention_days),
+            rate_limits: over.rate_limits.or(self.rate_limits),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
+            sync_replay_max: over.sync_replay_max.or(self.sync_replay_max),
             log: over.log.or(self.log),
         }
     }
@@ -133,6 +173,17 @@ const MIB: u64 = 1024 * 1024;
 /// Megabytes (MiB) as bytes, at least one MiB and at most a tebibyte.
 fn mib(n: u64) -> u64 {
     n.clamp(1, 1024 * 1024) * MIB
+}
+
+/// The defaults with each setting applied in order (each was checked when it was read).
+fn rate_config(settings: &[RateSetting]) -> RateConfig {
+    let mut config = RateConfig::default();
+    for s in settings {
+        if let Err(e) = config.apply(&s.0) {
+            tracing::warn!(error = %e, "ignoring a rate limit setting");
+        }
+    }
+    config
 }
 
 /// The resolved configuration: every setting has a value. Durations are clamped to sane
@@ -189,6 +240,13 @@ impl Config {
                     .audit_retention_days
                     .map(|d| DAY * d.clamp(1, 100 * 365) as u32)
                     .unwrap_or(d.audit_retention),
+                rate_limits: rate_config(s.rate_limits.as_deref().unwrap_or_default()),
+                sync_replay_max: s
+                    .sync_replay_max
+                    .unwrap_or(d.sync_replay_max)
+                    .clamp(1, 100_000),
+                trusted_proxies: s.trusted_proxies.unwrap_or_default(),
+                device_key: d.device_key,
             },
         }
     }
@@ -213,6 +271,15 @@ impl Config {
             max_rooms_per_user: Some(c.limits.max_rooms_per_user),
             registration: c.registration.map(RegistrationSetting::from_domain),
             audit_retention_days: Some(c.audit_retention.as_secs() / DAY.as_secs()),
+            rate_limits: Some(
+                c.rate_limits
+                    .settings()
+                    .into_iter()
+                    .map(RateSetting)
+                    .collect(),
+            ),
+            trusted_proxies: Some(c.trusted_proxies.clone()),
+            sync_replay_max: Some(c.sync_replay_max),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()
@@ -241,6 +308,20 @@ mod tests {
     #[test]
     fn unknown_keys_in_the_file_are_rejected() {
         assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn rate_limits_are_checked_when_read_and_applied_in_order() {
+        assert!(toml::from_str::<Settings>("rate_limits = [\"sned=1/1s\"]").is_err());
+        assert!("send=0/1s".parse::<RateSetting>().is_err());
+        let file: Settings = toml::from_str("rate_limits = [\"all=off\", \"send=5/10s\"]").unwrap();
+        let config = Config::resolve(file);
+        let rates = &config.server.rate_limits;
+        assert_eq!(
+            rates.get(natter_server::Limit::Send),
+            natter_server::Rate::new(5, Duration::from_secs(10))
+        );
+        assert_eq!(rates.get(natter_server::Limit::Register), None);
     }
 
     #[test]

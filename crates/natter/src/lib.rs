@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use natter_hub::LocalHub;
-use natter_server::{Backends, FsBlobs, Server};
+use natter_server::{Backends, DeviceKey, FsBlobs, Server};
 use natter_store_sqlite::SqliteStore;
 
 pub use config::{Config, Settings};
@@ -23,15 +23,42 @@ pub async fn bind(config: &Config) -> anyhow::Result<Server> {
     let hub = LocalHub::new(config.server.outbound_queue);
     let blobs = FsBlobs::new(config.data_dir.join("files"));
     prepare_upload_dir(&config.server.upload_dir)?;
+    let mut server_config = config.server.clone();
+    server_config.device_key = device_key(&config.data_dir.join("device.key"))?;
     let backends = Backends {
         store: Arc::new(store),
         hub: Arc::new(hub),
         blobs: Arc::new(blobs),
     };
-    let server = Server::bind(config.listen, backends, config.server.clone())
+    let server = Server::bind(config.listen, backends, server_config)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     Ok(server)
+}
+
+/// The key that signs device tokens, kept in the data dir (readable by the owner only) so
+/// devices stay known across restarts. Created on first start.
+fn device_key(path: &std::path::Path) -> anyhow::Result<DeviceKey> {
+    if let Ok(bytes) = std::fs::read(path) {
+        if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
+            return Ok(DeviceKey::new(key));
+        }
+        tracing::warn!(path = %path.display(), "device key is damaged; making a new one");
+    }
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).context("no randomness for the device key")?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(
+        &mut options
+            .open(path)
+            .with_context(|| format!("creating {}", path.display()))?,
+        &key,
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(DeviceKey::new(key))
 }
 
 /// Creates the upload spool directory and empties it of uploads a crash left half-received.

@@ -138,7 +138,7 @@ async fn sync_and_collect(
         let mut got = Vec::new();
         loop {
             match conn.next_frame().await.unwrap().expect("open") {
-                ServerFrame::Synced => return got,
+                ServerFrame::Synced { .. } => return got,
                 f @ (ServerFrame::Message { .. } | ServerFrame::MessageUpdated { .. }) => {
                     got.push(f)
                 }

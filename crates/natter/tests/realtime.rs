@@ -281,7 +281,10 @@ async fn sync_answers_synced_and_refuses_rooms_the_user_is_not_in() {
     .unwrap();
     let err = expect_frame(&mut b, "error", |f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(matches!(err, ServerFrame::Error { code, .. } if code == "not_found"));
-    expect_frame(&mut b, "synced", |f| matches!(f, ServerFrame::Synced)).await;
+    expect_frame(&mut b, "synced", |f| {
+        matches!(f, ServerFrame::Synced { .. })
+    })
+    .await;
     assert!(!b_user.id.is_empty());
 }
 

@@ -207,6 +207,10 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The `device_token` an earlier sign-in on this device was given. With it, a correct
+    /// password gets in even while the account is locked against password guessing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// Answer to register and login. `token` is the Bearer token; browsers also get a cookie.
@@ -214,6 +218,10 @@ pub struct LoginRequest {
 pub struct AuthResponse {
     pub user: User,
     pub token: String,
+    /// Proof that this device has signed in to this account: send it with later logins.
+    /// Browsers also get it as an `HttpOnly` cookie limited to `/api/v1/auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -396,4 +404,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+    /// On `rate_limited` and `slow_mode`: how long to wait, as in the `Retry-After` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }

@@ -150,12 +150,21 @@ pub enum ServerFrame {
     User {
         user: User,
     },
-    Synced,
+    /// The replay asked for by `sync` is done. `more` lists the rooms whose replay stopped at
+    /// the server's cap (500 messages per room by default): the client asks again with `sync`
+    /// from the last `seq` it got, or pages the room's history.
+    Synced {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        more: Vec<String>,
+    },
     Pong,
     Error {
         code: String,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        /// On `rate_limited` and `slow_mode`: how long to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }

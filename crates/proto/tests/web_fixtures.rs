@@ -240,12 +240,22 @@ fn server_frames() -> Vec<Value> {
             muted: false,
             until: None,
         },
-        ServerFrame::Synced,
+        ServerFrame::Synced { more: Vec::new() },
+        ServerFrame::Synced {
+            more: vec!["12".into()],
+        },
         ServerFrame::Pong,
         ServerFrame::Error {
             code: "invalid_body".into(),
             message: "message body must be 1 to 4000 characters after trimming".into(),
             client_id: Some("web-2".into()),
+            retry_after_ms: None,
+        },
+        ServerFrame::Error {
+            code: "rate_limited".into(),
+            message: "too many requests; try again in 2 s".into(),
+            client_id: Some("web-3".into()),
+            retry_after_ms: Some(1500),
         },
     ];
     frames.iter().map(to_value).collect()
@@ -293,7 +303,7 @@ fn client_frames() -> Vec<Value> {
 
 fn rest_bodies() -> Value {
     json!({
-        "auth": to_value(&AuthResponse { user: user(None), token: "ab".repeat(32) }),
+        "auth": to_value(&AuthResponse { user: user(None), token: "ab".repeat(32), device_token: Some("cd".repeat(32)) }),
         "user": to_value(&user(Some("2026-11-21T09:12:00.000Z"))),
         "deactivated_user": to_value(&User { deactivated: true, is_admin: false, ..user(None) }),
         "deleted_user": to_value(&User { deleted: true, display_name: "Deleted user".into(), is_admin: false, ..user(None) }),
@@ -311,7 +321,7 @@ fn rest_bodies() -> Value {
         "attachment": to_value(&attachments()[0]),
         "server_info": to_value(&admin::ServerInfo { name: "Team chat".into(), registration: admin::Registration::Invite }),
         "storage_usage": to_value(&StorageUsage { used_bytes: 1_096_789, quota_bytes: 1_073_741_824, max_file_bytes: 26_214_400 }),
-        "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into() } }),
+        "error": to_value(&ErrorBody { error: ErrorDetail { code: "username_taken".into(), message: "username already in use".into(), retry_after_ms: None } }),
     })
 }
 

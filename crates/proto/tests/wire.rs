@@ -129,14 +129,27 @@ fn server_frames_have_their_documented_shape() {
             event: MemberEvent::Joined,
         }),
     );
-    expect![[r#"{"type":"synced"}"#]].assert_eq(&json(&ServerFrame::Synced));
+    expect![[r#"{"type":"synced"}"#]].assert_eq(&json(&ServerFrame::Synced { more: Vec::new() }));
     expect![[r#"{"type":"pong"}"#]].assert_eq(&json(&ServerFrame::Pong));
     expect![[r#"{"type":"error","code":"not_found","message":"not found","client_id":"c-1"}"#]]
         .assert_eq(&json(&ServerFrame::Error {
             code: "not_found".into(),
             message: "not found".into(),
             client_id: Some("c-1".into()),
+            retry_after_ms: None,
         }));
+    expect![[
+        r#"{"type":"error","code":"rate_limited","message":"slow down","retry_after_ms":1500}"#
+    ]]
+    .assert_eq(&json(&ServerFrame::Error {
+        code: "rate_limited".into(),
+        message: "slow down".into(),
+        client_id: None,
+        retry_after_ms: Some(1500),
+    }));
+    expect![[r#"{"type":"synced","more":["12"]}"#]].assert_eq(&json(&ServerFrame::Synced {
+        more: vec!["12".into()],
+    }));
 }
 
 #[test]
@@ -194,6 +207,7 @@ fn rest_errors_have_their_documented_shape() {
         error: ErrorDetail {
             code: "invalid_body".into(),
             message: "too long".into(),
+            retry_after_ms: None,
         },
     };
     expect![[r#"{"error":{"code":"invalid_body","message":"too long"}}"#]].assert_eq(&json(&body));

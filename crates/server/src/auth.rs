@@ -19,9 +19,18 @@ use natter_core::{Actor, Password, Session};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use crate::peer::ClientIp;
 use crate::{ApiError, AppState};
 
 pub const COOKIE_NAME: &str = "natter_session";
+
+/// Which queue a hash waits in. The shared one refuses work past a bound; a login from a
+/// known device always queues, so a flood of guesses cannot crowd its owner out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Shared,
+    KnownDevice,
+}
 
 /// Argon2id hashing, off the async threads and bounded in concurrency.
 #[derive(Clone)]
@@ -51,12 +60,14 @@ impl Hasher {
 
     async fn run<T: Send + 'static>(
         &self,
+        queue: Queue,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         // Past this many waiting, answer 429 rather than queue hashes without bound.
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting && queue == Queue::Shared
+        {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(ApiError::RateLimited);
+            return Err(ApiError::RateLimited(std::time::Duration::from_secs(1)));
         }
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
@@ -73,7 +84,7 @@ impl Hasher {
     }
 
     pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
-        self.run(move || {
+        self.run(Queue::Shared, move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
                 .hash_password(password.expose().as_bytes(), &salt)
@@ -86,11 +97,21 @@ impl Hasher {
     /// Checks `password` against `stored`. With no stored hash (unknown user) it verifies
     /// against a dummy so the answer takes as long either way and reveals nothing.
     pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, ApiError> {
+        self.verify_in(Queue::Shared, password, stored).await
+    }
+
+    /// [`Hasher::verify`], waiting in the given queue.
+    pub async fn verify_in(
+        &self,
+        queue: Queue,
+        password: &str,
+        stored: Option<String>,
+    ) -> Result<bool, ApiError> {
         let password = password.to_owned();
         let known = stored.is_some();
         let dummy = self.dummy.clone();
         let ok = self
-            .run(move || {
+            .run(queue, move || {
                 let stored = stored.unwrap_or_else(|| {
                     dummy
                         .get_or_init(|| {
@@ -163,6 +184,9 @@ impl Authed {
 /// The peer address of a request, when the server runs with connection info (it always does;
 /// a router used without it just records no address).
 pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
+    if let Some(ClientIp(ip)) = parts.extensions.get::<ClientIp>() {
+        return Some(*ip);
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -176,13 +200,18 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie_named(headers, COOKIE_NAME)
+}
+
+/// The value of the cookie called `name`, if the request carries it.
+pub fn cookie_named<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
 }
 

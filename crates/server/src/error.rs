@@ -1,7 +1,7 @@
 //! The one mapping from errors to HTTP responses and WebSocket error frames.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use natter_core::Error;
 use natter_proto::{ErrorBody, ErrorDetail, ServerFrame};
@@ -25,8 +25,8 @@ pub enum ApiError {
     FileTooLarge(u64),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("too many requests; slow down")]
-    RateLimited,
+    #[error("too many requests; try again in {} s", .0.as_secs_f64().ceil())]
+    RateLimited(std::time::Duration),
     #[error("no such endpoint")]
     NoRoute,
     #[error("internal error")]
@@ -70,7 +70,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            ApiError::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::RateLimited(_) => (S::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::NoRoute => (S::NOT_FOUND, "not_found"),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -101,6 +101,22 @@ impl ApiError {
         }
     }
 
+    /// How long the client should wait before trying again, for refusals that pass with time.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            ApiError::RateLimited(wait) => Some(*wait),
+            ApiError::Domain(Error::SlowMode(next)) => {
+                let ms = (next.0 - natter_core::Timestamp::now().0).max(1);
+                Some(std::time::Duration::from_millis(ms as u64))
+            }
+            _ => None,
+        }
+    }
+
+    fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after().map(|d| d.as_millis().max(1) as u64)
+    }
+
     /// The WebSocket form of this error, tagged with the client's `client_id` if it sent one.
     pub fn to_frame(&self, client_id: Option<String>) -> ServerFrame {
         let (_, code) = self.status_and_code();
@@ -108,6 +124,7 @@ impl ApiError {
             code: code.to_owned(),
             message: self.public_message(),
             client_id,
+            retry_after_ms: self.retry_after_ms(),
         }
     }
 }
@@ -119,9 +136,18 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message: self.public_message(),
+                retry_after_ms: self.retry_after_ms(),
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(wait) = self.retry_after() {
+            // Whole seconds, rounded up: a client that waits this long is let in.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.max(1).into());
+        }
+        response
     }
 }
 

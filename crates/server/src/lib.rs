@@ -6,10 +6,13 @@
 
 mod assets;
 mod auth;
+mod device;
 mod error;
 mod events;
 mod extract;
 mod files;
+mod limits;
+mod peer;
 mod pipeline;
 mod routes;
 mod sweeper;
@@ -17,7 +20,7 @@ mod wire;
 mod ws;
 
 use std::future::{Future, IntoFuture};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,8 +31,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use auth::{new_token, token_hash, Hasher};
+pub use device::DeviceKey;
 pub use error::ApiError;
 pub use files::{Blob, BlobStore, FsBlobs};
+pub use limits::{Limit, Rate, RateConfig};
 
 /// Settings of the HTTP and WebSocket layers. The binary fills this from its configuration.
 #[derive(Debug, Clone)]
@@ -65,6 +70,14 @@ pub struct ServerConfig {
     pub registration: Option<Registration>,
     /// Audit entries older than this are pruned.
     pub audit_retention: Duration,
+    /// How often each user, address, account and device may do each costly thing.
+    pub rate_limits: RateConfig,
+    /// The most messages one `sync` replays per room; past it the client is told to ask again.
+    pub sync_replay_max: u32,
+    /// Peers whose `X-Forwarded-For` is believed: the reverse proxies in front of the server.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The secret that signs device tokens (see `device`).
+    pub device_key: DeviceKey,
 }
 
 impl Default for ServerConfig {
@@ -85,6 +98,10 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             registration: None,
             audit_retention: Duration::from_secs(365 * 24 * 3600),
+            rate_limits: RateConfig::default(),
+            sync_replay_max: 500,
+            trusted_proxies: Vec::new(),
+            device_key: DeviceKey::random(),
         }
     }
 }
@@ -104,6 +121,7 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     thumbnailer: files::Thumbnailer,
     upload_slots: files::UploadSlots,
+    limits: Arc<limits::RateLimits>,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -133,6 +151,13 @@ impl AppState {
     }
     pub(crate) fn upload_slots(&self) -> &files::UploadSlots {
         &self.inner.upload_slots
+    }
+    pub(crate) fn limits(&self) -> &limits::RateLimits {
+        &self.inner.limits
+    }
+    /// Counts one `limit` action by `user`, or refuses it with how long to wait.
+    pub(crate) fn rate(&self, limit: Limit, user: natter_core::UserId) -> Result<(), ApiError> {
+        self.inner.limits.user(limit, user)
     }
 }
 
@@ -171,10 +196,14 @@ impl Server {
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (ws_alive, ws_done) = mpsc::channel(1);
         let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());
+        let limits = Arc::new(limits::RateLimits::new(&config.rate_limits));
         let sweeper = sweeper::spawn(
-            service.clone(),
-            blobs.clone(),
-            config.audit_retention,
+            sweeper::Sweeps {
+                service: service.clone(),
+                blobs: blobs.clone(),
+                audit_retention: config.audit_retention,
+                limits: limits.clone(),
+            },
             shutdown.clone(),
         );
         let state = AppState {
@@ -187,6 +216,7 @@ impl Server {
                 blobs,
                 thumbnailer: files::Thumbnailer::new(),
                 upload_slots: files::UploadSlots::default(),
+                limits,
                 shutdown,
                 ws_alive,
             }),

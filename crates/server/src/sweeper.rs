@@ -1,4 +1,5 @@
-//! The hourly sweep: uploads never sent, and audit entries past their retention.
+//! The sweeps: hourly, uploads never sent and audit entries past their retention; every
+//! minute, rate-limit buckets that are full again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,25 +8,39 @@ use natter_core::{Service, Timestamp};
 use tokio::sync::watch;
 
 use crate::files::{self, BlobStore};
+use crate::limits::RateLimits;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+const FORGET_EVERY: Duration = Duration::from_secs(60);
 
-/// Every hour until shutdown (and once at start), runs each sweep.
+/// What the sweeps work on.
+pub(crate) struct Sweeps {
+    pub service: Service,
+    pub blobs: Arc<dyn BlobStore>,
+    pub audit_retention: Duration,
+    pub limits: Arc<RateLimits>,
+}
+
+/// Until shutdown (and once at start), runs each sweep at its interval.
 pub(crate) fn spawn(
-    service: Service,
-    blobs: Arc<dyn BlobStore>,
-    audit_retention: Duration,
+    sweeps: Sweeps,
     mut shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        let mut hourly = tokio::time::interval(SWEEP_EVERY);
+        let mut minutely = tokio::time::interval(FORGET_EVERY);
         loop {
-            tokio::select! {
-                _ = tick.tick() => {}
+            let hour_passed = tokio::select! {
+                _ = hourly.tick() => true,
+                _ = minutely.tick() => false,
                 _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            if hour_passed {
+                files::sweep_abandoned(&sweeps.service, sweeps.blobs.as_ref()).await;
+                prune_audit(&sweeps.service, sweeps.audit_retention).await;
+            } else {
+                sweeps.limits.forget_idle();
             }
-            files::sweep_abandoned(&service, blobs.as_ref()).await;
-            prune_audit(&service, audit_retention).await;
         }
     })
 }

@@ -192,7 +192,19 @@ impl State {
                 self.add_room(room);
                 Vec::new()
             }
-            ServerFrame::Synced => {
+            ServerFrame::Synced { more } => {
+                // Rooms the server stopped replaying at its cap: ask again from where it got to.
+                let since: BTreeMap<String, i64> = more
+                    .into_iter()
+                    .filter_map(|room| {
+                        let synced_to = self.timelines.get(&room)?.synced_to;
+                        Some((room, synced_to))
+                    })
+                    .collect();
+                if !since.is_empty() {
+                    let revs = BTreeMap::new();
+                    return vec![Follow::Sync(ClientFrame::Sync { since, revs })];
+                }
                 self.replaying = false;
                 vec![Follow::Synced]
             }
@@ -201,6 +213,7 @@ impl State {
                 code,
                 message,
                 client_id: Some(id),
+                ..
             } => self.on_refused(&id, &code, message),
             ServerFrame::Error { message, .. } => vec![Follow::Error(message)],
         }

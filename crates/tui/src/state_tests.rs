@@ -70,7 +70,7 @@ fn a_first_ready_syncs_from_the_newest_message_and_a_later_one_from_what_is_held
     let (since, revs) = sync_of(&state.apply(ready(vec![room("7", 40)])));
     assert_eq!(since, BTreeMap::from([("7".to_owned(), 40)]));
     assert!(revs.is_empty());
-    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Synced { more: Vec::new() });
     state.on_older(
         "7",
         MessagesPage {
@@ -87,10 +87,32 @@ fn a_first_ready_syncs_from_the_newest_message_and_a_later_one_from_what_is_held
 }
 
 #[test]
+fn a_replay_cut_short_by_the_server_is_asked_for_again_from_where_it_stopped() {
+    let mut state = State::default();
+    state.apply(ready(vec![room("7", 1)]));
+    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ready(vec![room("7", 400)]));
+    for seq in 2..=300 {
+        state.apply(ServerFrame::Message {
+            message: message("7", seq, 0, "2", "x"),
+        });
+    }
+    let follow = state.apply(ServerFrame::Synced {
+        more: vec!["7".into()],
+    });
+    let (since, _) = sync_of(&follow);
+    assert_eq!(since, BTreeMap::from([("7".to_owned(), 300)]));
+    assert!(state.replaying, "still catching up");
+    let follow = state.apply(ServerFrame::Synced { more: Vec::new() });
+    assert!(matches!(follow[..], [Follow::Synced]));
+    assert!(!state.replaying);
+}
+
+#[test]
 fn a_room_far_behind_starts_again_from_its_newest_message() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 1)]));
-    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Synced { more: Vec::new() });
     state.apply(ServerFrame::Message {
         message: message("7", 2, 0, "2", "x"),
     });
@@ -104,7 +126,7 @@ fn a_room_far_behind_starts_again_from_its_newest_message() {
 fn a_replayed_or_repeated_message_is_held_once_and_the_newest_rev_wins() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 0)]));
-    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Synced { more: Vec::new() });
     let first = state.apply(ServerFrame::Message {
         message: message("7", 1, 0, "2", "hi"),
     });
@@ -140,7 +162,7 @@ fn replayed_messages_are_not_counted_again_as_unread() {
 fn the_outbox_empties_on_ack_or_on_its_own_message_and_a_refusal_gives_the_text_back() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 0)]));
-    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Synced { more: Vec::new() });
     for id in ["a", "b", "c"] {
         state.outbox.push(Pending {
             client_id: id.into(),
@@ -162,6 +184,7 @@ fn the_outbox_empties_on_ack_or_on_its_own_message_and_a_refusal_gives_the_text_
         code: "forbidden".into(),
         message: "you cannot post here".into(),
         client_id: Some("c".into()),
+        retry_after_ms: None,
     });
     assert!(state.outbox.is_empty());
     match &refused[..] {
@@ -199,7 +222,7 @@ fn typing_expires_and_leaving_a_room_forgets_it() {
 fn changes_to_messages_outside_the_loaded_run_leave_no_gap_and_early_changes_wait() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 100)]));
-    state.apply(ServerFrame::Synced);
+    state.apply(ServerFrame::Synced { more: Vec::new() });
     state.on_older(
         "7",
         MessagesPage {

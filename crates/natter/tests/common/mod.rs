@@ -35,10 +35,12 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     // Tests register whoever they need; registration tests close it again themselves.
+    // Rate limits are off unless a test is about them: tests act much faster than people.
     let mut settings = Settings {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         data_dir: Some(dir.path().to_owned()),
         registration: Some(RegistrationSetting::Open),
+        rate_limits: Some(vec!["all=off".parse().unwrap()]),
         ..Settings::default()
     };
     adjust(&mut settings);
@@ -96,6 +98,7 @@ impl TestApp {
             listen: Some(self.addr),
             data_dir: Some(self.dir.path().to_owned()),
             registration: Some(RegistrationSetting::Open),
+            rate_limits: Some(vec!["all=off".parse().unwrap()]),
             ..Settings::default()
         };
         let server = natter::bind(&Config::resolve(settings))
@@ -153,7 +156,10 @@ pub async fn connect_live(client: &Client) -> (Connection, ServerFrame) {
         revs: Default::default(),
     };
     conn.send(&sync).await.unwrap();
-    expect_frame(&mut conn, "synced", |f| matches!(f, ServerFrame::Synced)).await;
+    expect_frame(&mut conn, "synced", |f| {
+        matches!(f, ServerFrame::Synced { .. })
+    })
+    .await;
     (conn, ready)
 }
 

@@ -275,7 +275,10 @@ async fn frame_outcome(world: &World, role: Role, frame: ClientFrame) -> String 
     })
     .await
     .unwrap();
-    expect_frame(&mut conn, "synced", |f| matches!(f, ServerFrame::Synced)).await;
+    expect_frame(&mut conn, "synced", |f| {
+        matches!(f, ServerFrame::Synced { .. })
+    })
+    .await;
     // A send is always answered (ack or error), after its commit; the other frames are
     // answered only when refused, so a ping after them is the marker that nothing came.
     let answered = matches!(frame, ClientFrame::Send { .. });

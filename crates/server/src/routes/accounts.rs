@@ -1,8 +1,10 @@
 //! Registration, login, logout, profile and password.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use std::net::IpAddr;
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::Json;
 use natter_core::{
     DisplayName, Error, NewSession, NewUser, Password, ProfileChange, StatusText, Timestamp, User,
@@ -14,9 +16,11 @@ use natter_proto::{
 };
 use serde::Deserialize;
 
-use crate::auth::{self, Authed, ClientAddr};
+use crate::auth::{self, Authed, ClientAddr, Queue};
+use crate::device;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::{wire, ApiError, AppState};
+use crate::limits::Key;
+use crate::{wire, ApiError, AppState, Limit};
 
 /// Creates a session for `user` and answers with its token in the body and a cookie.
 async fn start_session(
@@ -32,12 +36,20 @@ async fn start_session(
         expires_at: Timestamp::now().plus_secs(ttl),
     };
     state.service().start_session(new).await?;
-    let cookie = auth::session_cookie(&token, ttl, state.config().secure_cookies);
+    let secure = state.config().secure_cookies;
+    let cookie = auth::session_cookie(&token, ttl, secure);
+    let device_token = state.config().device_key.issue(user.id);
+    let device_cookie = device::cookie(&device_token, secure);
     let body = AuthResponse {
         user: wire::user(user),
         token,
+        device_token: Some(device_token),
     };
-    Ok((status, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    let cookies = AppendHeaders([
+        (header::SET_COOKIE, cookie),
+        (header::SET_COOKIE, device_cookie),
+    ]);
+    Ok((status, cookies, Json(body)).into_response())
 }
 
 #[tracing::instrument(skip_all)]
@@ -46,6 +58,9 @@ pub async fn register(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
+    if let Some(ip) = addr {
+        state.limits().check(Limit::Register, &Key::Addr(ip))?;
+    }
     let username = Username::parse(&req.username)?;
     let password = Password::parse(&req.password)?;
     let display_name = match req.display_name.as_deref() {
@@ -76,6 +91,7 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let creds = match Username::parse(&req.username) {
@@ -86,8 +102,16 @@ pub async fn login(
         Some(c) => (Some(c.user), Some(c.password_hash)),
         None => (None, None),
     };
+    let device = req
+        .device_token
+        .as_deref()
+        .or_else(|| auth::cookie_named(&headers, device::COOKIE_NAME));
+    let queue = count_attempt(&state, addr, &req.username, user.as_ref(), device)?;
     // Unknown users are verified against a dummy hash: same work, same answer.
-    let ok = state.hasher().verify(&req.password, stored).await?;
+    let ok = state
+        .hasher()
+        .verify_in(queue, &req.password, stored)
+        .await?;
     // What was typed as a name is kept only if it is a valid one (never a password pasted
     // into the wrong field), and cut short.
     let name = match &user {
@@ -113,6 +137,32 @@ pub async fn login(
             Err(Error::InvalidCredentials.into())
         }
     }
+}
+
+/// Counts a login attempt against the device that has signed in to this account before, or else
+/// against the source address and the account name; refuses it once either bucket is empty.
+fn count_attempt(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    typed_name: &str,
+    user: Option<&User>,
+    device: Option<&str>,
+) -> Result<Queue, ApiError> {
+    let limits = state.limits();
+    let key = &state.config().device_key;
+    if let Some(nonce) = user.zip(device).and_then(|(u, t)| key.verify(u.id, t)) {
+        limits.check(Limit::LoginDevice, &Key::Device(nonce))?;
+        return Ok(Queue::KnownDevice);
+    }
+    if let Some(ip) = addr {
+        limits.check(Limit::LoginAddr, &Key::Addr(ip))?;
+    }
+    let account: String = typed_name.trim().to_lowercase().chars().take(64).collect();
+    let refused = limits.check(Limit::LoginAccount, &Key::Account(account));
+    if refused.is_err() {
+        tracing::info!("login refused: too many attempts for this account");
+    }
+    refused.map(|()| Queue::Shared)
 }
 
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Response, ApiError> {
@@ -192,9 +242,10 @@ pub struct UserQuery {
 
 pub async fn search_users(
     State(state): State<AppState>,
-    _authed: Authed,
+    authed: Authed,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UsersResponse>, ApiError> {
+    state.rate(Limit::Search, authed.session.user.id)?;
     let found = state.service().find_users(&q.query).await?;
     Ok(Json(UsersResponse {
         users: found.iter().map(wire::user).collect(),

@@ -31,10 +31,11 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
     let owner = authed.session.user.id;
     let name = FileName::parse(&q.name)?;
+    state.rate(crate::Limit::Upload, owner)?;
     let _slot = state
         .upload_slots()
         .take(owner)
-        .ok_or(ApiError::RateLimited)?;
+        .ok_or(ApiError::RateLimited(std::time::Duration::from_secs(1)))?;
     let config = state.config();
     let quota = i64::try_from(config.storage_quota_bytes).unwrap_or(i64::MAX);
     let used = state.service().storage_used(owner).await?;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Authed;
 use crate::extract::{id_from, ids_from, ApiJson, ApiQuery, IdPath, RoomPath};
-use crate::{wire, ApiError, AppState};
+use crate::{wire, ApiError, AppState, Limit};
 
 #[derive(Deserialize)]
 pub struct HistoryQuery {
@@ -55,6 +55,7 @@ pub async fn send(
     IdPath(id): RoomPath,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
+    state.rate(Limit::Send, authed.session.user.id)?;
     let send = Send {
         room: id,
         body: &req.body,

@@ -114,6 +114,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::peer::resolve,
+        ))
         .with_state(state)
 }
 

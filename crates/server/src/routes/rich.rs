@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::auth::Authed;
 use crate::extract::{id_from, ApiJson, ApiQuery, IdPath, RoomPath};
-use crate::{wire, ApiError, AppState};
+use crate::{wire, ApiError, AppState, Limit};
 
 /// Announces a change that changed something, and answers with the message as it is now.
 async fn answer(state: &AppState, outcome: ChangeOutcome) -> Json<Message> {
@@ -41,6 +41,7 @@ pub async fn edit(
     IdPath(id): IdPath<MessageId>,
     ApiJson(req): ApiJson<EditMessageRequest>,
 ) -> Result<Json<Message>, ApiError> {
+    state.rate(Limit::Edit, authed.session.user.id)?;
     let outcome = state
         .service()
         .edit(authed.session.user.id, id, &req.body)
@@ -53,6 +54,7 @@ pub async fn delete(
     authed: Authed,
     IdPath(id): IdPath<MessageId>,
 ) -> Result<Json<Message>, ApiError> {
+    state.rate(Limit::Edit, authed.session.user.id)?;
     let outcome = state.service().delete(&authed.actor(), id).await?;
     crate::files::delete_blobs(state.blobs(), &outcome.removed_files).await;
     Ok(answer(&state, outcome).await)
@@ -65,6 +67,7 @@ async fn react(
     on: Toggle,
 ) -> Result<Json<Message>, ApiError> {
     let id: MessageId = id_from(&id)?;
+    state.rate(Limit::React, authed.session.user.id)?;
     let outcome = state
         .service()
         .react(authed.session.user.id, id, &emoji, on)
@@ -94,6 +97,7 @@ async fn pin(
     id: MessageId,
     on: Toggle,
 ) -> Result<Json<Message>, ApiError> {
+    state.rate(Limit::Edit, authed.session.user.id)?;
     let outcome = state.service().pin(authed.session.user.id, id, on).await?;
     Ok(answer(&state, outcome).await)
 }
@@ -183,6 +187,7 @@ pub async fn search(
     authed: Authed,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    state.rate(Limit::Search, authed.session.user.id)?;
     let bad_time = || ApiError::BadRequest("invalid_query", "from and to must be dates".into());
     let limit = p.limit.unwrap_or(20).clamp(1, 50);
     let offset = p.offset.unwrap_or(0);

@@ -11,7 +11,7 @@ use natter_proto::{
 
 use crate::auth::Authed;
 use crate::extract::{user_id, ApiJson, IdPath, RoomPath};
-use crate::{wire, ApiError, AppState};
+use crate::{wire, ApiError, AppState, Limit};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -28,6 +28,7 @@ pub async fn create(
     authed: Authed,
     ApiJson(req): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
+    state.rate(Limit::CreateRoom, authed.session.user.id)?;
     let name = RoomName::parse(&req.name)?;
     let topic = Topic::parse(req.topic.as_deref().unwrap_or(""))?;
     let kind = match req.visibility {
@@ -102,6 +103,7 @@ pub async fn add_member(
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
     let target = user_id(&req.user_id)?;
     let actor = authed.session.user.id;
+    state.rate(Limit::AddMember, actor)?;
     let (room, added) = state.service().add_member(actor, id, target).await?;
     let status = match added {
         Added::Joined(_) => {
@@ -123,6 +125,7 @@ pub async fn open_dm(
     authed: Authed,
     ApiJson(req): ApiJson<OpenDmRequest>,
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
+    state.rate(Limit::CreateRoom, authed.session.user.id)?;
     if req.user_ids.len() > 2 * natter_core::MAX_DM_OTHERS {
         return Err(natter_core::DomainError::InvalidDmMembers.into());
     }

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::conn::{Conn, Exit, Typing};
 use crate::extract::{id_from, ids_from};
 use crate::pipeline::ReplyTo;
-use crate::{wire, ApiError};
+use crate::{wire, ApiError, Limit};
 
 /// Rooms one `sync` frame may name.
 const MAX_SYNC_ROOMS: usize = 1000;
@@ -31,6 +31,16 @@ fn classify_parse_error(text: &str, err: serde_json::Error) -> ApiError {
         Some(t) => bad_frame("unknown_type", format!("unknown frame type `{t}`")),
         None => bad_frame("malformed_frame", "frames need a string `type`"),
     }
+}
+
+/// How the replay of one room ended.
+enum Replayed {
+    /// The room was refused (not found, not visible): an error frame said so.
+    Refused,
+    /// Everything the client lacked was sent.
+    All,
+    /// The cap was reached: the client asks again from the last `seq` it got.
+    Capped,
 }
 
 fn room_id(raw: &str) -> Result<RoomId, ApiError> {
@@ -99,16 +109,22 @@ impl Conn {
                     let err = bad_frame("invalid_frame", "too many rooms in one sync");
                     return self.write_frame(&err.to_frame(None)).await;
                 }
+                if let Err(e) = self.state.rate(Limit::Sync, self.user) {
+                    return self.write_frame(&e.to_frame(None)).await;
+                }
+                let mut more = Vec::new();
                 for (room, seq) in since {
-                    if self.replay(&room, seq).await?.is_none() {
-                        continue;
+                    match self.replay(&room, seq).await? {
+                        Replayed::Refused => continue,
+                        Replayed::Capped => more.push(room.clone()),
+                        Replayed::All => {}
                     }
                     // Changes only to messages the client had: later ones went out whole.
                     if let Some(rev) = revs.get(&room) {
                         self.replay_changes(&room, *rev, seq).await?;
                     }
                 }
-                self.write_frame(&ServerFrame::Synced).await?;
+                self.write_frame(&ServerFrame::Synced { more }).await?;
                 // Live frames held since `ready` now follow the replay.
                 self.flowing = true;
                 Ok(())
@@ -125,6 +141,7 @@ impl Conn {
         reply_to: Option<&str>,
         attachments: &[String],
     ) -> Result<(), ApiError> {
+        self.state.rate(Limit::Send, self.user)?;
         let room = room_id(room)?;
         let reply_to = reply_to.map(id_from).transpose()?;
         let send = natter_core::Send {
@@ -152,6 +169,7 @@ impl Conn {
 
     async fn typing(&mut self, room: &str, active: bool) -> Result<(), ApiError> {
         let room = room_id(room)?;
+        self.state.rate(Limit::Typing, self.user)?;
         self.state.service().member_room(self.user, room).await?;
         if !active {
             self.stop_typing(room).await;
@@ -190,9 +208,9 @@ impl Conn {
         }
     }
 
-    /// Sends every message of `room` after `since` that this connection has not yet been sent.
-    /// Returns the `seq` the client now has everything up to, or `None` if the room was refused.
-    async fn replay(&mut self, room: &str, since: i64) -> Result<Option<i64>, Exit> {
+    /// Sends every message of `room` after `since` that this connection has not yet been sent,
+    /// up to the server's cap per room.
+    async fn replay(&mut self, room: &str, since: i64) -> Result<Replayed, Exit> {
         let checked = match room_id(room) {
             Ok(id) => self
                 .state
@@ -204,8 +222,14 @@ impl Conn {
         };
         let (room, last_seq) = match checked {
             Ok(found) => (found.id, found.last_seq),
-            Err(e) => return self.write_frame(&e.to_frame(None)).await.map(|()| None),
+            Err(e) => {
+                return self
+                    .write_frame(&e.to_frame(None))
+                    .await
+                    .map(|()| Replayed::Refused)
+            }
         };
+        let mut budget = self.state.config().sync_replay_max;
         let limit = self.seen.replay_limit(room);
         // A `since` beyond the room's end (a stale client, a restored database) must not make
         // the connection drop live messages it has never sent.
@@ -220,14 +244,19 @@ impl Conn {
                 Ok(found) => found,
                 Err(e) => {
                     let err = ApiError::from(e).to_frame(None);
-                    return self.write_frame(&err).await.map(|()| None);
+                    return self.write_frame(&err).await.map(|()| Replayed::Refused);
                 }
             };
             for m in page {
                 if limit.is_some_and(|l| m.seq > l) {
                     self.seen.replayed(room, cursor);
-                    return Ok(Some(cursor));
+                    return Ok(Replayed::All);
                 }
+                if budget == 0 {
+                    self.seen.replayed(room, cursor);
+                    return Ok(Replayed::Capped);
+                }
+                budget -= 1;
                 let frame = ServerFrame::Message {
                     message: wire::message(&m),
                 };
@@ -239,7 +268,7 @@ impl Conn {
             }
         }
         self.seen.replayed(room, cursor);
-        Ok(Some(cursor))
+        Ok(Replayed::All)
     }
 
     /// Sends, as `message_updated`, every message up to `up_to` (the client's `since`) that

@@ -1,0 +1,9 @@
+//! natter on the open internet: rate limits, connection limits and deadlines, and the other
+//! defences of a server that strangers can reach, over real HTTP and WebSockets. One test
+//! binary for all of it, so the server is linked once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod rate_limits;
+mod replay;
