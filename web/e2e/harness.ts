@@ -100,11 +100,19 @@ export class Server {
   }
 
   async api(token: string, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${this.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${this.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res = await send();
+    // Seeding runs faster than people type: wait as long as a rate limit says, as clients must.
+    for (let tries = 0; res.status === 429 && tries < 50; tries++) {
+      const wait = (await res.json()).error?.retry_after_ms ?? 1000;
+      await new Promise((ok) => setTimeout(ok, wait));
+      res = await send();
+    }
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? undefined : res.json();
   }

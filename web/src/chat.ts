@@ -7,6 +7,7 @@ import { MessageActions } from "./actions";
 import { notifyOf } from "./notify";
 import {
   CLOSE_SESSION_ENDED,
+  CLOSE_TOO_MANY,
   decodeServerFrame,
   encodeClientFrame,
   type Attachment,
@@ -97,6 +98,8 @@ export class Chat {
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private lastFrameAt = 0;
   private syncsLeft = 0;
+  /** Closed to make way for a newer connection of this account: wait for the user. */
+  replaced = false;
   private lastPingAt = 0;
   private lastClockEmit = 0;
   private requested = new Set<Id>();
@@ -181,6 +184,13 @@ export class Chat {
         this.signedOut();
         return;
       }
+      if (ev.code === CLOSE_TOO_MANY) {
+        // Reconnecting by itself would close another tab, which would do the same back.
+        this.replaced = true;
+        clearTimeout(this.retryTimer);
+        this.dispatch({ kind: "conn", conn: "offline" });
+        return;
+      }
       this.scheduleReconnect();
     };
   }
@@ -205,6 +215,7 @@ export class Chat {
 
   private async reconnect() {
     if (this.reconnecting) return;
+    this.replaced = false;
     this.reconnecting = true;
     this.dispatch({ kind: "conn", conn: "connecting" });
     // A page left open past its session's end must not spin: check the session first.

@@ -131,6 +131,8 @@ export type ServerFrame =
 export const CLOSE_RESYNC = 4000;
 export const CLOSE_SESSION_ENDED = 4001;
 export const CLOSE_IDLE = 4002;
+/** The account opened too many connections and this, the oldest, made way. */
+export const CLOSE_TOO_MANY = 4003;
 
 /** A body or frame that does not match the contract. */
 export class ProtocolError extends Error {}

@@ -61,6 +61,8 @@ pub enum KickReason {
     Lagged,
     /// Its session was logged out or revoked.
     SessionEnded,
+    /// Its user opened more connections than allowed; the oldest make way.
+    Replaced,
 }
 
 /// A one-way signal from the hub to a connection task: close, for this reason.
@@ -75,6 +77,7 @@ impl Kick {
         let code = match reason {
             KickReason::Lagged => 1,
             KickReason::SessionEnded => 2,
+            KickReason::Replaced => 3,
         };
         // The first reason wins; later ones do not overwrite it.
         if self
@@ -86,12 +89,18 @@ impl Kick {
         }
     }
 
+    /// Whether the connection has been told to close.
+    pub fn is_fired(&self) -> bool {
+        self.reason.load(Ordering::Acquire) != 0
+    }
+
     /// Waits until the connection is kicked and says why.
     pub async fn fired(&self) -> KickReason {
         loop {
             match self.reason.load(Ordering::Acquire) {
                 1 => return KickReason::Lagged,
                 2 => return KickReason::SessionEnded,
+                3 => return KickReason::Replaced,
                 _ => self.notify.notified().await,
             }
         }

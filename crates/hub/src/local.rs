@@ -37,6 +37,7 @@ pub struct LocalHub {
     state: RwLock<State>,
     next_id: AtomicU64,
     queue_capacity: usize,
+    max_per_user: usize,
 }
 
 impl LocalHub {
@@ -46,7 +47,14 @@ impl LocalHub {
             state: RwLock::default(),
             next_id: AtomicU64::new(1),
             queue_capacity: queue_capacity.max(1),
+            max_per_user: usize::MAX,
         }
+    }
+
+    /// At most `max` live connections per user: a new one past it closes the oldest.
+    pub fn with_max_per_user(mut self, max: usize) -> Self {
+        self.max_per_user = max.max(1);
+        self
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -67,6 +75,13 @@ impl Hub for LocalHub {
         let mut state = self.write();
         let conns = state.by_user.entry(user).or_default();
         let came_online = conns.is_empty();
+        // Connections already told to close are on their way out and do not count.
+        let mut live = conns.iter().filter(|c| !c.kick.is_fired());
+        if live.clone().count() >= self.max_per_user {
+            if let Some(oldest) = live.next() {
+                oldest.kick.fire(KickReason::Replaced);
+            }
+        }
         conns.push(Conn {
             id,
             session,
@@ -206,5 +221,21 @@ mod tests {
         hub.end_sessions(ALICE, &[SessionId(1)]).await;
         assert_eq!(ended.kick.fired().await, KickReason::SessionEnded);
         assert_eq!(kept.kick.reason.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn past_the_cap_a_new_connection_closes_the_oldest_live_one() {
+        let hub = LocalHub::new(8).with_max_per_user(2);
+        let first = hub.attach(ALICE, SessionId(1)).await;
+        let second = hub.attach(ALICE, SessionId(1)).await;
+        let bobs = hub.attach(BOB, SessionId(2)).await;
+        assert!(!first.kick.is_fired() && !second.kick.is_fired());
+        let third = hub.attach(ALICE, SessionId(1)).await;
+        assert_eq!(first.kick.fired().await, KickReason::Replaced);
+        assert!(!second.kick.is_fired() && !third.kick.is_fired() && !bobs.kick.is_fired());
+        // The one on its way out does not count: the next newcomer replaces the second.
+        let _fourth = hub.attach(ALICE, SessionId(1)).await;
+        assert_eq!(second.kick.fired().await, KickReason::Replaced);
+        assert!(!third.kick.is_fired());
     }
 }

@@ -73,6 +73,22 @@ pub struct Settings {
     /// The most messages one `sync` replays per room before the client must ask again.
     #[arg(long, env = "NATTER_SYNC_REPLAY_MAX")]
     pub sync_replay_max: Option<u32>,
+    /// Seconds a request's head may take to arrive; also how long an idle keep-alive
+    /// connection stays open.
+    #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Bytes a second a request body must average once its first 20 seconds are over.
+    #[arg(long, env = "NATTER_MIN_BODY_RATE")]
+    pub min_body_rate: Option<u64>,
+    /// Connections one address may have open at once (trusted proxies are exempt).
+    #[arg(long, env = "NATTER_MAX_CONNS_PER_ADDR")]
+    pub max_conns_per_addr: Option<usize>,
+    /// Connections open at once in all; by default a little under the open-files limit.
+    #[arg(long, env = "NATTER_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// WebSockets one account may have open at once; a new one past it closes the oldest.
+    #[arg(long, env = "NATTER_MAX_WS_PER_USER")]
+    pub max_ws_per_user: Option<usize>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -133,6 +149,11 @@ impl Settings {
             rate_limits: over.rate_limits.or(self.rate_limits),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             sync_replay_max: over.sync_replay_max.or(self.sync_replay_max),
+            header_timeout_secs: over.header_timeout_secs.or(self.header_timeout_secs),
+            min_body_rate: over.min_body_rate.or(self.min_body_rate),
+            max_conns_per_addr: over.max_conns_per_addr.or(self.max_conns_per_addr),
+            max_connections: over.max_connections.or(self.max_connections),
+            max_ws_per_user: over.max_ws_per_user.or(self.max_ws_per_user),
             log: over.log.or(self.log),
         }
     }
@@ -247,6 +268,15 @@ impl Config {
                     .clamp(1, 100_000),
                 trusted_proxies: s.trusted_proxies.unwrap_or_default(),
                 device_key: d.device_key,
+                header_read_timeout: secs(s.header_timeout_secs, d.header_read_timeout)
+                    .clamp(SECOND, HOUR),
+                body_rate: natter_server::BodyRate {
+                    min_rate: s.min_body_rate.unwrap_or(d.body_rate.min_rate),
+                    grace: d.body_rate.grace,
+                },
+                max_conns_per_addr: s.max_conns_per_addr.unwrap_or(d.max_conns_per_addr).max(1),
+                max_connections: s.max_connections.map(|n| n.max(1)),
+                max_ws_per_user: s.max_ws_per_user.unwrap_or(d.max_ws_per_user).max(1),
             },
         }
     }
@@ -280,6 +310,11 @@ impl Config {
             ),
             trusted_proxies: Some(c.trusted_proxies.clone()),
             sync_replay_max: Some(c.sync_replay_max),
+            header_timeout_secs: Some(c.header_read_timeout.as_secs()),
+            min_body_rate: Some(c.body_rate.min_rate),
+            max_conns_per_addr: Some(c.max_conns_per_addr),
+            max_connections: c.max_connections,
+            max_ws_per_user: Some(c.max_ws_per_user),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()

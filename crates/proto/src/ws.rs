@@ -12,6 +12,9 @@ pub const CLOSE_RESYNC: u16 = 4000;
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 /// Close code sent when the client sent nothing (not even a pong) for the idle timeout.
 pub const CLOSE_IDLE: u16 = 4002;
+/// Close code: the account opened more connections than the server allows at once, and this
+/// one (the oldest) made way. Clients do not reconnect by themselves, or two would take turns.
+pub const CLOSE_TOO_MANY: u16 = 4003;
 /// Close code for a server going away (shutdown), from RFC 6455.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 

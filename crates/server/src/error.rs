@@ -21,6 +21,8 @@ pub enum ApiError {
     BadRequest(&'static str, String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("the request body arrived too slowly")]
+    BodyTooSlow,
     #[error("files can be at most {} MiB", .0 / (1024 * 1024))]
     FileTooLarge(u64),
     #[error("{0}")]
@@ -66,6 +68,7 @@ impl ApiError {
             ApiError::ForbiddenOrigin => (S::FORBIDDEN, "forbidden_origin"),
             ApiError::BadRequest(code, _) => (S::BAD_REQUEST, code),
             ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::BodyTooSlow => (S::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::FileTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "file_too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -153,6 +156,9 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        if caused_by_slow_body(&r) {
+            return ApiError::BodyTooSlow;
+        }
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(r.body_text()),
@@ -162,6 +168,18 @@ impl From<JsonRejection> for ApiError {
             _ => ApiError::BadRequest("malformed_json", r.body_text()),
         }
     }
+}
+
+/// Whether a body error was the minimum-rate deadline (see `body_rate`).
+pub fn caused_by_slow_body(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if err.is::<crate::body_rate::TooSlow>() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for ApiError {

@@ -6,12 +6,14 @@
 
 mod assets;
 mod auth;
+mod body_rate;
 mod device;
 mod error;
 mod events;
 mod extract;
 mod files;
 mod limits;
+mod listen;
 mod peer;
 mod pipeline;
 mod routes;
@@ -19,7 +21,7 @@ mod sweeper;
 mod wire;
 mod ws;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,10 +33,12 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use auth::{new_token, token_hash, Hasher};
+pub use body_rate::BodyRate;
 pub use device::DeviceKey;
 pub use error::ApiError;
 pub use files::{Blob, BlobStore, FsBlobs};
 pub use limits::{Limit, Rate, RateConfig};
+pub use listen::descriptor_budget;
 
 /// Settings of the HTTP and WebSocket layers. The binary fills this from its configuration.
 #[derive(Debug, Clone)]
@@ -78,6 +82,16 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// The secret that signs device tokens (see `device`).
     pub device_key: DeviceKey,
+    /// A request's head must arrive within this; an idle keep-alive connection closes after it.
+    pub header_read_timeout: Duration,
+    /// How fast a request body must keep arriving.
+    pub body_rate: BodyRate,
+    /// Connections open at once from one address (trusted proxies are exempt).
+    pub max_conns_per_addr: usize,
+    /// Connections open at once in all; `None` takes it from the open-files limit at start.
+    pub max_connections: Option<usize>,
+    /// WebSockets one account may have open at once; a new one past it closes the oldest.
+    pub max_ws_per_user: usize,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +116,14 @@ impl Default for ServerConfig {
             sync_replay_max: 500,
             trusted_proxies: Vec::new(),
             device_key: DeviceKey::random(),
+            header_read_timeout: Duration::from_secs(30),
+            body_rate: BodyRate {
+                min_rate: 4096,
+                grace: Duration::from_secs(20),
+            },
+            max_conns_per_addr: 256,
+            max_connections: None,
+            max_ws_per_user: 20,
         }
     }
 }
@@ -249,30 +271,32 @@ impl Server {
             sweeper,
         } = self;
         let app = routes::router(state.clone());
-        let signal = async move {
+        let config = state.config();
+        let limits = listen::ConnLimits {
+            max_total: config.max_connections.unwrap_or_else(descriptor_budget),
+            max_per_addr: config.max_conns_per_addr,
+            header_read_timeout: config.header_read_timeout,
+            trusted_proxies: config.trusted_proxies.clone(),
+        };
+        tracing::info!(max = limits.max_total, "connection cap");
+        tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: closing WebSockets, finishing writes");
             let _ = shutdown_tx.send(true);
-        };
+        });
         let grace = Duration::from_secs(10);
         let mut stopping = state.inner.shutdown.clone();
         let deadline = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
             tokio::time::sleep(grace).await;
         };
-        let serving = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .into_future();
-        let served = tokio::select! {
-            served = serving => served,
+        let serving = listen::serve(listener, app, limits, state.inner.shutdown.clone());
+        tokio::select! {
+            () = serving => {}
             _ = deadline => {
                 tracing::warn!("in-flight requests did not finish in time; stopping anyway");
-                Ok(())
             }
-        };
+        }
         // Every WebSocket task holds a clone of `state`; dropping ours and waiting for the
         // channel to close waits for them all, after which the pipeline drains and stops.
         drop(state);
@@ -280,6 +304,6 @@ impl Server {
         let _ = tokio::time::timeout(grace, pipeline_task).await;
         let _ = tokio::time::timeout(grace, sweeper).await;
         tracing::info!("stopped");
-        served
+        Ok(())
     }
 }

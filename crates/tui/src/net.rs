@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use natter_client::proto::{ClientFrame, ServerFrame, CLOSE_SESSION_ENDED};
+use natter_client::proto::{ClientFrame, ServerFrame, CLOSE_SESSION_ENDED, CLOSE_TOO_MANY};
 use natter_client::{Client, Connection};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -32,6 +32,9 @@ pub enum Link {
     /// The session was logged out or revoked: the user has to log in again.
     SessionEnded,
 }
+
+/// How long a connection closed to make way for another waits before trying again by itself.
+const WAIT_FOR_USER: Duration = Duration::from_secs(24 * 3600);
 
 /// What the connection task reports.
 #[derive(Debug)]
@@ -89,6 +92,9 @@ struct Task {
 enum Ended {
     /// Reconnect after a backoff, for this reason.
     Lost(String),
+    /// Closed to make way for a newer connection of the same account: reconnect only when
+    /// the user asks (Ctrl+R), or the two would take turns closing each other.
+    Replaced,
     Revoked,
     /// The screen went away.
     Quit,
@@ -102,11 +108,18 @@ impl Task {
             if !(self.report)(NetEvent::Link(Link::Connecting { attempt })) {
                 return;
             }
+            let mut wait = backoff(attempt);
             let reason = match self.client.connect().await {
                 Ok(conn) => {
                     attempt = 0;
+                    wait = backoff(0);
                     match self.serve(conn).await {
                         Ended::Lost(reason) => reason,
+                        Ended::Replaced => {
+                            wait = WAIT_FOR_USER;
+                            "closed: this account has too many connections open; Ctrl+R reconnects"
+                                .to_owned()
+                        }
                         Ended::Revoked => break,
                         Ended::Quit => return,
                     }
@@ -114,7 +127,6 @@ impl Task {
                 Err(e) if e.status() == Some(401) => break,
                 Err(e) => e.describe(),
             };
-            let wait = backoff(attempt);
             let retry_at = Instant::now() + wait;
             if !(self.report)(NetEvent::Link(Link::Offline { reason, retry_at })) {
                 return;
@@ -184,6 +196,7 @@ impl Task {
 fn closed(conn: &Connection) -> Ended {
     match conn.close_frame() {
         Some((CLOSE_SESSION_ENDED, _)) => Ended::Revoked,
+        Some((CLOSE_TOO_MANY, _)) => Ended::Replaced,
         Some((code, reason)) if !reason.is_empty() => {
             Ended::Lost(format!("closed by the server ({code} {reason})"))
         }

@@ -120,6 +120,7 @@ function ConnectionBadge({ chat, state }: { chat: Chat; state: ChatState }) {
 /** What to tell the user while the connection is down or coming up. */
 export function connectionText(chat: Chat, state: ChatState): string {
   if (state.conn === "connecting") return "Connecting…";
+  if (chat.replaced) return "Disconnected: your account has too many windows and devices connected.";
   const secs = chat.retryAt ? Math.max(0, Math.ceil((chat.retryAt - Date.now()) / 1000)) : 0;
   return secs > 0 ? `Offline. Reconnecting in ${secs} s…` : "Offline. Reconnecting…";
 }

@@ -5,5 +5,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod connections;
 mod rate_limits;
 mod replay;

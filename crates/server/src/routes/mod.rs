@@ -116,6 +116,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::body_rate::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::peer::resolve,
         ))
         .with_state(state)

@@ -276,6 +276,10 @@ fn kick_exit(reason: KickReason) -> Exit {
             Exit::Close(proto::CLOSE_RESYNC, "too far behind; reconnect and sync")
         }
         KickReason::SessionEnded => Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended"),
+        KickReason::Replaced => Exit::Close(
+            proto::CLOSE_TOO_MANY,
+            "too many connections for this account; this, the oldest, was closed",
+        ),
     }
 }
 

@@ -6,11 +6,15 @@ mod inbound;
 mod tracker;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use std::sync::Arc;
+
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
+use axum::Extension;
 
 use crate::auth::{authenticate, AuthVia};
+use crate::listen::ConnSlot;
 use crate::{ApiError, AppState};
 
 /// Read buffer per connection. tungstenite's default (128 KiB) would dominate per-connection
@@ -20,6 +24,7 @@ const READ_BUFFER: usize = 4 * 1024;
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    slot: Option<Extension<Arc<ConnSlot>>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let authed = authenticate(&state, &headers).await?;
@@ -43,6 +48,8 @@ pub async fn upgrade(
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {
             conn::run(state, socket, session, token_hash).await;
+            // The socket counts against the connection caps until here.
+            drop(slot);
             drop(alive);
         }))
 }

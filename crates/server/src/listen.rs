@@ -1,0 +1,207 @@
+//! The accept loop: every TCP connection is admitted against the global and per-address
+//! connection caps, then served as HTTP/1.1 by hyper with a deadline on request headers that
+//! also bounds how long an idle keep-alive connection stays open.
+//!
+//! A connection's [`ConnSlot`] is freed when the last holder drops it: the HTTP connection, or
+//! the WebSocket task an upgrade handed it to, so upgraded sockets count against the caps too.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
+
+/// What the accept loop enforces.
+#[derive(Debug, Clone)]
+pub struct ConnLimits {
+    /// Connections open at once, all addresses together (WebSockets included).
+    pub max_total: usize,
+    /// Connections open at once from one address (trusted proxies are exempt).
+    pub max_per_addr: usize,
+    /// The whole request head must arrive within this, and an idle keep-alive connection is
+    /// closed after it.
+    pub header_read_timeout: Duration,
+    /// Addresses exempt from the per-address cap: the reverse proxies.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+struct Counts {
+    total: Arc<Semaphore>,
+    per_addr: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One admitted connection's place under the caps; dropping the last clone frees it.
+pub struct ConnSlot {
+    counts: Arc<Counts>,
+    addr: Option<IpAddr>,
+    _total: OwnedSemaphorePermit,
+}
+
+impl Drop for ConnSlot {
+    fn drop(&mut self) {
+        let Some(addr) = self.addr else { return };
+        let mut per_addr = self
+            .counts
+            .per_addr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = per_addr.get_mut(&addr) {
+            *n -= 1;
+            if *n == 0 {
+                per_addr.remove(&addr);
+            }
+        }
+    }
+}
+
+impl Counts {
+    fn admit(self: &Arc<Self>, limits: &ConnLimits, peer: IpAddr) -> Option<ConnSlot> {
+        let total = self.total.clone().try_acquire_owned().ok()?;
+        if limits.trusted_proxies.contains(&peer) {
+            return Some(ConnSlot {
+                counts: self.clone(),
+                addr: None,
+                _total: total,
+            });
+        }
+        let mut per_addr = self.per_addr.lock().unwrap_or_else(|p| p.into_inner());
+        let n = per_addr.entry(peer).or_insert(0);
+        if *n >= limits.max_per_addr {
+            return None;
+        }
+        *n += 1;
+        Some(ConnSlot {
+            counts: self.clone(),
+            addr: Some(peer),
+            _total: total,
+        })
+    }
+}
+
+/// Accepts and serves connections until `shutdown` turns true, then lets every HTTP
+/// connection finish its request in flight and waits for them (WebSockets are the caller's).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let counts = Arc::new(Counts {
+        total: Arc::new(Semaphore::new(limits.max_total.max(1))),
+        per_addr: Mutex::new(HashMap::new()),
+    });
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    let mut refused_logged = false;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of descriptors, most likely: back off instead of spinning on the error.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let peer = SocketAddr::new(crate::peer::canonical(peer.ip()), peer.port());
+        let Some(slot) = counts.admit(&limits, peer.ip()) else {
+            // Closed at once: the refused never cost more than an accept.
+            if !refused_logged {
+                tracing::warn!(addr = %peer.ip(), "connection refused: at the connection cap");
+                refused_logged = true;
+            }
+            drop(stream);
+            continue;
+        };
+        refused_logged = false;
+        let _ = stream.set_nodelay(true);
+        let conn = serve_one(stream, peer, Arc::new(slot), app.clone(), &limits);
+        let (alive, stop) = (alive.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            conn_until_shutdown(conn, stop).await;
+            drop(alive);
+        });
+    }
+    drop(alive);
+    let _ = all_done.recv().await;
+}
+
+/// Hands each request of one connection to the router, with the peer's address and the
+/// connection's slot in its extensions.
+#[derive(Clone)]
+struct PerConn {
+    app: Router,
+    peer: SocketAddr,
+    slot: Arc<ConnSlot>,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for PerConn {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = tower::util::Oneshot<Router, hyper::Request<Incoming>>;
+
+    fn call(&self, mut req: hyper::Request<Incoming>) -> Self::Future {
+        req.extensions_mut().insert(ConnectInfo(self.peer));
+        req.extensions_mut().insert(self.slot.clone());
+        self.app.clone().oneshot(req)
+    }
+}
+
+type Conn = http1::UpgradeableConnection<TokioIo<TcpStream>, PerConn>;
+
+fn serve_one(
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: Arc<ConnSlot>,
+    app: Router,
+    limits: &ConnLimits,
+) -> Conn {
+    http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), PerConn { app, peer, slot })
+        .with_upgrades()
+}
+
+async fn conn_until_shutdown(conn: Conn, mut shutdown: watch::Receiver<bool>) {
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = shutdown.wait_for(|stop| *stop) => {}
+    }
+    // Finish the request in flight, answer it with `Connection: close`, then stop.
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// The soft limit on open files, raised to the hard limit first where allowed: the connection
+/// cap is set below it, so the database, uploads and logs always have descriptors left.
+pub fn descriptor_budget() -> usize {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            limit = raised;
+        }
+    }
+    let soft = limit.current.unwrap_or(1 << 20).min(1 << 20) as usize;
+    // A tenth (at least 64) is kept for everything that is not a client connection.
+    soft.saturating_sub((soft / 10).max(64)).max(16)
+}
