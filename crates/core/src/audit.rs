@@ -202,4 +202,9 @@ impl Service {
     pub async fn prune_audit(&self, before: Timestamp) -> Result<u64, Error> {
         Ok(self.store.prune_audit(before).await?)
     }
+
+    /// Whether the store takes writes now (the health check's probe).
+    pub async fn check_writable(&self) -> Result<(), Error> {
+        Ok(self.store.probe_write(Timestamp::now()).await?)
+    }
 }

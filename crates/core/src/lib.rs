@@ -15,6 +15,7 @@ mod invites;
 pub mod markup;
 mod model;
 mod moderation;
+mod names;
 mod permissions;
 mod reports;
 mod rich;

@@ -39,7 +39,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         }
         Some(value.into())
     })
-    .add_url_schemes(["http", "https", "mailto"])
+    // `empty()` keeps ammonia's default schemes (tel, ssh, magnet, ftp, ...) and its generic
+    // attributes (`title`, `lang`): both are replaced, not added to.
+    .url_schemes(HashSet::from(["http", "https", "mailto"]))
+    .generic_attributes(HashSet::new())
+    .generic_attribute_prefixes(HashSet::new())
     .url_relative(ammonia::UrlRelative::Deny)
     .link_rel(Some("noopener noreferrer nofollow"))
     .add_clean_content_tags(["script", "style"]);
@@ -241,6 +245,25 @@ mod tests {
         assert!(html.contains("href=\"mailto:a@b.c\""), "{html}");
         let html = render("[rel](/etc/passwd) [data](data:text/html,hi)");
         assert!(!html.contains("href"), "{html}");
+        for other in [
+            "tel:+15550100",
+            "ssh://host",
+            "magnet:?xt=urn:x",
+            "ftp://host/f",
+            "sms:1",
+            "irc://h/c",
+            "xmpp:a@b",
+            "webcal://h/c",
+        ] {
+            let html = render(&format!("[x]({other})"));
+            assert!(!html.contains("href"), "{other}: {html}");
+        }
+        // Only `href` and `rel` on a link: a title (and anything else) is dropped.
+        let html = render("[t](https://example.com \"hover text\")");
+        assert_eq!(
+            html,
+            "<p><a href=\"https://example.com\" rel=\"noopener noreferrer nofollow\">t</a></p>"
+        );
     }
 
     #[test]

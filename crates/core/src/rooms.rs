@@ -78,6 +78,14 @@ impl Service {
                 .members_can_add
                 .filter(|m| *m != found.members_can_add),
         };
+        let public_after = update.kind.unwrap_or(found.kind) == RoomKind::Public;
+        if public_after && (update.name.is_some() || update.kind.is_some()) {
+            let name = update.name.as_deref().unwrap_or(&found.name);
+            // Public rooms are visible to anyone; an actor with no account (the CLI) sees
+            // exactly those through a user id that is a member of nothing.
+            let viewer = by.user.unwrap_or(UserId(0));
+            self.check_public_name(viewer, name, Some(room)).await?;
+        }
         let mut entries = Vec::new();
         let audited = |kind| NewAuditEntry::new(kind, *by).room(room);
         if let Some(name) = &update.name {

@@ -103,6 +103,9 @@ impl Service {
         kind: RoomKind,
     ) -> Result<Room, Error> {
         self.check_room_limit(creator).await?;
+        if kind == RoomKind::Public {
+            self.check_public_name(creator, name.as_str(), None).await?;
+        }
         let new = NewRoom {
             name: name.into_string(),
             topic: topic.into_string(),

@@ -473,6 +473,9 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes entries older than `before`; returns how many.
     async fn prune_audit(&self, before: Timestamp) -> Result<u64, StoreError>;
 
+    /// Commits a small write, to prove the store takes writes (the health check).
+    async fn probe_write(&self, at: Timestamp) -> Result<(), StoreError>;
+
     /// Records an uploaded file, unattached. `QuotaExceeded` if the owner's files would then
     /// add up to more than `quota` bytes; the check and the insert are one transaction.
     async fn create_file(&self, new: NewFile, quota: i64) -> Result<FileInfo, StoreError>;

@@ -54,8 +54,37 @@ impl Password {
     }
 }
 
+/// Characters that reorder the text around them (bidirectional embeddings, overrides and
+/// isolates): in a name they can make it read as something else, so names refuse them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that draw nothing: spaces, format characters, and the fillers and blanks that
+/// look like a letter-sized space.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_format(c)
+        || matches!(
+            c,
+            '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' | '\u{2800}' | '\u{034f}'
+        )
+        || ('\u{fe00}'..='\u{fe0f}').contains(&c)
+}
+
+/// What a name must be besides its length: no control or reordering characters, and at least
+/// one character that can be seen.
+fn name_is_readable(t: &str) -> bool {
+    !t.chars().any(is_bidi_control) && !t.chars().all(is_invisible)
+}
+
+/// Text other than names (a status, a topic): no control characters.
+fn any_text(_: &str) -> bool {
+    true
+}
+
 macro_rules! text_value {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $err:expr) => {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $err:expr, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
@@ -64,7 +93,7 @@ macro_rules! text_value {
             pub fn parse(raw: &str) -> Result<Self, DomainError> {
                 let t = raw.trim();
                 let n = t.chars().count();
-                if !($min..=$max).contains(&n) || has_control(t) {
+                if !($min..=$max).contains(&n) || has_control(t) || (n > 0 && !$check(t)) {
                     return Err($err);
                 }
                 Ok($name(t.to_owned()))
@@ -80,20 +109,22 @@ macro_rules! text_value {
 }
 
 text_value!(
-    /// What others see instead of the username: 1 to 64 characters, trimmed.
-    DisplayName, 1, 64, DomainError::InvalidDisplayName
+    /// What others see instead of the username: 1 to 64 characters, trimmed, with something
+    /// visible and nothing that reorders text.
+    DisplayName, 1, 64, DomainError::InvalidDisplayName, name_is_readable
 );
 text_value!(
     /// A short status line: up to 140 characters, trimmed; empty clears it.
-    StatusText, 0, 140, DomainError::InvalidStatus
+    StatusText, 0, 140, DomainError::InvalidStatus, any_text
 );
 text_value!(
-    /// A room's name: 1 to 64 characters, trimmed.
-    RoomName, 1, 64, DomainError::InvalidRoomName
+    /// A room's name: 1 to 64 characters, trimmed, with something visible and nothing that
+    /// reorders text.
+    RoomName, 1, 64, DomainError::InvalidRoomName, name_is_readable
 );
 text_value!(
     /// A room's topic: up to 500 characters, trimmed.
-    Topic, 0, 500, DomainError::InvalidTopic
+    Topic, 0, 500, DomainError::InvalidTopic, any_text
 );
 
 /// A message body: 1 to 4000 characters after trimming. Newlines and tabs are kept.
@@ -310,6 +341,41 @@ mod tests {
         assert!(Topic::parse(&"t".repeat(501)).is_err());
         assert!(StatusText::parse("").is_ok());
         assert!(DisplayName::parse(" ").is_err());
+    }
+
+    #[test]
+    fn names_need_something_visible_and_nothing_that_reorders_text() {
+        for invisible in [
+            "\u{200b}",
+            "\u{3164}\u{3164}",
+            "\u{2800}",
+            "\u{200e}\u{feff}",
+            "\u{115f}",
+        ] {
+            assert!(DisplayName::parse(invisible).is_err(), "{invisible:?}");
+            assert!(RoomName::parse(invisible).is_err(), "{invisible:?}");
+        }
+        for reordered in [
+            "admin\u{202e}nimda",
+            "ops\u{2066}x\u{2069}",
+            "\u{202d}general",
+        ] {
+            assert!(DisplayName::parse(reordered).is_err(), "{reordered:?}");
+            assert!(RoomName::parse(reordered).is_err(), "{reordered:?}");
+        }
+        // Right-to-left names, emoji sequences joined by ZWJ and accents are names like any.
+        for fine in [
+            "שלום",
+            "مرحبا",
+            "👨\u{200d}👩\u{200d}👧 family",
+            "Zoë",
+            "ops-team",
+        ] {
+            assert!(DisplayName::parse(fine).is_ok(), "{fine:?}");
+            assert!(RoomName::parse(fine).is_ok(), "{fine:?}");
+        }
+        // A topic or status may say anything readable, as before.
+        assert!(Topic::parse("\u{200b}").is_ok());
     }
 
     #[test]

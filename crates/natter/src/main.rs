@@ -126,6 +126,10 @@ fn run_server(
         .with_env_filter(EnvFilter::try_new(&config.log).context("invalid log filter")?)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
+        // A failed log write (a full disk) must never become a panic in whatever task logged:
+        // by default the subscriber reports its own write errors with `eprintln!`, which
+        // panics when standard error cannot be written either.
+        .log_internal_errors(false)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,7 +6,11 @@
 //! connection in `seq` order, and a burst of sends costs one fsync rather than one each.
 
 use std::collections::hash_map::{Entry, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use natter_core::{AppendOutcome, Error, NewMessage, RoomId, Service, UserId};
 use natter_hub::{ConnId, Hub, Recipients};
@@ -34,9 +38,27 @@ struct Job {
 #[derive(Clone)]
 pub struct Pipeline {
     tx: mpsc::Sender<Job>,
+    /// Set when the last batch failed to commit; cleared by the next that commits, or by a
+    /// health probe that finds the store writable again.
+    failing: Arc<AtomicBool>,
 }
 
 impl Pipeline {
+    /// Whether messages can be committed: the task runs and the last commit succeeded.
+    pub fn healthy(&self) -> bool {
+        !self.tx.is_closed() && !self.failing.load(Ordering::Acquire)
+    }
+
+    /// Whether the task is still taking sends (a health probe cannot bring back a dead one).
+    pub fn running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// Records that the store took a write again.
+    pub fn recovered(&self) {
+        self.failing.store(false, Ordering::Release);
+    }
+
     /// Queues a send; waits only for queue space, not for the commit.
     pub async fn submit(&self, new: NewMessage, reply: ReplyTo) -> Result<(), ApiError> {
         self.tx
@@ -58,23 +80,46 @@ impl Pipeline {
 
 /// Starts the pipeline task. It ends once every `Pipeline` handle is dropped and the queue is
 /// drained, so in-flight sends still commit during shutdown.
+///
+/// The task supervises itself: a panic while handling one batch (a bug, or a library that
+/// panics on a failed write) fails only that batch's sends, whose clients resend them with the
+/// same `client_id`; the queue and the task go on.
 pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
+    let failing = Arc::new(AtomicBool::new(false));
+    let flag = failing.clone();
     let task = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            commit_batch(&service, hub.as_ref(), std::mem::take(&mut batch)).await;
+            let jobs = std::mem::take(&mut batch);
+            let handled = AssertUnwindSafe(commit_batch(&service, hub.as_ref(), jobs))
+                .catch_unwind()
+                .await;
+            let committed = handled.unwrap_or_else(|_| {
+                tracing::error!("handling a message batch panicked; its sends failed");
+                false
+            });
+            flag.store(!committed, Ordering::Release);
         }
     });
-    (Pipeline { tx }, task)
+    (Pipeline { tx, failing }, task)
 }
 
+/// Commits, publishes and answers one batch; says whether the commit succeeded.
 #[tracing::instrument(skip_all, fields(size = jobs.len()))]
-async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) {
+async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) -> bool {
     let news = jobs.iter().map(|j| j.new.clone()).collect();
+    let committed;
     let outcomes = match service.commit_messages(news).await {
-        Ok(outcomes) => outcomes,
+        Ok(outcomes) => {
+            // A storage fault on one message (not a refusal like a reused client_id) means
+            // the store is not taking writes either.
+            committed = !outcomes.iter().any(|o| matches!(o, Err(Error::Store(_))));
+            tracing::debug!(committed, "batch done");
+            outcomes
+        }
         Err(e) => {
+            committed = false;
             tracing::error!(error = %e, "message batch failed to commit");
             let failed = || natter_core::StoreError::Backend("commit failed".into()).into();
             (0..jobs.len()).map(|_| Err(failed())).collect()
@@ -92,6 +137,7 @@ async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) {
         }
         reply(hub, job, outcome).await;
     }
+    committed
 }
 
 async fn publish(

@@ -14,7 +14,11 @@ pub(crate) fn append_batch(
     conn: &mut Connection,
     batch: Vec<NewMessage>,
 ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-    let mut tx = conn.transaction().map_err(backend)?;
+    // Immediate: the write lock is taken (or waited for) up front, so a database another
+    // process holds fails the whole batch at once instead of each message one by one.
+    let mut tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for new in batch {
         // Each item in its own savepoint: a failed item leaves nothing behind, not even its

@@ -254,12 +254,27 @@ CREATE TABLE reports (
 CREATE UNIQUE INDEX reports_open_once ON reports(message_id, reporter_id) WHERE resolved_at IS NULL;
 CREATE INDEX reports_room ON reports(room_id, id);
 "#,
+    // 10: privacy and health. The full-text index overwrites what it deletes (deleted and
+    // edited text leaves no segment behind; `secure_delete` on every connection zeroes freed
+    // pages), and one row the health check writes to prove the database takes writes.
+    r#"
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO messages_fts (messages_fts) VALUES ('optimize');
+CREATE TABLE health_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The version that added `messages.html`.
 const RICH_MESSAGING: usize = 2;
+/// The version that narrowed the HTML allowlist (links: http, https, mailto; `href` only), so
+/// what was rendered before is rendered again; and that turned on secure deletion, so the
+/// pages freed before are wiped once (`VACUUM`).
+const STRICT_HTML_AND_SECURE_DELETE: usize = 10;
 
-/// Renders the bodies stored before messages had HTML.
+/// Renders every stored body again with the current renderer.
 fn render_existing(tx: &Connection) -> rusqlite::Result<()> {
     let mut read = tx.prepare("SELECT id, body FROM messages")?;
     let mut write = tx.prepare("UPDATE messages SET html = ?2 WHERE id = ?1")?;
@@ -276,12 +291,15 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        if i + 1 == RICH_MESSAGING {
+        if i + 1 == RICH_MESSAGING || i + 1 == STRICT_HTML_AND_SECURE_DELETE {
             render_existing(&tx)?;
         }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "applied migration");
+    }
+    if current > 0 && current < STRICT_HTML_AND_SECURE_DELETE {
+        conn.execute_batch("VACUUM")?;
     }
     Ok(())
 }

@@ -419,6 +419,19 @@ impl Store for SqliteStore {
         self.write(move |c| admin::prune_audit(c, before)).await
     }
 
+    async fn probe_write(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [at.0],
+            )
+            .map(drop)
+            .map_err(crate::backend)
+        })
+        .await
+    }
+
     async fn create_file(&self, new: NewFile, quota: i64) -> Result<FileInfo, StoreError> {
         self.write(move |c| files::create(c, new, quota)).await
     }

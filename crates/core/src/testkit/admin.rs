@@ -144,3 +144,12 @@ pub(super) async fn the_audit_log_filters_pages_and_prunes(store: Arc<dyn Store>
     assert_eq!(s.prune_audit(Timestamp(2_500)).await.unwrap(), 2);
     assert_eq!(s.audit_entries(all).await.unwrap().len(), 2);
 }
+
+pub(super) async fn the_health_probe_writes_again_and_again(store: Arc<dyn Store>) {
+    for at in [1_000, 2_000, 2_000] {
+        store
+            .probe_write(Timestamp(at))
+            .await
+            .expect("a writable store takes the probe");
+    }
+}

@@ -54,6 +54,7 @@ where
     admin::settings_are_stored_and_replaced(fresh().await).await;
     admin::an_invite_admits_up_to_its_uses_until_it_expires_or_is_revoked(fresh().await).await;
     admin::the_audit_log_filters_pages_and_prunes(fresh().await).await;
+    admin::the_health_probe_writes_again_and_again(fresh().await).await;
     users::deactivation_ends_sessions_and_keeps_an_admin(fresh().await).await;
     users::a_password_reset_works_once(fresh().await).await;
     users::a_deleted_account_keeps_its_row_and_loses_the_rest(fresh().await).await;

@@ -6,5 +6,8 @@
 mod common;
 
 mod connections;
+mod health;
+mod privacy;
+mod protocol;
 mod rate_limits;
 mod replay;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use natter_core::{FileInfo, Service, Timestamp, UserId};
 
 pub use blobs::{Blob, BlobStore, FsBlobs};
-pub(crate) use receive::{random_hex, receive, sniff, Limit, ReceiveError, Received};
+pub(crate) use receive::{random_hex, receive, served_type, sniff, Limit, ReceiveError, Received};
 pub(crate) use thumbnail::Thumbnailer;
 
 /// Uploads not sent with a message within this long are removed.

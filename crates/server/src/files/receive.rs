@@ -117,11 +117,38 @@ pub(crate) fn random_hex() -> io::Result<String> {
     Ok(hex::encode(bytes))
 }
 
+/// Types a browser would render as a document (with scripts), wherever it found them.
+const DOCUMENT_TYPES: &[&str] = &[
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+];
+
+/// The type a stored file is served as: its sniffed type, except that a document type becomes
+/// plain text, so no upload (older ones included) is ever rendered as a page.
+pub(crate) fn served_type(stored: &str) -> &str {
+    let essence = stored.split(';').next().unwrap_or(stored).trim();
+    if DOCUMENT_TYPES
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
+    {
+        "text/plain; charset=utf-8"
+    } else {
+        stored
+    }
+}
+
 /// The content type of a file from its first bytes: a known signature, else UTF-8 text, else
-/// `application/octet-stream`. Whatever the client claimed is never consulted.
+/// `application/octet-stream`. Whatever the client claimed is never consulted. HTML, SVG and
+/// XML are recorded as text (or bytes), never as a type a browser renders.
 pub(crate) fn sniff(head: &[u8]) -> String {
     if let Some(kind) = infer::get(head) {
-        return kind.mime_type().to_owned();
+        let mime = kind.mime_type();
+        if served_type(mime) == mime {
+            return mime.to_owned();
+        }
     }
     if looks_like_text(head) {
         "text/plain; charset=utf-8".to_owned()
@@ -164,6 +191,30 @@ mod tests {
         assert_eq!(sniff(b"caf\xc3"), "text/plain; charset=utf-8");
         assert_eq!(sniff(b"\0\x01\x02binary"), "application/octet-stream");
         assert_eq!(sniff(b""), "application/octet-stream");
+    }
+
+    #[test]
+    fn html_svg_and_xml_are_never_a_type_a_browser_renders() {
+        let text = "text/plain; charset=utf-8";
+        for doc in [
+            &b"<!DOCTYPE html><html><script>alert(1)</script></html>"[..],
+            b"<html><body onload=alert(1)>",
+            b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>",
+            b"<?xml version=\"1.0\"?><root/>",
+        ] {
+            assert_eq!(sniff(doc), text, "{}", String::from_utf8_lossy(doc));
+        }
+        // What was stored before this rule is served as text too.
+        for stored in [
+            "text/html",
+            "image/svg+xml",
+            "text/xml; charset=utf-8",
+            "TEXT/HTML",
+        ] {
+            assert_eq!(served_type(stored), text, "{stored}");
+        }
+        assert_eq!(served_type("image/png"), "image/png");
     }
 
     #[test]

@@ -200,7 +200,7 @@ async fn serve(
     let (key, content_type, inline) = match variant {
         Variant::Original => (
             file.blob.clone(),
-            file.content_type.as_str(),
+            files::served_type(&file.content_type),
             file.image.is_some(),
         ),
         Variant::Thumbnail => {

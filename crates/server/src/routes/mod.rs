@@ -13,7 +13,9 @@ mod room_settings;
 mod rooms;
 mod users;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 
@@ -125,6 +127,29 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok" }))
+/// 200 while messages can be committed; 503 while they cannot. After a failed commit, each
+/// check probes the store with a small write, so the answer turns 200 again as soon as the
+/// store takes writes, even if nobody has sent anything since.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let pipeline = state.pipeline();
+    let healthy = pipeline.healthy()
+        || (pipeline.running() && {
+            let probe = state.service().check_writable();
+            let ok = matches!(tokio::time::timeout(PROBE_TIMEOUT, probe).await, Ok(Ok(())));
+            if ok {
+                pipeline.recovered();
+            }
+            ok
+        });
+    if healthy {
+        return axum::Json(serde_json::json!({ "status": "ok" })).into_response();
+    }
+    let body = serde_json::json!({
+        "status": "unavailable",
+        "reason": "messages cannot be committed",
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
+
+/// How long a health check waits for its probe write.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);

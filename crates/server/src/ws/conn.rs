@@ -289,5 +289,13 @@ fn read_error_exit(e: &axum::Error) -> Exit {
     if text.contains("too long") || text.contains("too big") {
         return Exit::Close(1009, "message too big");
     }
+    // RFC 6455 §7.4.1: 1007 for data that is not what its type says (a text frame that is
+    // not UTF-8), 1002 for a broken frame (unmasked, reserved bits, bad opcode or length).
+    if text.contains("UTF-8") || text.contains("utf-8") {
+        return Exit::Close(1007, "text frames must be UTF-8");
+    }
+    if text.contains("protocol error") {
+        return Exit::Close(1002, "protocol error");
+    }
     Exit::Gone
 }
