@@ -43,16 +43,11 @@ fn main() {
 
 fn build_web(web: &Path, dist: &Path) {
     if needs_install(web) {
-        // `npm install`, not `npm ci`: npm 11's `ci` insists that the lockfile list every
-        // platform's optional native packages (rollup's, esbuild's), which a registry mirror
-        // serving only this platform cannot provide. `install` follows the committed lockfile;
-        // `--no-save` keeps it from writing the lockfile back (npm 11 would add other
-        // platforms' optional packages to it), so a build never changes a tracked file.
-        run(
-            web,
-            &["install", "--no-audit", "--no-fund", "--no-save"],
-            None,
-        );
+        // `npm ci`: installs exactly what the committed lockfile lists and never writes it, so
+        // a build changes no tracked file. The lockfile lists every platform's optional native
+        // packages (rollup's, esbuild's); regenerate it with `npm install --package-lock-only`
+        // after changing package.json, and check with `npm ci` that it is complete.
+        run(web, &["ci", "--no-audit", "--no-fund"], None);
     }
     run(web, &["run", "build"], Some(dist));
 }
@@ -101,13 +96,29 @@ fn asset_table(dist: &Path) -> String {
         dist.display()
     );
     files.sort();
+    // `x.gz` and `x.br` (written by the Vite build) are `x` compressed, not files of their own.
+    let variant = |url: &str, ext: &str| {
+        let wanted = format!("{url}.{ext}");
+        files
+            .iter()
+            .find(|(u, _)| *u == wanted)
+            .map_or("None".to_owned(), |(_, f)| {
+                format!("Some(include_bytes!({:?}))", f.display())
+            })
+    };
     let mut src = String::from("pub static ASSETS: &[Asset] = &[\n");
-    for (url, file) in files {
+    for (url, file) in files
+        .iter()
+        .filter(|(u, _)| !u.ends_with(".gz") && !u.ends_with(".br"))
+    {
         writeln!(
             src,
-            "    Asset {{ path: {url:?}, content_type: {:?}, body: include_bytes!({:?}) }},",
-            content_type(&url),
-            file.display()
+            "    Asset {{ path: {url:?}, content_type: {:?}, body: include_bytes!({:?}), \
+             gzip: {}, brotli: {} }},",
+            content_type(url),
+            file.display(),
+            variant(url, "gz"),
+            variant(url, "br"),
         )
         .expect("write to string");
     }

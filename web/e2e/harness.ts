@@ -203,8 +203,12 @@ export async function count(page: Page, text: string): Promise<number> {
     .evaluateAll((els, t) => els.filter((e) => e.textContent === t).length, text);
 }
 
+/** Where a screenshot goes: the README's copies in docs/screenshots when
+ * `UPDATE_SCREENSHOTS=1`, else a scratch directory, so a test run changes no tracked file. */
 export function screenshotPath(name: string): string {
-  const dir = join(repoRoot, "docs/screenshots");
+  const dir = process.env.UPDATE_SCREENSHOTS === "1"
+    ? join(repoRoot, "docs/screenshots")
+    : join(tmpdir(), "natter-screenshots");
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
 }

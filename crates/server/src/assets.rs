@@ -1,6 +1,6 @@
 //! The browser client, embedded in the binary at build time (see `build.rs`) and served at `/`.
 
-use axum::http::{header, HeaderValue, Method, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::ApiError;
@@ -10,6 +10,31 @@ pub struct Asset {
     pub path: &'static str,
     pub content_type: &'static str,
     pub body: &'static [u8],
+    /// The same bytes gzipped, and brotli-compressed, when the build made them.
+    pub gzip: Option<&'static [u8]>,
+    pub brotli: Option<&'static [u8]>,
+}
+
+/// The smallest form of `asset` the request's `Accept-Encoding` allows: brotli, then gzip,
+/// then the bytes as they are.
+fn encoded(asset: &Asset, accept: &str) -> (&'static [u8], Option<&'static str>) {
+    let accepts = |coding: &str| {
+        accept.split(',').any(|part| {
+            let mut fields = part.split(';').map(str::trim);
+            let name = fields.next().unwrap_or("");
+            let refused = fields.any(|f| {
+                f.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
+    };
+    match (asset.brotli, asset.gzip) {
+        (Some(br), _) if accepts("br") => (br, Some("br")),
+        (_, Some(gz)) if accepts("gzip") => (gz, Some("gzip")),
+        _ => (asset.body, None),
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
@@ -26,7 +51,7 @@ fn find(path: &str) -> Option<&'static Asset> {
 }
 
 /// Serves a web client file for GET and HEAD, and the JSON 404 for everything else.
-pub async fn serve(method: Method, uri: Uri) -> Response {
+pub async fn serve(method: Method, uri: Uri, request: HeaderMap) -> Response {
     let asset = match (method, find(uri.path())) {
         (Method::GET | Method::HEAD, Some(asset)) => asset,
         _ => return ApiError::NoRoute.into_response(),
@@ -37,8 +62,19 @@ pub async fn serve(method: Method, uri: Uri) -> Response {
     } else {
         "no-cache"
     };
-    let mut response = asset.body.into_response();
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (body, encoding) = encoded(asset, accept);
+    let mut response = body.into_response();
     let headers = response.headers_mut();
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    if asset.gzip.is_some() || asset.brotli.is_some() {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(asset.content_type),
@@ -79,5 +115,29 @@ mod tests {
             "index.html loads {}",
             script.path
         );
+    }
+
+    #[test]
+    fn the_smallest_accepted_encoding_is_chosen() {
+        let asset = Asset {
+            path: "/x.js",
+            content_type: "text/javascript",
+            body: b"raw bytes",
+            gzip: Some(b"gz"),
+            brotli: Some(b"br"),
+        };
+        assert_eq!(encoded(&asset, "gzip, deflate, br").1, Some("br"));
+        assert_eq!(encoded(&asset, "gzip;q=1.0, br;q=0").1, Some("gzip"));
+        assert_eq!(encoded(&asset, "GZIP").1, Some("gzip"));
+        assert_eq!(encoded(&asset, "identity").0, b"raw bytes");
+        assert_eq!(encoded(&asset, "").1, None);
+        // Every text file of the built client has both forms.
+        for a in ASSETS
+            .iter()
+            .filter(|a| a.path.ends_with(".js") || a.path.ends_with(".css"))
+        {
+            assert!(a.gzip.is_some() && a.brotli.is_some(), "{}", a.path);
+            assert!(a.brotli.unwrap().len() < a.body.len() / 2, "{}", a.path);
+        }
     }
 }
