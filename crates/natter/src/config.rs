@@ -89,6 +89,16 @@ pub struct Settings {
     /// WebSockets one account may have open at once; a new one past it closes the oldest.
     #[arg(long, env = "NATTER_MAX_WS_PER_USER")]
     pub max_ws_per_user: Option<usize>,
+    /// Serve `/metrics` on the main address to requests bearing this token (prefer the
+    /// environment variable: flags show in `ps`).
+    #[arg(long, env = "NATTER_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics`, with no token, on this separate address (keep it private).
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// `text` (the default) or `json`, one object per line.
+    #[arg(long, env = "NATTER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -154,9 +164,21 @@ impl Settings {
             max_conns_per_addr: over.max_conns_per_addr.or(self.max_conns_per_addr),
             max_connections: over.max_connections.or(self.max_connections),
             max_ws_per_user: over.max_ws_per_user.or(self.max_ws_per_user),
+            metrics_token: over.metrics_token.or(self.metrics_token),
+            metrics_listen: over.metrics_listen.or(self.metrics_listen),
+            log_format: over.log_format.or(self.log_format),
             log: over.log.or(self.log),
         }
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// The registration mode as a setting.
@@ -214,6 +236,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub log: String,
+    pub log_format: LogFormat,
     pub server: ServerConfig,
 }
 
@@ -229,6 +252,7 @@ impl Config {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir: data_dir.clone(),
             log: s.log.unwrap_or_else(|| "info".to_owned()),
+            log_format: s.log_format.unwrap_or_default(),
             server: ServerConfig {
                 allowed_origins: s.allowed_origins.unwrap_or_default(),
                 session_ttl: s
@@ -277,12 +301,17 @@ impl Config {
                 max_conns_per_addr: s.max_conns_per_addr.unwrap_or(d.max_conns_per_addr).max(1),
                 max_connections: s.max_connections.map(|n| n.max(1)),
                 max_ws_per_user: s.max_ws_per_user.unwrap_or(d.max_ws_per_user).max(1),
+                metrics_token: s
+                    .metrics_token
+                    .filter(|t| !t.is_empty())
+                    .map(natter_server::Secret),
+                metrics_listen: s.metrics_listen,
             },
         }
     }
 
-    /// The resolved configuration as TOML, the format of the config file. It holds no secrets
-    /// today; a secret setting added later must be redacted here.
+    /// The resolved configuration as TOML, the format of the config file, with the metrics
+    /// token (the one secret) redacted.
     pub fn to_toml(&self) -> String {
         let c = &self.server;
         let settings = Settings {
@@ -315,6 +344,10 @@ impl Config {
             max_conns_per_addr: Some(c.max_conns_per_addr),
             max_connections: c.max_connections,
             max_ws_per_user: Some(c.max_ws_per_user),
+            // The one secret setting: shown as set, never as itself.
+            metrics_token: c.metrics_token.as_ref().map(|_| "(redacted)".to_owned()),
+            metrics_listen: c.metrics_listen,
+            log_format: Some(self.log_format),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()
@@ -338,6 +371,21 @@ mod tests {
         assert_eq!(config.server.heartbeat_interval, Duration::from_secs(5));
         assert_eq!(config.data_dir, PathBuf::from("natter-data"));
         assert_eq!(config.server.typing_ttl, Duration::from_secs(6));
+    }
+
+    #[test]
+    fn the_printed_config_never_shows_the_metrics_token() {
+        let config = Config::resolve(Settings {
+            metrics_token: Some("s3cret-scrape-token".into()),
+            ..Settings::default()
+        });
+        let printed = config.to_toml();
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(
+            printed.contains("metrics_token = \"(redacted)\""),
+            "{printed}"
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
     }
 
     #[test]

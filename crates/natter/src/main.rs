@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use natter::config::LogFormat;
 use natter::{Config, Settings};
 use tracing_subscriber::EnvFilter;
 
@@ -122,15 +123,18 @@ fn run_server(
         print!("{}", config.to_toml());
         return Ok(());
     }
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).context("invalid log filter")?)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         // A failed log write (a full disk) must never become a panic in whatever task logged:
         // by default the subscriber reports its own write errors with `eprintln!`, which
         // panics when standard error cannot be written either.
-        .log_internal_errors(false)
-        .init();
+        .log_internal_errors(false);
+    match config.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One JSON object per line, with the span (request, connection) it happened in.
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

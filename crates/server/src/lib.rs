@@ -14,6 +14,7 @@ mod extract;
 mod files;
 mod limits;
 mod listen;
+mod metrics;
 mod peer;
 mod pipeline;
 mod routes;
@@ -39,6 +40,16 @@ pub use error::ApiError;
 pub use files::{Blob, BlobStore, FsBlobs};
 pub use limits::{Limit, Rate, RateConfig};
 pub use listen::descriptor_budget;
+
+/// A secret setting: its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
 
 /// Settings of the HTTP and WebSocket layers. The binary fills this from its configuration.
 #[derive(Debug, Clone)]
@@ -92,6 +103,12 @@ pub struct ServerConfig {
     pub max_connections: Option<usize>,
     /// WebSockets one account may have open at once; a new one past it closes the oldest.
     pub max_ws_per_user: usize,
+    /// With it, `/metrics` on the main address answers requests that carry it as a bearer
+    /// token. A secret: never printed or logged.
+    pub metrics_token: Option<Secret>,
+    /// A separate address serving `/metrics` with no token (bind it where only the scraper
+    /// reaches).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -124,6 +141,8 @@ impl Default for ServerConfig {
             max_conns_per_addr: 256,
             max_connections: None,
             max_ws_per_user: 20,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -144,6 +163,7 @@ struct Inner {
     thumbnailer: files::Thumbnailer,
     upload_slots: files::UploadSlots,
     limits: Arc<limits::RateLimits>,
+    metrics: Arc<metrics::Metrics>,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -177,6 +197,9 @@ impl AppState {
     pub(crate) fn limits(&self) -> &limits::RateLimits {
         &self.inner.limits
     }
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
     /// Counts one `limit` action by `user`, or refuses it with how long to wait.
     pub(crate) fn rate(&self, limit: Limit, user: natter_core::UserId) -> Result<(), ApiError> {
         self.inner.limits.user(limit, user)
@@ -186,6 +209,7 @@ impl AppState {
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
     ws_done: mpsc::Receiver<()>,
@@ -217,8 +241,17 @@ impl Server {
         }
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (ws_alive, ws_done) = mpsc::channel(1);
-        let (pipeline, pipeline_task) = pipeline::start(service.clone(), hub.clone());
-        let limits = Arc::new(limits::RateLimits::new(&config.rate_limits));
+        let metrics = Arc::new(metrics::Metrics::new());
+        let (pipeline, pipeline_task) =
+            pipeline::start(service.clone(), hub.clone(), metrics.clone());
+        let limits = Arc::new(limits::RateLimits::new(
+            &config.rate_limits,
+            metrics.clone(),
+        ));
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
         let sweeper = sweeper::spawn(
             sweeper::Sweeps {
                 service: service.clone(),
@@ -239,12 +272,14 @@ impl Server {
                 thumbnailer: files::Thumbnailer::new(),
                 upload_slots: files::UploadSlots::default(),
                 limits,
+                metrics,
                 shutdown,
                 ws_alive,
             }),
         };
         Ok(Server {
             listener,
+            metrics_listener,
             state,
             shutdown_tx,
             ws_done,
@@ -257,6 +292,11 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The separate metrics address, when one is configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref()?.local_addr().ok()
+    }
+
     /// Serves until `shutdown` resolves, then shuts down gracefully.
     pub async fn run(
         self,
@@ -264,6 +304,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let Server {
             listener,
+            metrics_listener,
             state,
             shutdown_tx,
             mut ws_done,
@@ -277,7 +318,11 @@ impl Server {
             max_per_addr: config.max_conns_per_addr,
             header_read_timeout: config.header_read_timeout,
             trusted_proxies: config.trusted_proxies.clone(),
+            metrics: state.inner.metrics.clone(),
         };
+        if let Some(listener) = metrics_listener {
+            metrics::serve_separately(listener, state.clone());
+        }
         tracing::info!(max = limits.max_total, "connection cap");
         tokio::spawn(async move {
             shutdown.await;

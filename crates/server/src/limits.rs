@@ -9,12 +9,14 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use natter_core::UserId;
 
+use crate::metrics::Metrics;
 use crate::ApiError;
 
 /// Each thing that is limited. The names are the ones the configuration uses.
@@ -249,10 +251,11 @@ pub enum Key {
 pub struct RateLimits {
     limiters: Vec<Option<DefaultKeyedRateLimiter<Key>>>,
     clock: DefaultClock,
+    metrics: Arc<Metrics>,
 }
 
 impl RateLimits {
-    pub fn new(config: &RateConfig) -> Self {
+    pub fn new(config: &RateConfig, metrics: Arc<Metrics>) -> Self {
         RateLimits {
             limiters: Limit::ALL
                 .iter()
@@ -262,6 +265,7 @@ impl RateLimits {
                 })
                 .collect(),
             clock: DefaultClock::default(),
+            metrics,
         }
     }
 
@@ -273,6 +277,7 @@ impl RateLimits {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             tracing::debug!(limit = limit.name(), ?wait, "rate limited");
+            self.metrics.rate_limited(limit.name());
             ApiError::RateLimited(wait.max(Duration::from_millis(1)))
         })
     }
@@ -341,7 +346,8 @@ mod tests {
     fn a_bucket_refuses_past_its_burst_and_says_how_long_to_wait() {
         let mut config = RateConfig::off();
         config.apply("send=3/1m").unwrap();
-        let limits = RateLimits::new(&config);
+        let metrics = Arc::new(Metrics::new());
+        let limits = RateLimits::new(&config, metrics.clone());
         let (alice, bob) = (Key::Account("alice".into()), Key::Account("bob".into()));
         for _ in 0..3 {
             limits.check(Limit::Send, &alice).unwrap();
@@ -353,6 +359,9 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         limits.check(Limit::Send, &bob).unwrap();
+        assert!(metrics
+            .encode()
+            .contains("natter_rate_limited_total{limit=\"send\"} 1"));
         // A limit that is off never refuses.
         for _ in 0..100 {
             limits.check(Limit::Upload, &alice).unwrap();

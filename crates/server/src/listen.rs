@@ -20,8 +20,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
+use crate::metrics::Metrics;
+
 /// What the accept loop enforces.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnLimits {
     /// Connections open at once, all addresses together (WebSockets included).
     pub max_total: usize,
@@ -32,11 +34,13 @@ pub struct ConnLimits {
     pub header_read_timeout: Duration,
     /// Addresses exempt from the per-address cap: the reverse proxies.
     pub trusted_proxies: Vec<IpAddr>,
+    pub metrics: Arc<Metrics>,
 }
 
 struct Counts {
     total: Arc<Semaphore>,
     per_addr: Mutex<HashMap<IpAddr, usize>>,
+    metrics: Arc<Metrics>,
 }
 
 /// One admitted connection's place under the caps; dropping the last clone frees it.
@@ -48,6 +52,7 @@ pub struct ConnSlot {
 
 impl Drop for ConnSlot {
     fn drop(&mut self) {
+        self.counts.metrics.connections.dec();
         let Some(addr) = self.addr else { return };
         let mut per_addr = self
             .counts
@@ -66,22 +71,21 @@ impl Drop for ConnSlot {
 impl Counts {
     fn admit(self: &Arc<Self>, limits: &ConnLimits, peer: IpAddr) -> Option<ConnSlot> {
         let total = self.total.clone().try_acquire_owned().ok()?;
-        if limits.trusted_proxies.contains(&peer) {
-            return Some(ConnSlot {
-                counts: self.clone(),
-                addr: None,
-                _total: total,
-            });
-        }
-        let mut per_addr = self.per_addr.lock().unwrap_or_else(|p| p.into_inner());
-        let n = per_addr.entry(peer).or_insert(0);
-        if *n >= limits.max_per_addr {
-            return None;
-        }
-        *n += 1;
+        let addr = if limits.trusted_proxies.contains(&peer) {
+            None
+        } else {
+            let mut per_addr = self.per_addr.lock().unwrap_or_else(|p| p.into_inner());
+            let n = per_addr.entry(peer).or_insert(0);
+            if *n >= limits.max_per_addr {
+                return None;
+            }
+            *n += 1;
+            Some(peer)
+        };
+        self.metrics.connections.inc();
         Some(ConnSlot {
             counts: self.clone(),
-            addr: Some(peer),
+            addr,
             _total: total,
         })
     }
@@ -98,6 +102,7 @@ pub async fn serve(
     let counts = Arc::new(Counts {
         total: Arc::new(Semaphore::new(limits.max_total.max(1))),
         per_addr: Mutex::new(HashMap::new()),
+        metrics: limits.metrics.clone(),
     });
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut refused_logged = false;
@@ -118,6 +123,7 @@ pub async fn serve(
         let peer = SocketAddr::new(crate::peer::canonical(peer.ip()), peer.port());
         let Some(slot) = counts.admit(&limits, peer.ip()) else {
             // Closed at once: the refused never cost more than an accept.
+            limits.metrics.refused_connection();
             if !refused_logged {
                 tracing::warn!(addr = %peer.ip(), "connection refused: at the connection cap");
                 refused_logged = true;

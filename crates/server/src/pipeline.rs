@@ -11,12 +11,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures_util::FutureExt;
+use tokio::time::Instant;
 
 use natter_core::{AppendOutcome, Error, NewMessage, RoomId, Service, UserId};
 use natter_hub::{ConnId, Hub, Recipients};
 use natter_proto::ServerFrame;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::metrics::Metrics;
 use crate::{wire, ApiError};
 
 const MAX_BATCH: usize = 256;
@@ -84,7 +86,11 @@ impl Pipeline {
 /// The task supervises itself: a panic while handling one batch (a bug, or a library that
 /// panics on a failed write) fails only that batch's sends, whose clients resend them with the
 /// same `client_id`; the queue and the task go on.
-pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::JoinHandle<()>) {
+pub fn start(
+    service: Service,
+    hub: Arc<dyn Hub>,
+    metrics: Arc<Metrics>,
+) -> (Pipeline, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
     let failing = Arc::new(AtomicBool::new(false));
     let flag = failing.clone();
@@ -92,7 +98,7 @@ pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::Joi
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let jobs = std::mem::take(&mut batch);
-            let handled = AssertUnwindSafe(commit_batch(&service, hub.as_ref(), jobs))
+            let handled = AssertUnwindSafe(commit_batch(&service, hub.as_ref(), &metrics, jobs))
                 .catch_unwind()
                 .await;
             let committed = handled.unwrap_or_else(|_| {
@@ -107,10 +113,14 @@ pub fn start(service: Service, hub: Arc<dyn Hub>) -> (Pipeline, tokio::task::Joi
 
 /// Commits, publishes and answers one batch; says whether the commit succeeded.
 #[tracing::instrument(skip_all, fields(size = jobs.len()))]
-async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) -> bool {
+async fn commit_batch(service: &Service, hub: &dyn Hub, metrics: &Metrics, jobs: Vec<Job>) -> bool {
+    let size = jobs.len();
     let news = jobs.iter().map(|j| j.new.clone()).collect();
     let committed;
-    let outcomes = match service.commit_messages(news).await {
+    let started = Instant::now();
+    let result = service.commit_messages(news).await;
+    let commit_time = started.elapsed();
+    let outcomes = match result {
         Ok(outcomes) => {
             // A storage fault on one message (not a refusal like a reused client_id) means
             // the store is not taking writes either.
@@ -126,9 +136,11 @@ async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) -> bool 
         }
     };
     let mut members: HashMap<RoomId, Vec<UserId>> = HashMap::new();
+    let mut stored = 0;
     for (job, outcome) in jobs.into_iter().zip(outcomes) {
         if let Ok(done) = &outcome {
             if !done.duplicate {
+                stored += 1;
                 publish(service, hub, &mut members, done, &job.reply).await;
             }
             if let Some(root) = &done.thread_root {
@@ -137,6 +149,8 @@ async fn commit_batch(service: &Service, hub: &dyn Hub, jobs: Vec<Job>) -> bool 
         }
         reply(hub, job, outcome).await;
     }
+    let stored = if committed { stored } else { 0 };
+    metrics.batch(size, commit_time, started.elapsed() - commit_time, stored);
     committed
 }
 

@@ -21,6 +21,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The separate metrics address, when the test configured one.
+    pub metrics_addr: Option<SocketAddr>,
     pub base: String,
     pub dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -47,12 +49,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let config = Config::resolve(settings);
     let server = natter::bind(&config).await.expect("server binds");
     let addr = server.local_addr().unwrap();
+    let metrics_addr = server.metrics_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
     TestApp {
         addr,
+        metrics_addr,
         base: format!("http://{addr}"),
         dir,
         stop: Some(stop),

@@ -7,6 +7,7 @@ mod common;
 
 mod connections;
 mod health;
+mod metrics;
 mod privacy;
 mod protocol;
 mod rate_limits;

@@ -11,6 +11,7 @@ use natter_hub::{ConnId, Frame, Kick, KickReason};
 use natter_proto::{self as proto, ServerFrame};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::tracker::SeqTracker;
 use crate::{wire, AppState};
@@ -56,6 +57,21 @@ pub(super) struct Conn {
 pub async fn run(state: AppState, socket: WebSocket, session: Session, token_hash: [u8; 32]) {
     let user = session.user.id;
     let attachment = state.hub().attach(user, session.id).await;
+    let span = tracing::info_span!("ws", %user, conn = attachment.id.0);
+    run_attached(state, socket, session, token_hash, attachment)
+        .instrument(span)
+        .await;
+}
+
+async fn run_attached(
+    state: AppState,
+    socket: WebSocket,
+    session: Session,
+    token_hash: [u8; 32],
+    attachment: natter_hub::Attachment,
+) {
+    let user = session.user.id;
+    state.metrics().websockets.inc();
     tracing::debug!(%user, conn = attachment.id.0, "connected");
     // A logout between the upgrade's check and `attach` would have missed this connection.
     let still_valid = state.service().session(&token_hash).await;
@@ -91,9 +107,14 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session, token_has
         Err(exit) => exit,
     };
     if let Exit::Close(code, reason) = exit {
+        if let Some(why) = kick_reason(code) {
+            conn.state.metrics().kicked(why);
+        }
         conn.close(code, reason).await;
     }
+    let state = conn.state.clone();
     conn.cleanup().await;
+    state.metrics().websockets.dec();
 }
 
 impl Conn {
@@ -153,6 +174,7 @@ impl Conn {
                 inbound = self.socket.recv() => match inbound {
                     Some(Ok(msg)) => {
                         self.last_heard = Instant::now();
+                        self.state.metrics().frames_in.inc();
                         if let Err(exit) = self.on_message(msg).await {
                             return exit;
                         }
@@ -213,7 +235,10 @@ impl Conn {
         };
         tokio::select! {
             sent = tokio::time::timeout(limit, self.socket.send(msg)) => match sent {
-                Ok(Ok(())) => Ok(()),
+                Ok(Ok(())) => {
+                    self.state.metrics().frames_out.inc();
+                    Ok(())
+                }
                 Ok(Err(e)) => {
                     // Usually the peer went away; anything else is worth an operator's look.
                     tracing::info!(user = %self.user, conn = self.id.0, bytes, error = %e, "write failed; dropping connection");
@@ -267,6 +292,18 @@ impl Conn {
             }
         }
         tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
+    }
+}
+
+/// The metrics label of a close the server chose.
+fn kick_reason(code: u16) -> Option<&'static str> {
+    match code {
+        proto::CLOSE_RESYNC => Some("lagged"),
+        proto::CLOSE_SESSION_ENDED => Some("session_ended"),
+        proto::CLOSE_IDLE => Some("idle"),
+        proto::CLOSE_TOO_MANY => Some("replaced"),
+        1002 | 1007 | 1009 => Some("protocol"),
+        _ => None,
     }
 }
 
