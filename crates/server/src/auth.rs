@@ -263,8 +263,9 @@ pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
 }
 
 /// The `Set-Cookie` value that makes a browser forget its session.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}")
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 mod assets;
 mod auth;
 mod body_rate;
+mod csrf;
 mod device;
 mod error;
 mod events;

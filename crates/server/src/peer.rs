@@ -14,12 +14,33 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
+/// The scheme the client used to reach us: `https` when the server terminates TLS or has
+/// secure cookies on (it sits behind a TLS proxy), or when a trusted proxy says so in
+/// `X-Forwarded-Proto`; else `http`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientScheme(pub &'static str);
+
 /// Resolves the client's address once per request and leaves it in the extensions.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let config = state.config();
+    let mut scheme = if config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        let ip = client_ip(peer.ip(), req.headers(), &state.config().trusted_proxies);
+        let peer = canonical(peer.ip());
+        let ip = client_ip(peer, req.headers(), &config.trusted_proxies);
         req.extensions_mut().insert(ClientIp(ip));
+        if config.trusted_proxies.contains(&peer) {
+            match req.headers().get("x-forwarded-proto").map(|v| v.as_bytes()) {
+                Some(b"https") => scheme = "https",
+                Some(b"http") => scheme = "http",
+                _ => {}
+            }
+        }
     }
+    req.extensions_mut().insert(ClientScheme(scheme));
     next.run(req).await
 }
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod connections;
+mod csrf;
 mod health;
 mod metrics;
 mod privacy;

@@ -174,7 +174,10 @@ pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Res
         .await;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::clear_cookie())],
+        [(
+            header::SET_COOKIE,
+            auth::clear_cookie(state.config().secure_cookies),
+        )],
     )
         .into_response())
 }

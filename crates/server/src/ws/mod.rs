@@ -9,12 +9,14 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use std::sync::Arc;
 
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
 
 use crate::auth::{authenticate, AuthVia};
+use crate::csrf;
 use crate::listen::ConnSlot;
+use crate::peer::ClientScheme;
 use crate::{ApiError, AppState};
 
 /// Read buffer per connection. tungstenite's default (128 KiB) would dominate per-connection
@@ -25,10 +27,16 @@ pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     slot: Option<Extension<Arc<ConnSlot>>>,
+    scheme: Option<Extension<ClientScheme>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let authed = authenticate(&state, &headers).await?;
-    if authed.via == AuthVia::Cookie && !origin_allowed(&headers, &state.config().allowed_origins) {
+    // A cookie-authenticated upgrade must come from the server's own origin (scheme, host and
+    // port) or a configured one: otherwise any site the user visits could open a socket with
+    // their cookie. Clients that send no `Origin` are not browsers.
+    let scheme = scheme.map_or("http", |Extension(ClientScheme(s))| s);
+    let allowed = &state.config().allowed_origins;
+    if authed.via == AuthVia::Cookie && !csrf::origin_allowed(&headers, scheme, allowed) {
         return Err(ApiError::ForbiddenOrigin);
     }
     let ws = ws.map_err(|r| ApiError::BadRequest("websocket_required", r.body_text()))?;
@@ -52,55 +60,4 @@ pub async fn upgrade(
             drop(slot);
             drop(alive);
         }))
-}
-
-/// A cookie-authenticated upgrade must come from the server's own origin or a configured one:
-/// otherwise any site the user visits could open a socket with their cookie. Clients that send
-/// no `Origin` are not browsers and are not subject to this attack.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (origin.split_once("://"), host) {
-        (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, host.parse().unwrap());
-        if let Some(o) = origin {
-            h.insert(header::ORIGIN, o.parse().unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn only_the_own_origin_or_a_configured_one_may_upgrade_with_a_cookie() {
-        let own = "chat.example.org";
-        assert!(origin_allowed(
-            &headers(Some("https://chat.example.org"), own),
-            &[]
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://evil.example"), own),
-            &[]
-        ));
-        assert!(!origin_allowed(&headers(Some("null"), own), &[]));
-        let allowed = vec!["https://app.example.org".to_owned()];
-        assert!(origin_allowed(
-            &headers(Some("https://app.example.org"), own),
-            &allowed
-        ));
-        assert!(origin_allowed(&headers(None, own), &[]));
-    }
 }
