@@ -18,6 +18,15 @@ use natter_tui::login::ask_secret;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
+    #[command(flatten)]
+    Accounts(AccountCommand),
+    #[command(flatten)]
+    Data(crate::backup::DataCommand),
+}
+
+/// The commands that work on accounts and settings through the store.
+#[derive(Subcommand)]
+pub enum AccountCommand {
     /// Create an account (asks for its password twice).
     CreateUser {
         username: String,
@@ -73,6 +82,18 @@ pub struct Links {
 }
 
 pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        // These work on files, not through an open store: a restore needs nobody to have it open.
+        AdminCommand::Data(data) => crate::backup::run_command(data_dir, data),
+        AdminCommand::Accounts(accounts) => run_on_store(data_dir, links, accounts).await,
+    }
+}
+
+async fn run_on_store(
+    data_dir: &Path,
+    links: Links,
+    command: AccountCommand,
+) -> anyhow::Result<()> {
     let db = data_dir.join("natter.db");
     if !db.exists() {
         bail!(
@@ -85,7 +106,7 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
     let console = Actor::console();
     let base = links.base.trim_end_matches('/');
     match command {
-        AdminCommand::CreateUser {
+        AccountCommand::CreateUser {
             username,
             admin,
             display_name,
@@ -112,7 +133,7 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
             let role = if admin { "admin" } else { "member" };
             println!("created {} ({role})", created.user.username);
         }
-        AdminCommand::ResetPassword { username, set } => {
+        AccountCommand::ResetPassword { username, set } => {
             let user = find(&service, &username).await?;
             let token = new_token()?;
             let expires = service
@@ -137,21 +158,21 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
                 );
             }
         }
-        AdminCommand::Promote { username } => {
+        AccountCommand::Promote { username } => {
             let user = find(&service, &username).await?;
             service
                 .set_server_role(&console, user.id, Toggle::On)
                 .await?;
             println!("{} is an admin", user.username);
         }
-        AdminCommand::Demote { username } => {
+        AccountCommand::Demote { username } => {
             let user = find(&service, &username).await?;
             service
                 .set_server_role(&console, user.id, Toggle::Off)
                 .await?;
             println!("{} is no longer an admin", user.username);
         }
-        AdminCommand::Deactivate { username, reason } => {
+        AccountCommand::Deactivate { username, reason } => {
             let user = find(&service, &username).await?;
             let (_, ended) = service.deactivate(&console, user.id, &reason).await?;
             println!(
@@ -160,12 +181,12 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
                 ended.len()
             );
         }
-        AdminCommand::Reactivate { username } => {
+        AccountCommand::Reactivate { username } => {
             let user = find(&service, &username).await?;
             service.reactivate(&console, user.id).await?;
             println!("{} reactivated", user.username);
         }
-        AdminCommand::ListUsers { query } => {
+        AccountCommand::ListUsers { query } => {
             let mut offset = 0;
             loop {
                 let page = service.list_users(&console, &query, offset, 200).await?;
@@ -178,7 +199,7 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
                 offset += 200;
             }
         }
-        AdminCommand::Registration { mode } => {
+        AccountCommand::Registration { mode } => {
             let change = SettingsChange {
                 registration: Some(mode.into_domain()),
                 ..SettingsChange::default()
@@ -186,7 +207,7 @@ pub async fn run(data_dir: &Path, links: Links, command: AdminCommand) -> anyhow
             let now = service.update_settings(&console, change).await?;
             println!("registration is {}", now.registration.as_str());
         }
-        AdminCommand::Invite { uses, days } => {
+        AccountCommand::Invite { uses, days } => {
             let token = new_token()?;
             let invite = service
                 .create_invite(

@@ -96,6 +96,15 @@ pub struct Settings {
     /// Serve `/metrics`, with no token, on this separate address (keep it private).
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Back up on a schedule into new directories under this one (see `natter admin backup`).
+    #[arg(long, env = "NATTER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Hours between scheduled backups (with --backup-dir).
+    #[arg(long, env = "NATTER_BACKUP_EVERY_HOURS")]
+    pub backup_every_hours: Option<u64>,
+    /// How many scheduled backups to keep; older ones are deleted.
+    #[arg(long, env = "NATTER_BACKUP_KEEP")]
+    pub backup_keep: Option<usize>,
     /// `text` (the default) or `json`, one object per line.
     #[arg(long, env = "NATTER_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -167,6 +176,9 @@ impl Settings {
             metrics_token: over.metrics_token.or(self.metrics_token),
             metrics_listen: over.metrics_listen.or(self.metrics_listen),
             log_format: over.log_format.or(self.log_format),
+            backup_dir: over.backup_dir.or(self.backup_dir),
+            backup_every_hours: over.backup_every_hours.or(self.backup_every_hours),
+            backup_keep: over.backup_keep.or(self.backup_keep),
             log: over.log.or(self.log),
         }
     }
@@ -237,6 +249,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub log: String,
     pub log_format: LogFormat,
+    /// Scheduled backups, when a backup directory is set.
+    pub backup: Option<crate::backup::Schedule>,
     pub server: ServerConfig,
 }
 
@@ -253,6 +267,11 @@ impl Config {
             data_dir: data_dir.clone(),
             log: s.log.unwrap_or_else(|| "info".to_owned()),
             log_format: s.log_format.unwrap_or_default(),
+            backup: s.backup_dir.map(|dir| crate::backup::Schedule {
+                dir,
+                every: HOUR * s.backup_every_hours.unwrap_or(24).clamp(1, 24 * 365) as u32,
+                keep: s.backup_keep.unwrap_or(7).max(1),
+            }),
             server: ServerConfig {
                 allowed_origins: s.allowed_origins.unwrap_or_default(),
                 session_ttl: s
@@ -348,6 +367,9 @@ impl Config {
             metrics_token: c.metrics_token.as_ref().map(|_| "(redacted)".to_owned()),
             metrics_listen: c.metrics_listen,
             log_format: Some(self.log_format),
+            backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            backup_every_hours: self.backup.as_ref().map(|b| b.every.as_secs() / 3600),
+            backup_keep: self.backup.as_ref().map(|b| b.keep),
             log: Some(self.log.clone()),
         };
         toml::to_string(&settings).unwrap_or_default()

@@ -2,6 +2,7 @@
 //! integration tests so both start exactly the same server.
 
 pub mod admin;
+pub mod backup;
 pub mod config;
 
 use std::sync::Arc;

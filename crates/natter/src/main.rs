@@ -146,6 +146,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let server = natter::bind(&config).await?;
     let addr = server.local_addr()?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "listening");
+    if let Some(schedule) = config.backup.clone() {
+        tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep = schedule.keep, "scheduled backups");
+        tokio::spawn(natter::backup::run_schedule(
+            config.data_dir.clone(),
+            schedule,
+        ));
+    }
     server.run(shutdown_signal()).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 mod accounts;
 mod admin;
 mod files;
+mod maintenance;
 mod messages;
 mod moderation;
 mod reports;
@@ -24,6 +25,8 @@ use std::sync::{Arc, Mutex};
 use natter_core::StoreError;
 use rusqlite::Connection;
 
+pub use maintenance::{backup_database, lock_exclusive, verify_database, DbLock, Verified};
+
 const MAX_IDLE_READERS: usize = 8;
 
 /// A `Store` over one SQLite database file. Cheap to clone.
@@ -33,6 +36,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// Held shared while the store is open, so a restore cannot replace the file under it.
+    _lock: DbLock,
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
@@ -41,10 +46,14 @@ struct Inner {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let lock = maintenance::lock_shared(path)?.ok_or_else(|| {
+            StoreError::Backend("the database is being restored; try again when it is done".into())
+        })?;
         let mut writer = open_connection(path)?;
         schema::migrate(&mut writer).map_err(backend)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                _lock: lock,
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
