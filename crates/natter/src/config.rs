@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use natter_core::Registration;
+use natter_server::tls::TlsFiles;
 use natter_server::{RateConfig, ServerConfig};
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +97,19 @@ pub struct Settings {
     /// Serve `/metrics`, with no token, on this separate address (keep it private).
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM); reloaded on SIGHUP.
+    #[arg(long, env = "NATTER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "NATTER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made on first start and kept in the data
+    /// dir (`tls/self-signed.pem`), for trying natter out; browsers will warn.
+    #[arg(long, env = "NATTER_TLS_SELF_SIGNED")]
+    pub tls_self_signed: Option<bool>,
+    /// With TLS: a plain-HTTP address that only redirects to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, env = "NATTER_HTTP_REDIRECT_LISTEN")]
+    pub http_redirect_listen: Option<SocketAddr>,
     /// Back up on a schedule into new directories under this one (see `natter admin backup`).
     #[arg(long, env = "NATTER_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
@@ -177,6 +191,10 @@ impl Settings {
             metrics_listen: over.metrics_listen.or(self.metrics_listen),
             log_format: over.log_format.or(self.log_format),
             backup_dir: over.backup_dir.or(self.backup_dir),
+            tls_cert: over.tls_cert.or(self.tls_cert),
+            tls_key: over.tls_key.or(self.tls_key),
+            tls_self_signed: over.tls_self_signed.or(self.tls_self_signed),
+            http_redirect_listen: over.http_redirect_listen.or(self.http_redirect_listen),
             backup_every_hours: over.backup_every_hours.or(self.backup_every_hours),
             backup_keep: over.backup_keep.or(self.backup_keep),
             log: over.log.or(self.log),
@@ -230,6 +248,26 @@ fn mib(n: u64) -> u64 {
     n.clamp(1, 1024 * 1024) * MIB
 }
 
+/// Where the self-signed certificate and key live in a data dir.
+pub fn self_signed_files(data_dir: &Path) -> TlsFiles {
+    TlsFiles {
+        cert: data_dir.join("tls").join("self-signed.pem"),
+        key: data_dir.join("tls").join("self-signed.key"),
+    }
+}
+
+/// The certificate files TLS is configured with: given ones, or the self-signed pair.
+fn tls_files(s: &Settings, data_dir: &Path) -> Option<TlsFiles> {
+    match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ if s.tls_self_signed == Some(true) => Some(self_signed_files(data_dir)),
+        _ => None,
+    }
+}
+
 /// The defaults with each setting applied in order (each was checked when it was read).
 fn rate_config(settings: &[RateSetting]) -> RateConfig {
     let mut config = RateConfig::default();
@@ -259,7 +297,11 @@ impl Config {
         let d = ServerConfig::default();
         let secs =
             |v: Option<u64>, default: Duration| v.map(Duration::from_secs).unwrap_or(default);
-        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("natter-data"));
+        let data_dir = s
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("natter-data"));
+        let tls = tls_files(&s, &data_dir);
         Config {
             listen: s
                 .listen
@@ -278,7 +320,8 @@ impl Config {
                     .session_ttl_hours
                     .map(|h| Duration::from_secs(h.clamp(1, 10 * 365 * 24) * 3600))
                     .unwrap_or(d.session_ttl),
-                secure_cookies: s.secure_cookies.unwrap_or(d.secure_cookies),
+                // Cookies sent over HTTPS are Secure; TLS turns them on.
+                secure_cookies: s.secure_cookies.unwrap_or(d.secure_cookies) || tls.is_some(),
                 heartbeat_interval: secs(s.heartbeat_secs, d.heartbeat_interval)
                     .clamp(SECOND, HOUR),
                 idle_timeout: secs(s.idle_timeout_secs, d.idle_timeout).clamp(SECOND, DAY),
@@ -325,6 +368,8 @@ impl Config {
                     .filter(|t| !t.is_empty())
                     .map(natter_server::Secret),
                 metrics_listen: s.metrics_listen,
+                tls,
+                redirect_listen: s.http_redirect_listen,
             },
         }
     }
@@ -368,6 +413,10 @@ impl Config {
             metrics_listen: c.metrics_listen,
             log_format: Some(self.log_format),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            tls_cert: c.tls.as_ref().map(|t| t.cert.clone()),
+            tls_key: c.tls.as_ref().map(|t| t.key.clone()),
+            tls_self_signed: None,
+            http_redirect_listen: c.redirect_listen,
             backup_every_hours: self.backup.as_ref().map(|b| b.every.as_secs() / 3600),
             backup_keep: self.backup.as_ref().map(|b| b.keep),
             log: Some(self.log.clone()),

@@ -25,6 +25,12 @@ pub async fn bind(config: &Config) -> anyhow::Result<Server> {
         .with_max_per_user(config.server.max_ws_per_user);
     let blobs = FsBlobs::new(config.data_dir.join("files"));
     prepare_upload_dir(&config.server.upload_dir)?;
+    if let Some(tls) = &config.server.tls {
+        let own = config::self_signed_files(&config.data_dir);
+        if tls.cert == own.cert && !own.cert.exists() {
+            make_self_signed(&own, config.listen)?;
+        }
+    }
     let mut server_config = config.server.clone();
     server_config.device_key = device_key(&config.data_dir.join("device.key"))?;
     let backends = Backends {
@@ -61,6 +67,34 @@ fn device_key(path: &std::path::Path) -> anyhow::Result<DeviceKey> {
     )
     .with_context(|| format!("writing {}", path.display()))?;
     Ok(DeviceKey::new(key))
+}
+
+/// Makes the self-signed certificate (for localhost, the loopback addresses and the listen
+/// address) the first time it is asked for, with its key readable by the owner only.
+fn make_self_signed(
+    files: &natter_server::tls::TlsFiles,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if !listen.ip().is_unspecified() && !listen.ip().is_loopback() {
+        names.push(listen.ip().to_string());
+    }
+    let (cert, key) = natter_server::tls::self_signed(&names).map_err(anyhow::Error::msg)?;
+    if let Some(dir) = files.cert.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&files.key)?, key.as_bytes())?;
+    std::fs::write(&files.cert, cert)?;
+    tracing::info!(cert = %files.cert.display(), "made a self-signed certificate");
+    Ok(())
 }
 
 /// Creates the upload spool directory and empties it of uploads a crash left half-received.

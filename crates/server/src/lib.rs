@@ -20,6 +20,7 @@ mod peer;
 mod pipeline;
 mod routes;
 mod sweeper;
+pub mod tls;
 mod wire;
 mod ws;
 
@@ -110,6 +111,10 @@ pub struct ServerConfig {
     /// A separate address serving `/metrics` with no token (bind it where only the scraper
     /// reaches).
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate and key (reloaded on SIGHUP); HSTS comes with it.
+    pub tls: Option<tls::TlsFiles>,
+    /// With TLS: a plain-HTTP address that only redirects to HTTPS.
+    pub redirect_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -144,6 +149,8 @@ impl Default for ServerConfig {
             max_ws_per_user: 20,
             metrics_token: None,
             metrics_listen: None,
+            tls: None,
+            redirect_listen: None,
         }
     }
 }
@@ -211,6 +218,8 @@ impl AppState {
 pub struct Server {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    redirect_listener: Option<TcpListener>,
+    tls: Option<tls::Tls>,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
     ws_done: mpsc::Receiver<()>,
@@ -253,6 +262,14 @@ impl Server {
             Some(addr) => Some(TcpListener::bind(addr).await?),
             None => None,
         };
+        let tls = match &config.tls {
+            Some(files) => Some(tls::Tls::new(files.clone()).map_err(std::io::Error::other)?),
+            None => None,
+        };
+        let redirect_listener = match (config.redirect_listen, &tls) {
+            (Some(addr), Some(_)) => Some(TcpListener::bind(addr).await?),
+            _ => None,
+        };
         let sweeper = sweeper::spawn(
             sweeper::Sweeps {
                 service: service.clone(),
@@ -281,6 +298,8 @@ impl Server {
         Ok(Server {
             listener,
             metrics_listener,
+            redirect_listener,
+            tls,
             state,
             shutdown_tx,
             ws_done,
@@ -291,6 +310,11 @@ impl Server {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The plain-HTTP redirect address, when one is configured.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect_listener.as_ref()?.local_addr().ok()
     }
 
     /// The separate metrics address, when one is configured.
@@ -306,6 +330,8 @@ impl Server {
         let Server {
             listener,
             metrics_listener,
+            redirect_listener,
+            tls,
             state,
             shutdown_tx,
             mut ws_done,
@@ -320,9 +346,17 @@ impl Server {
             header_read_timeout: config.header_read_timeout,
             trusted_proxies: config.trusted_proxies.clone(),
             metrics: state.inner.metrics.clone(),
+            tls: tls.clone(),
         };
         if let Some(listener) = metrics_listener {
             metrics::serve_separately(listener, state.clone());
+        }
+        if let Some(tls) = &tls {
+            tls.reload_on_hangup();
+        }
+        if let Some(redirects) = redirect_listener {
+            let https_port = listener.local_addr()?.port();
+            tls::serve_redirect(redirects, https_port, state.clone());
         }
         tracing::info!(max = limits.max_total, "connection cap");
         tokio::spawn(async move {

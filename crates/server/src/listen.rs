@@ -16,7 +16,8 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
@@ -34,6 +35,8 @@ pub struct ConnLimits {
     pub header_read_timeout: Duration,
     /// Addresses exempt from the per-address cap: the reverse proxies.
     pub trusted_proxies: Vec<IpAddr>,
+    /// With it, every connection is TLS; the handshake must finish within the header timeout.
+    pub tls: Option<crate::tls::Tls>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -104,6 +107,7 @@ pub async fn serve(
         per_addr: Mutex::new(HashMap::new()),
         metrics: limits.metrics.clone(),
     });
+    let limits = Arc::new(limits);
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut refused_logged = false;
     loop {
@@ -133,10 +137,28 @@ pub async fn serve(
         };
         refused_logged = false;
         let _ = stream.set_nodelay(true);
-        let conn = serve_one(stream, peer, Arc::new(slot), app.clone(), &limits);
         let (alive, stop) = (alive.clone(), shutdown.clone());
+        let (slot, app, limits) = (Arc::new(slot), app.clone(), limits.clone());
         tokio::spawn(async move {
-            conn_until_shutdown(conn, stop).await;
+            match &limits.tls {
+                None => {
+                    let conn = serve_one(stream, peer, slot, app, &limits);
+                    conn_until_shutdown(conn, stop).await;
+                }
+                Some(tls) => {
+                    // A client that stalls its handshake is held no longer than one that
+                    // stalls its headers.
+                    let handshake = tls.acceptor().accept(stream);
+                    match tokio::time::timeout(limits.header_read_timeout, handshake).await {
+                        Ok(Ok(stream)) => {
+                            let conn = serve_one(stream, peer, slot, app, &limits);
+                            conn_until_shutdown(conn, stop).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
             drop(alive);
         });
     }
@@ -165,15 +187,15 @@ impl hyper::service::Service<hyper::Request<Incoming>> for PerConn {
     }
 }
 
-type Conn = http1::UpgradeableConnection<TokioIo<TcpStream>, PerConn>;
+type Conn<S> = http1::UpgradeableConnection<TokioIo<S>, PerConn>;
 
-fn serve_one(
-    stream: TcpStream,
+fn serve_one<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: S,
     peer: SocketAddr,
     slot: Arc<ConnSlot>,
     app: Router,
     limits: &ConnLimits,
-) -> Conn {
+) -> Conn<S> {
     http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
@@ -182,7 +204,10 @@ fn serve_one(
         .with_upgrades()
 }
 
-async fn conn_until_shutdown(conn: Conn, mut shutdown: watch::Receiver<bool>) {
+async fn conn_until_shutdown<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    conn: Conn<S>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => return,

@@ -12,10 +12,16 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_natter");
 
 /// Starts `natter serve` on port 0 and returns it with the address it logged.
 pub async fn start(data_dir: &Path) -> (Child, String) {
+    start_with(data_dir, &[]).await
+}
+
+/// [`start`] with more flags.
+pub async fn start_with(data_dir: &Path, extra: &[&std::ffi::OsStr]) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--registration", "open"])
         .arg("--data-dir")
         .arg(data_dir)
+        .args(extra)
         .env("NATTER_LOG", "info")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The separate metrics address, when the test configured one.
     pub metrics_addr: Option<SocketAddr>,
+    /// The plain-HTTP redirect address, when the test configured TLS with one.
+    pub redirect_addr: Option<SocketAddr>,
     pub base: String,
     pub dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -50,6 +52,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let server = natter::bind(&config).await.expect("server binds");
     let addr = server.local_addr().unwrap();
     let metrics_addr = server.metrics_addr();
+    let redirect_addr = server.redirect_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         let _ = stopped.await;
@@ -57,6 +60,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         addr,
         metrics_addr,
+        redirect_addr,
         base: format!("http://{addr}"),
         dir,
         stop: Some(stop),

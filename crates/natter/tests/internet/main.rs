@@ -14,3 +14,4 @@ mod privacy;
 mod protocol;
 mod rate_limits;
 mod replay;
+mod tls;

@@ -111,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}", get(files::download).delete(files::discard))
         .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/ws", get(ws::upgrade));
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(crate::metrics::scrape))
         .nest("/api/v1", api)
@@ -132,8 +132,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::peer::resolve,
-        ))
-        .with_state(state)
+        ));
+    let router = if state.config().tls.is_some() {
+        router.layer(axum::middleware::from_fn(crate::tls::hsts))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// 200 while messages can be committed; 503 while they cannot. After a failed commit, each
