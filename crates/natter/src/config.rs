@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use natter_core::Registration;
+use natter_server::acme::AcmeConfig;
 use natter_server::tls::TlsFiles;
 use natter_server::{RateConfig, ServerConfig};
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,21 @@ pub struct Settings {
     /// dir (`tls/self-signed.pem`), for trying natter out; browsers will warn.
     #[arg(long, env = "NATTER_TLS_SELF_SIGNED")]
     pub tls_self_signed: Option<bool>,
-    /// With TLS: a plain-HTTP address that only redirects to HTTPS (e.g. 0.0.0.0:80).
+    /// Get (and renew) the certificate for these names (comma-separated) from an ACME CA,
+    /// Let's Encrypt by default. Needs port 80 reachable: see --http-redirect-listen.
+    #[arg(long, env = "NATTER_ACME_DOMAINS", value_delimiter = ',')]
+    pub acme_domains: Option<Vec<String>>,
+    /// An e-mail address the CA may write to about the certificate.
+    #[arg(long, env = "NATTER_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+    /// The CA's ACME directory URL (Let's Encrypt's by default; its staging one for trials).
+    #[arg(long, env = "NATTER_ACME_DIRECTORY")]
+    pub acme_directory: Option<String>,
+    /// A PEM root to trust for the CA's own HTTPS: only for a private or test CA.
+    #[arg(long, env = "NATTER_ACME_CA_ROOT")]
+    pub acme_ca_root: Option<PathBuf>,
+    /// With TLS: a plain-HTTP address that only redirects to HTTPS (e.g. 0.0.0.0:80); with
+    /// ACME it also answers the CA's challenges, and defaults to 0.0.0.0:80.
     #[arg(long, env = "NATTER_HTTP_REDIRECT_LISTEN")]
     pub http_redirect_listen: Option<SocketAddr>,
     /// Back up on a schedule into new directories under this one (see `natter admin backup`).
@@ -191,6 +206,10 @@ impl Settings {
             metrics_listen: over.metrics_listen.or(self.metrics_listen),
             log_format: over.log_format.or(self.log_format),
             backup_dir: over.backup_dir.or(self.backup_dir),
+            acme_domains: over.acme_domains.or(self.acme_domains),
+            acme_email: over.acme_email.or(self.acme_email),
+            acme_directory: over.acme_directory.or(self.acme_directory),
+            acme_ca_root: over.acme_ca_root.or(self.acme_ca_root),
             tls_cert: over.tls_cert.or(self.tls_cert),
             tls_key: over.tls_key.or(self.tls_key),
             tls_self_signed: over.tls_self_signed.or(self.tls_self_signed),
@@ -256,6 +275,21 @@ pub fn self_signed_files(data_dir: &Path) -> TlsFiles {
     }
 }
 
+/// ACME, when domains are given.
+fn acme_config(s: &Settings, data_dir: &Path) -> Option<AcmeConfig> {
+    let domains = s.acme_domains.clone().filter(|d| !d.is_empty())?;
+    Some(AcmeConfig {
+        domains,
+        contact: s.acme_email.as_ref().map(|e| format!("mailto:{e}")),
+        directory: s
+            .acme_directory
+            .clone()
+            .unwrap_or_else(|| natter_server::acme::LETS_ENCRYPT.to_owned()),
+        ca_root: s.acme_ca_root.clone(),
+        dir: data_dir.join("acme"),
+    })
+}
+
 /// The certificate files TLS is configured with: given ones, or the self-signed pair.
 fn tls_files(s: &Settings, data_dir: &Path) -> Option<TlsFiles> {
     match (&s.tls_cert, &s.tls_key) {
@@ -301,7 +335,11 @@ impl Config {
             .data_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("natter-data"));
-        let tls = tls_files(&s, &data_dir);
+        let acme = acme_config(&s, &data_dir);
+        let tls = acme
+            .as_ref()
+            .map(AcmeConfig::files)
+            .or_else(|| tls_files(&s, &data_dir));
         Config {
             listen: s
                 .listen
@@ -369,7 +407,10 @@ impl Config {
                     .map(natter_server::Secret),
                 metrics_listen: s.metrics_listen,
                 tls,
-                redirect_listen: s.http_redirect_listen,
+                redirect_listen: s
+                    .http_redirect_listen
+                    .or_else(|| acme.as_ref().map(|_| SocketAddr::from(([0, 0, 0, 0], 80)))),
+                acme,
             },
         }
     }
@@ -413,8 +454,25 @@ impl Config {
             metrics_listen: c.metrics_listen,
             log_format: Some(self.log_format),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
-            tls_cert: c.tls.as_ref().map(|t| t.cert.clone()),
-            tls_key: c.tls.as_ref().map(|t| t.key.clone()),
+            acme_domains: c.acme.as_ref().map(|a| a.domains.clone()),
+            acme_email: c
+                .acme
+                .as_ref()
+                .and_then(|a| a.contact.clone())
+                .map(|c| c.strip_prefix("mailto:").unwrap_or(&c).to_owned()),
+            acme_directory: c.acme.as_ref().map(|a| a.directory.clone()),
+            acme_ca_root: c.acme.as_ref().and_then(|a| a.ca_root.clone()),
+            // With ACME the files are its own, not settings.
+            tls_cert: c
+                .tls
+                .as_ref()
+                .filter(|_| c.acme.is_none())
+                .map(|t| t.cert.clone()),
+            tls_key: c
+                .tls
+                .as_ref()
+                .filter(|_| c.acme.is_none())
+                .map(|t| t.key.clone()),
             tls_self_signed: None,
             http_redirect_listen: c.redirect_listen,
             backup_every_hours: self.backup.as_ref().map(|b| b.every.as_secs() / 3600),

@@ -4,6 +4,7 @@
 //! runs); [`Server::run`] serves until the shutdown future resolves, then closes WebSockets
 //! with 1001 and lets in-flight message writes commit before returning.
 
+pub mod acme;
 mod assets;
 mod auth;
 mod body_rate;
@@ -113,8 +114,11 @@ pub struct ServerConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// Serve HTTPS with this certificate and key (reloaded on SIGHUP); HSTS comes with it.
     pub tls: Option<tls::TlsFiles>,
-    /// With TLS: a plain-HTTP address that only redirects to HTTPS.
+    /// With TLS: a plain-HTTP address that only redirects to HTTPS (and answers ACME's
+    /// HTTP-01 challenges).
     pub redirect_listen: Option<SocketAddr>,
+    /// Obtain and renew the TLS certificate over ACME; `tls` then names its files.
+    pub acme: Option<acme::AcmeConfig>,
 }
 
 impl Default for ServerConfig {
@@ -151,6 +155,7 @@ impl Default for ServerConfig {
             metrics_listen: None,
             tls: None,
             redirect_listen: None,
+            acme: None,
         }
     }
 }
@@ -262,6 +267,9 @@ impl Server {
             Some(addr) => Some(TcpListener::bind(addr).await?),
             None => None,
         };
+        if let Some(acme) = &config.acme {
+            acme::prepare(acme).map_err(std::io::Error::other)?;
+        }
         let tls = match &config.tls {
             Some(files) => Some(tls::Tls::new(files.clone()).map_err(std::io::Error::other)?),
             None => None,
@@ -354,9 +362,13 @@ impl Server {
         if let Some(tls) = &tls {
             tls.reload_on_hangup();
         }
+        let challenges = acme::Challenges::default();
+        if let (Some(acme), Some(tls)) = (&state.config().acme, &tls) {
+            acme::spawn(acme.clone(), tls.clone(), challenges.clone());
+        }
         if let Some(redirects) = redirect_listener {
             let https_port = listener.local_addr()?.port();
-            tls::serve_redirect(redirects, https_port, state.clone());
+            tls::serve_redirect(redirects, https_port, state.clone(), challenges);
         }
         tracing::info!(max = limits.max_total, "connection cap");
         tokio::spawn(async move {

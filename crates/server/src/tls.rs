@@ -16,6 +16,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::TlsAcceptor;
 
+use crate::acme::Challenges;
 use crate::AppState;
 
 /// Where the certificate chain and its private key are, both PEM.
@@ -149,11 +150,20 @@ pub async fn hsts(req: Request, next: Next) -> Response {
 
 /// Serves plain HTTP on `listener` that answers every request with a permanent redirect to
 /// the same path over HTTPS on `https_port`.
-pub fn serve_redirect(listener: tokio::net::TcpListener, https_port: u16, state: AppState) {
+pub fn serve_redirect(
+    listener: tokio::net::TcpListener,
+    https_port: u16,
+    state: AppState,
+    challenges: Challenges,
+) {
     let mut stopping = state.inner.shutdown.clone();
     let app = axum::Router::new()
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            axum::routing::get(challenge),
+        )
         .fallback(redirect)
-        .with_state(https_port);
+        .with_state((https_port, challenges));
     tokio::spawn(async move {
         let stop = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
@@ -167,7 +177,24 @@ pub fn serve_redirect(listener: tokio::net::TcpListener, https_port: u16, state:
     });
 }
 
-async fn redirect(State(https_port): State<u16>, headers: HeaderMap, uri: Uri) -> Response {
+/// The key authorization for an ACME HTTP-01 token this server is waiting on; 404 otherwise.
+async fn challenge(
+    State((_, challenges)): State<(u16, Challenges)>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    match challenges.answer(&token) {
+        Some(answer) => {
+            ([(header::CONTENT_TYPE, "application/octet-stream")], answer).into_response()
+        }
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn redirect(
+    State((https_port, _)): State<(u16, Challenges)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod acme;
 mod backup;
 mod connections;
 mod csrf;
