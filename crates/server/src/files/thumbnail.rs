@@ -1,4 +1,5 @@
-//! Thumbnails of PNG, JPEG, GIF and WebP images, bounded in pixels and in concurrency.
+//! Thumbnails of PNG, JPEG, GIF and WebP images, bounded in pixels, in concurrency, and by one
+//! memory budget shared by every decode in the process.
 
 use std::io::{BufReader, Cursor};
 use std::path::PathBuf;
@@ -15,9 +16,12 @@ pub(crate) const THUMBNAIL_EDGE: u32 = 320;
 /// inline: decoding them would take too much memory (4 to 8 bytes a pixel, twice over when
 /// the image must be turned upright).
 pub(crate) const MAX_PIXELS: u64 = 40_000_000;
-/// What one decode may allocate; a decoder that needs more fails, and the file stays plain.
-const MAX_ALLOC: u64 = 400 * 1024 * 1024;
 const MAX_SIDE: u32 = 16_384;
+/// The memory all decodes together may use at once. Each decode reserves what its image needs
+/// (from the header, before decoding) and waits until that much is free; an image that needs
+/// more than the whole budget is stored as a plain file.
+const DECODE_BUDGET: u64 = 256 * 1024 * 1024;
+const BUDGET_UNIT: u64 = 1024;
 
 /// A decoded image's size and its thumbnail, encoded.
 pub(crate) struct Thumbnail {
@@ -25,18 +29,27 @@ pub(crate) struct Thumbnail {
     pub bytes: Vec<u8>,
 }
 
-/// Makes thumbnails on the blocking pool, one per core at a time, so a burst of image uploads
-/// cannot take more than a bounded amount of memory.
+/// Makes thumbnails on the blocking pool, one per core at a time and all within one memory
+/// budget, so a burst of image uploads cannot take more than a bounded amount of memory.
 #[derive(Clone)]
 pub(crate) struct Thumbnailer {
     permits: Arc<Semaphore>,
+    /// The decode budget, in KiB.
+    budget: Arc<Semaphore>,
+    budget_bytes: u64,
 }
 
 impl Thumbnailer {
     pub(crate) fn new() -> Self {
+        Self::with_budget(DECODE_BUDGET)
+    }
+
+    pub(crate) fn with_budget(bytes: u64) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Thumbnailer {
             permits: Arc::new(Semaphore::new(cores)),
+            budget: Arc::new(Semaphore::new((bytes / BUDGET_UNIT) as usize)),
+            budget_bytes: bytes,
         }
     }
 
@@ -50,12 +63,27 @@ impl Thumbnailer {
             "image/webp" => ImageFormat::WebP,
             _ => return None,
         };
-        // The permit moves into the job: if the upload is cancelled, the decode still counts
-        // against the limit until it really ends.
+        // The header says how much the decode will need, before anything big is allocated.
+        let header_path = path.clone();
+        let need = tokio::task::spawn_blocking(move || decode_need(&header_path, format))
+            .await
+            .ok()?;
+        let need = match need {
+            Ok(Some(need)) if need <= self.budget_bytes => need,
+            Ok(_) => return None, // too big to decode within the budget: a plain file
+            Err(e) => {
+                tracing::info!(error = %e, "image header unreadable; stored as a plain file");
+                return None;
+            }
+        };
+        let units = u32::try_from(need.div_ceil(BUDGET_UNIT)).ok()?;
+        // The permits move into the job: if the upload is cancelled, the decode still counts
+        // against the limits until it really ends.
+        let reserved = self.budget.clone().acquire_many_owned(units).await.ok()?;
         let permit = self.permits.clone().acquire_owned().await.ok()?;
         let made = tokio::task::spawn_blocking(move || {
-            let made = make(path, format);
-            drop(permit);
+            let made = make(path, format, need);
+            drop((permit, reserved));
             made
         })
         .await;
@@ -73,15 +101,36 @@ impl Thumbnailer {
     }
 }
 
-fn make(path: PathBuf, format: ImageFormat) -> image::ImageResult<Option<Thumbnail>> {
+fn decoder(
+    path: &std::path::Path,
+    format: ImageFormat,
+    max_alloc: u64,
+) -> image::ImageResult<impl ImageDecoder> {
     let file = std::fs::File::open(path)?;
     let mut reader = ImageReader::with_format(BufReader::new(file), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_alloc = Some(max_alloc);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder()?;
+    reader.into_decoder()
+}
+
+/// The bytes decoding this image takes at most: the decoded pixels, twice (turning it upright
+/// copies them), and a little for the thumbnail. `None` past the pixel bound.
+fn decode_need(path: &std::path::Path, format: ImageFormat) -> image::ImageResult<Option<u64>> {
+    let decoder = decoder(path, format, DECODE_BUDGET)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS || pixels == 0 {
+        return Ok(None);
+    }
+    let bytes_per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
+    Ok(Some(pixels * bytes_per_pixel * 2 + 1024 * 1024))
+}
+
+fn make(path: PathBuf, format: ImageFormat, need: u64) -> image::ImageResult<Option<Thumbnail>> {
+    let mut decoder = decoder(&path, format, need)?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
         return Ok(None);
@@ -133,6 +182,30 @@ mod tests {
         assert_eq!((thumb.size.width, thumb.size.height), (1000, 500));
         let small = image::load_from_memory(&thumb.bytes).unwrap();
         assert_eq!((small.width(), small.height()), (320, 160));
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn an_image_that_needs_more_than_the_whole_budget_is_not_decoded() {
+        // 1000 x 1000 RGBA needs about 9 MiB to decode and turn.
+        let path = png_file(1000, 1000);
+        let tight = Thumbnailer::with_budget(4 * 1024 * 1024);
+        assert!(tight.make(path.clone(), "image/png").await.is_none());
+        let roomy = Thumbnailer::with_budget(16 * 1024 * 1024);
+        assert!(roomy.make(path.clone(), "image/png").await.is_some());
+        // Many at once share the budget (one fits at a time) and all finish.
+        let all = (0..6).map(|_| {
+            let (t, p) = (roomy.clone(), path.clone());
+            tokio::spawn(async move { t.make(p, "image/png").await.is_some() })
+        });
+        for made in futures_util::future::join_all(all).await {
+            assert!(made.unwrap());
+        }
+        assert_eq!(
+            roomy.budget.available_permits(),
+            16 * 1024,
+            "all of it given back"
+        );
         let _ = std::fs::remove_file(path);
     }
 
