@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod error;
+mod export;
 mod files;
 mod ids;
 mod invites;
@@ -30,6 +31,7 @@ mod values;
 pub use accounts::{Registered, MAX_USER_RESULTS};
 pub use audit::{Actor, AuditEntry, AuditKind, AuditQuery, NewAuditEntry, MAX_AUDIT_PAGE};
 pub use error::{DomainError, Error, StoreError};
+pub use export::{ImportedMessage, RoomImport, EXPORT_PAGE};
 pub use files::MAX_ATTACHMENTS;
 pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
 pub use invites::{Invite, NewInvite, INVITE_TTL_SECS, MAX_INVITE_USES};

@@ -270,6 +270,16 @@ pub trait Store: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
+    /// Up to `limit` messages sent by `sender` with `id > after`, in every room, ascending by
+    /// id, deleted ones left out (a person's own data, for their export).
+    async fn messages_by_sender(
+        &self,
+        sender: UserId,
+        after: MessageId,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// Every file `owner` uploaded, attached or not, oldest first.
+    async fn files_of(&self, owner: UserId) -> Result<Vec<FileInfo>, StoreError>;
     /// The newest `limit` messages with `seq < before`, ascending.
     async fn messages_before(
         &self,

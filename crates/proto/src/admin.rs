@@ -298,3 +298,35 @@ pub struct ResolveReportRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
+
+/// A room's whole history as `GET /rooms/{id}/export` writes it, and as
+/// `POST /rooms/import` reads it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoomExport {
+    /// Always `natter-room-export`.
+    pub format: String,
+    /// `1`.
+    pub version: u32,
+    pub exported_at: String,
+    pub room: crate::Room,
+    /// Every message, in `seq` order, deleted ones as tombstones.
+    pub messages: Vec<ExportedMessage>,
+}
+
+/// A message in an export: the message as clients see it, with its sender named, since the
+/// ids mean nothing on another server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportedMessage {
+    pub sender_username: String,
+    pub sender_name: String,
+    #[serde(flatten)]
+    pub message: crate::Message,
+}
+
+/// What `POST /rooms/import` made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub room: crate::Room,
+    /// Messages posted (deleted ones are not).
+    pub imported: u32,
+}

@@ -40,6 +40,8 @@ pub enum Limit {
     Search,
     /// `sync` frames, per user.
     Sync,
+    /// Exports of one's own data or of a room, per user.
+    Export,
     /// Accounts registered, per source address.
     Register,
     /// Login attempts, per source address.
@@ -50,7 +52,7 @@ pub enum Limit {
     LoginDevice,
 }
 
-const COUNT: usize = 13;
+const COUNT: usize = 14;
 
 impl Limit {
     pub const ALL: [Limit; COUNT] = [
@@ -63,6 +65,7 @@ impl Limit {
         Limit::Upload,
         Limit::Search,
         Limit::Sync,
+        Limit::Export,
         Limit::Register,
         Limit::LoginAddr,
         Limit::LoginAccount,
@@ -80,6 +83,7 @@ impl Limit {
             Limit::Upload => "upload",
             Limit::Search => "search",
             Limit::Sync => "sync",
+            Limit::Export => "export",
             Limit::Register => "register",
             Limit::LoginAddr => "login_addr",
             Limit::LoginAccount => "login_account",
@@ -108,6 +112,7 @@ impl Limit {
             Limit::Upload => r(30, MIN),
             Limit::Search => r(30, MIN),
             Limit::Sync => r(30, MIN),
+            Limit::Export => r(10, 60 * MIN),
             Limit::Register => r(30, 60 * MIN),
             Limit::LoginAddr => r(60, 10 * MIN),
             Limit::LoginAccount => r(10, 10 * MIN),

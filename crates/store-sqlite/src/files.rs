@@ -75,6 +75,17 @@ pub(crate) fn create(
     Ok(created)
 }
 
+pub(crate) fn of_owner(conn: &Connection, owner: UserId) -> Result<Vec<FileInfo>, StoreError> {
+    let sql = format!("SELECT {FILE_COLS} FROM files WHERE owner = ?1 ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let found = stmt
+        .query_map([owner.0], file)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend);
+    found
+}
+
 pub(crate) fn by_id(conn: &Connection, id: FileId) -> Result<Option<FileInfo>, StoreError> {
     let sql = format!("SELECT {FILE_COLS} FROM files WHERE id = ?1");
     conn.prepare_cached(&sql)

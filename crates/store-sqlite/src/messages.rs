@@ -299,6 +299,19 @@ pub(crate) fn after(
     query(conn, &sql, params![room.0, after, limit])
 }
 
+pub(crate) fn by_sender(
+    conn: &Connection,
+    sender: UserId,
+    after: MessageId,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.id > ?2 AND m.deleted_at IS NULL \
+         ORDER BY m.id LIMIT ?3"
+    );
+    query(conn, &sql, params![sender.0, after.0, limit])
+}
+
 pub(crate) fn before(
     conn: &Connection,
     room: RoomId,

@@ -145,6 +145,18 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
         self.write(move |c| messages::append_batch(c, batch)).await
     }
+    async fn messages_by_sender(
+        &self,
+        sender: UserId,
+        after: MessageId,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.read(move |c| messages::by_sender(c, sender, after, limit))
+            .await
+    }
+    async fn files_of(&self, owner: UserId) -> Result<Vec<FileInfo>, StoreError> {
+        self.read(move |c| files::of_owner(c, owner)).await
+    }
     async fn messages_after(
         &self,
         room: RoomId,

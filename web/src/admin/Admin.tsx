@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { describeError } from "../api";
+import { ApiError, describeError } from "../api";
 import type { Id } from "../protocol";
 import type { ChatState } from "../state";
 import { adminApi, type AuditEntry, type Invite, type RoomSummary, type Settings, type UserSummary } from "./api";
@@ -262,6 +262,27 @@ function Rooms() {
       {error && <p class="error" role="alert">{error}</p>}
       {line}
       <ul class="admin-list">{(rooms ?? []).map(row)}</ul>
+      <label class="stack">
+        Import a room from another natter server's JSON export
+        <input
+          type="file"
+          accept="application/json,.json"
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            e.currentTarget.value = "";
+            if (!file) return;
+            void act(async () => {
+              let exported: unknown;
+              try {
+                exported = JSON.parse(await file.text());
+              } catch {
+                throw new ApiError("invalid_import", "That file is not a natter room export (JSON).", 0);
+              }
+              return adminApi.importRoom(exported);
+            }, `Imported ${file.name}.`);
+          }}
+        />
+      </label>
     </>
   );
 }

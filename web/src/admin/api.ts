@@ -179,6 +179,7 @@ export const adminApi = {
   report: async (messageId: Id, reason: string) => decodeReport(await call("POST", `/messages/${messageId}/report`, { reason })),
   updateRoom: async (id: Id, change: Record<string, unknown>) => decodeRoom(await call("PATCH", `/rooms/${id}`, change)),
   deleteRoom: (id: Id, name: string) => call("DELETE", `/rooms/${id}?confirm=${q(name)}`),
+  importRoom: (exported: unknown) => call("POST", "/rooms/import", exported),
   sanctions: async (roomId: Id, which: "bans" | "mutes") =>
     array(obj(await call("GET", `/rooms/${roomId}/${which}`), "sanctions"), "sanctions", sanction),
   lift: (roomId: Id, which: "bans" | "mutes", userId: Id) => call("DELETE", `/rooms/${roomId}/${which}/${userId}`),

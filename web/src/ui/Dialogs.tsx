@@ -279,6 +279,13 @@ export function Profile(props: { chat: Chat; state: ChatState; onClose: () => vo
         <button type="submit">Change password</button>
       </form>
       <div class="stack">
+        <h3>Your data</h3>
+        <p class="muted small">Your profile, every message you sent and every file you uploaded, as a ZIP of JSON.</p>
+        <a class="button" href="/api/v1/me/export" download>
+          Download my data
+        </a>
+      </div>
+      <div class="stack">
         <h3>Notifications</h3>
         <label class="inline">
           <input

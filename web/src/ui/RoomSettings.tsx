@@ -132,6 +132,20 @@ export function RoomSettings({ state, room, onClose }: { state: ChatState; room:
         ))}
       </ul>
       {owns && (
+        <div class="stack">
+          <h3>Export</h3>
+          <p class="muted small">Every message of this room: JSON to import elsewhere, or one HTML page, files included, that opens anywhere.</p>
+          <span class="admin-actions">
+            <a class="button" href={`/api/v1/rooms/${room.id}/export?format=json`} download>
+              Export as JSON
+            </a>
+            <a class="button" href={`/api/v1/rooms/${room.id}/export?format=html`} download>
+              Export as a web page
+            </a>
+          </span>
+        </div>
+      )}
+      {owns && (
         <button
           type="button"
           class="danger"

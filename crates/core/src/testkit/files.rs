@@ -144,3 +144,38 @@ pub(super) async fn only_unattached_files_are_removed_as_abandoned(store: Arc<dy
     );
     assert!(s.file(kept.id).await.unwrap().is_some());
 }
+
+pub(super) async fn a_persons_own_messages_and_files_are_listed_for_their_export(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let (a, b) = (user(s, "alice").await, user(s, "bob").await);
+    let general = crate::RoomId(1);
+    let first = append(s, msg(general, a, "one", None)).await;
+    append(s, msg(general, b, "not mine", None)).await;
+    let gone = append(s, msg(general, a, "deleted", None)).await;
+    let third = append(s, msg(general, a, "three", None)).await;
+    s.change_message(gone.id, MessageChange::Delete)
+        .await
+        .unwrap();
+    let mine = s
+        .messages_by_sender(a, crate::MessageId(0), 10)
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = mine.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["one", "three"], "own, not deleted, oldest first");
+    let page = s.messages_by_sender(a, first.id, 10).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), [third.id]);
+    assert_eq!(
+        s.messages_by_sender(a, crate::MessageId(0), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let f1 = s.create_file(file(a, "x.png", 5), 100).await.unwrap();
+    s.create_file(file(b, "y.png", 5), 100).await.unwrap();
+    let f2 = s.create_file(file(a, "z.png", 5), 100).await.unwrap();
+    assert_eq!(file_ids(&s.files_of(a).await.unwrap()), [f1.id, f2.id]);
+}

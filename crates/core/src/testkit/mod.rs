@@ -46,6 +46,7 @@ where
     files::files_count_against_their_owners_quota(fresh().await).await;
     files::a_file_is_attached_once_by_its_owner_and_goes_with_its_message(fresh().await).await;
     files::only_unattached_files_are_removed_as_abandoned(fresh().await).await;
+    files::a_persons_own_messages_and_files_are_listed_for_their_export(fresh().await).await;
     // Roles.
     roles::a_room_has_one_owner_who_can_hand_it_over(fresh().await).await;
     roles::the_last_admin_cannot_be_demoted(fresh().await).await;

@@ -88,6 +88,12 @@ fn rows() -> Vec<Row> {
         row!("patch" "/admin/settings", |_w, r| call(M::PATCH, "/admin/settings",
             Some(json!({"server_name": "Matrix"}))),
             [401, 401, 403, 403, 403, 403, 403, 403, 200]),
+        row!("post" "/rooms/import", |w, r| call(M::POST, "/rooms/import", Some(json!({
+            "format": "natter-room-export", "version": 1, "exported_at": "2026-11-30T00:00:00Z",
+            "room": {"id": "1", "name": w.name("imported"), "kind": "private", "topic": "",
+                     "last_seq": 0},
+            "messages": []}))),
+            [401, 401, 403, 403, 403, 403, 403, 403, 201]),
         row!("post" "/invites", |_w, r| call(M::POST, "/invites", Some(json!({}))),
             [401, 401, 403, 403, 403, 403, 403, 403, 201]),
         row!("delete" "/invites/{id}", |w, r| {

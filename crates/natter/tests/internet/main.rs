@@ -9,6 +9,7 @@ mod acme;
 mod backup;
 mod connections;
 mod csrf;
+mod export;
 mod health;
 mod metrics;
 mod privacy;

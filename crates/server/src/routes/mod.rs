@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod export;
 mod files;
 mod messages;
 mod moderation;
@@ -11,6 +12,7 @@ mod rich;
 mod roles;
 mod room_settings;
 mod rooms;
+mod transcript;
 mod users;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -21,6 +23,9 @@ use axum::Router;
 
 use crate::{assets, ws, AppState};
 
+/// The largest room export `POST /rooms/import` takes.
+const IMPORT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/register", post(accounts::register))
@@ -28,6 +33,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(accounts::logout))
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route("/me/password", post(accounts::change_password))
+        .route("/me/export", get(export::own_data))
+        .route("/rooms/{id}/export", get(export::room))
+        .route(
+            "/rooms/import",
+            // A whole room's history: far past the usual body limit.
+            post(export::import).layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES)),
+        )
         .route("/users", get(accounts::search_users))
         .route("/users/{id}", get(accounts::get_user))
         .route("/rooms", get(rooms::list).post(rooms::create))
