@@ -1,17 +1,20 @@
 //! One typed configuration: defaults, then a TOML file, then `NATTER_*` environment variables,
 //! then command-line flags, each overriding the one before.
 
+mod parts;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use natter_core::Registration;
 use natter_server::acme::AcmeConfig;
-use natter_server::tls::TlsFiles;
-use natter_server::{RateConfig, ServerConfig};
+use natter_server::ServerConfig;
 use serde::{Deserialize, Serialize};
+
+use parts::{acme_config, mib, rate_config, tls_files, DAY, HOUR, MIB, SECOND};
+pub use parts::{self_signed_files, LogFormat, RateSetting, RegistrationSetting};
 
 /// Every setting, all optional: one layer of configuration. The same struct reads the TOML
 /// file and the flags (each flag also reads its `NATTER_*` variable).
@@ -142,32 +145,6 @@ pub struct Settings {
     pub log: Option<String>,
 }
 
-/// One rate-limit setting, checked when it is read: `send=50/10s`, `register=off`, `all=off`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct RateSetting(String);
-
-impl std::str::FromStr for RateSetting {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        RateConfig::default().apply(s)?;
-        Ok(RateSetting(s.trim().to_owned()))
-    }
-}
-
-impl TryFrom<String> for RateSetting {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<RateSetting> for String {
-    fn from(s: RateSetting) -> String {
-        s.0
-    }
-}
-
 impl Settings {
     /// Reads a TOML file of settings; unknown keys are an error, not silently ignored.
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -219,98 +196,6 @@ impl Settings {
             log: over.log.or(self.log),
         }
     }
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
-
-/// The registration mode as a setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RegistrationSetting {
-    Open,
-    Invite,
-    Closed,
-}
-
-impl RegistrationSetting {
-    pub fn into_domain(self) -> Registration {
-        match self {
-            RegistrationSetting::Open => Registration::Open,
-            RegistrationSetting::Invite => Registration::Invite,
-            RegistrationSetting::Closed => Registration::Closed,
-        }
-    }
-
-    fn from_domain(r: Registration) -> Self {
-        match r {
-            Registration::Open => RegistrationSetting::Open,
-            Registration::Invite => RegistrationSetting::Invite,
-            Registration::Closed => RegistrationSetting::Closed,
-        }
-    }
-}
-
-const SECOND: Duration = Duration::from_secs(1);
-const HOUR: Duration = Duration::from_secs(3600);
-const DAY: Duration = Duration::from_secs(24 * 3600);
-const MIB: u64 = 1024 * 1024;
-
-/// Megabytes (MiB) as bytes, at least one MiB and at most a tebibyte.
-fn mib(n: u64) -> u64 {
-    n.clamp(1, 1024 * 1024) * MIB
-}
-
-/// Where the self-signed certificate and key live in a data dir.
-pub fn self_signed_files(data_dir: &Path) -> TlsFiles {
-    TlsFiles {
-        cert: data_dir.join("tls").join("self-signed.pem"),
-        key: data_dir.join("tls").join("self-signed.key"),
-    }
-}
-
-/// ACME, when domains are given.
-fn acme_config(s: &Settings, data_dir: &Path) -> Option<AcmeConfig> {
-    let domains = s.acme_domains.clone().filter(|d| !d.is_empty())?;
-    Some(AcmeConfig {
-        domains,
-        contact: s.acme_email.as_ref().map(|e| format!("mailto:{e}")),
-        directory: s
-            .acme_directory
-            .clone()
-            .unwrap_or_else(|| natter_server::acme::LETS_ENCRYPT.to_owned()),
-        ca_root: s.acme_ca_root.clone(),
-        dir: data_dir.join("acme"),
-    })
-}
-
-/// The certificate files TLS is configured with: given ones, or the self-signed pair.
-fn tls_files(s: &Settings, data_dir: &Path) -> Option<TlsFiles> {
-    match (&s.tls_cert, &s.tls_key) {
-        (Some(cert), Some(key)) => Some(TlsFiles {
-            cert: cert.clone(),
-            key: key.clone(),
-        }),
-        _ if s.tls_self_signed == Some(true) => Some(self_signed_files(data_dir)),
-        _ => None,
-    }
-}
-
-/// The defaults with each setting applied in order (each was checked when it was read).
-fn rate_config(settings: &[RateSetting]) -> RateConfig {
-    let mut config = RateConfig::default();
-    for s in settings {
-        if let Err(e) = config.apply(&s.0) {
-            tracing::warn!(error = %e, "ignoring a rate limit setting");
-        }
-    }
-    config
 }
 
 /// The resolved configuration: every setting has a value. Durations are clamped to sane
@@ -484,62 +369,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn later_layers_override_earlier_ones_and_defaults_fill_the_rest() {
-        let file: Settings =
-            toml::from_str("listen = \"0.0.0.0:9000\"\nheartbeat_secs = 5\n").unwrap();
-        let flags = Settings {
-            listen: Some("127.0.0.1:0".parse().unwrap()),
-            ..Settings::default()
-        };
-        let config = Config::resolve(file.overridden_by(flags));
-        assert_eq!(config.listen.to_string(), "127.0.0.1:0");
-        assert_eq!(config.server.heartbeat_interval, Duration::from_secs(5));
-        assert_eq!(config.data_dir, PathBuf::from("natter-data"));
-        assert_eq!(config.server.typing_ttl, Duration::from_secs(6));
-    }
-
-    #[test]
-    fn the_printed_config_never_shows_the_metrics_token() {
-        let config = Config::resolve(Settings {
-            metrics_token: Some("s3cret-scrape-token".into()),
-            ..Settings::default()
-        });
-        let printed = config.to_toml();
-        assert!(!printed.contains("s3cret"), "{printed}");
-        assert!(
-            printed.contains("metrics_token = \"(redacted)\""),
-            "{printed}"
-        );
-        assert!(!format!("{config:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn unknown_keys_in_the_file_are_rejected() {
-        assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
-    }
-
-    #[test]
-    fn rate_limits_are_checked_when_read_and_applied_in_order() {
-        assert!(toml::from_str::<Settings>("rate_limits = [\"sned=1/1s\"]").is_err());
-        assert!("send=0/1s".parse::<RateSetting>().is_err());
-        let file: Settings = toml::from_str("rate_limits = [\"all=off\", \"send=5/10s\"]").unwrap();
-        let config = Config::resolve(file);
-        let rates = &config.server.rate_limits;
-        assert_eq!(
-            rates.get(natter_server::Limit::Send),
-            natter_server::Rate::new(5, Duration::from_secs(10))
-        );
-        assert_eq!(rates.get(natter_server::Limit::Register), None);
-    }
-
-    #[test]
-    fn the_printed_config_reads_back_as_the_same_config() {
-        let config = Config::resolve(Settings::default());
-        let again: Settings = toml::from_str(&config.to_toml()).unwrap();
-        assert_eq!(Config::resolve(again).to_toml(), config.to_toml());
-    }
-}
+mod tests;
