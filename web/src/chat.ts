@@ -273,10 +273,10 @@ export class Chat {
         break;
       }
       case "synced":
-        if (frame.more?.length) {
-          // The server stopped at its replay cap: ask again from where this client got to.
-          const since = syncSince(this.state);
-          this.sendFrame({ type: "sync", since: Object.fromEntries(frame.more.map((id) => [id, since[id] ?? 0])), revs: {} });
+        if (frame.more && Object.keys(frame.more).length > 0) {
+          // The server stopped at its replay cap: ask again from where its replay got to (live
+          // messages may already have arrived past it).
+          this.sendFrame({ type: "sync", since: frame.more, revs: {} });
           break;
         }
         if (--this.syncsLeft > 0) break;

@@ -123,8 +123,9 @@ export type ServerFrame =
   | { type: "report"; report: Report }
   | { type: "report_resolved"; report_id: Id; action: string }
   | { type: "invited"; room: Room; by: Id }
-  /** `more`: rooms whose replay stopped at the server's cap; ask again from the last seq. */
-  | { type: "synced"; more?: Id[] }
+  /** `more`: rooms whose replay stopped at the server's cap, each with the last seq replayed;
+   * ask again from exactly that seq. */
+  | { type: "synced"; more?: Record<Id, number> }
   | { type: "pong" }
   | { type: "error"; code: string; message: string; client_id?: string; retry_after_ms?: number };
 
@@ -175,6 +176,12 @@ export function bool(o: Obj, k: string): boolean {
   const v = o[k];
   if (typeof v !== "boolean") throw new ProtocolError(`${k}: expected a boolean`);
   return v;
+}
+/** An object whose every value is an integer, such as `{"12": 500}`. */
+function intRecord(o: Obj, k: string): Record<string, number> {
+  const r = obj(o[k], k);
+  for (const key of Object.keys(r)) int(r, key);
+  return r as Record<string, number>;
 }
 export function strArray(o: Obj, k: string): string[] {
   const v = o[k];
@@ -365,7 +372,7 @@ export function decodeServerFrame(v: unknown): ServerFrame {
     case "invited":
       return { type, room: decodeRoom(o.room), by: str(o, "by") };
     case "synced":
-      return clean({ type, more: o.more === undefined ? undefined : strArray(o, "more") });
+      return clean({ type, more: o.more === undefined ? undefined : intRecord(o, "more") });
     case "pong":
       return { type };
     case "error":

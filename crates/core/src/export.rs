@@ -87,6 +87,22 @@ impl Service {
         }
     }
 
+    /// A file attached in `room`, for its export by someone who may export the room (an admin
+    /// need not be a member of a public room to export it, files included).
+    pub async fn exported_file(
+        &self,
+        user: UserId,
+        room: RoomId,
+        id: crate::FileId,
+    ) -> Result<FileInfo, Error> {
+        self.exportable_room(user, room).await?;
+        let file = self.store.file(id).await?.ok_or(Error::NotFound)?;
+        if file.message.map(|(_, r)| r) != Some(room) {
+            return Err(Error::NotFound);
+        }
+        Ok(file)
+    }
+
     /// One page of a room's history for its export, with the permission checked again.
     pub async fn export_page(
         &self,

@@ -10,10 +10,14 @@ use crate::{Error, Room, RoomId, RoomKind, Service, UserId};
 pub fn look_alike_key(name: &str) -> String {
     let folded: String = skeleton(name).flat_map(char::to_lowercase).collect();
     // Lowercasing can make new confusables (`I` to `i`): fold once more.
-    skeleton(&folded)
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    let folded: String = skeleton(&folded).flat_map(char::to_lowercase).collect();
+    let letters: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+    // A name of only symbols (emoji) is compared whole, not as nothing.
+    if letters.is_empty() {
+        folded.chars().filter(|c| !c.is_whitespace()).collect()
+    } else {
+        letters
+    }
 }
 
 impl Service {
@@ -57,5 +61,11 @@ mod tests {
         assert_eq!(look_alike_key("rnodern"), look_alike_key("modern"));
         assert_ne!(look_alike_key("general"), look_alike_key("generals"));
         assert_ne!(look_alike_key("ops"), look_alike_key("dev"));
+        assert_ne!(
+            look_alike_key("🎉"),
+            look_alike_key("🚀"),
+            "symbol-only names differ"
+        );
+        assert_eq!(look_alike_key("🎉 🎉"), look_alike_key("🎉🎉"));
     }
 }

@@ -63,21 +63,48 @@ pub fn backup(data_dir: &Path, dest: &Path) -> anyhow::Result<Summary> {
 /// Checks a data dir or a backup: the database's integrity, and that every file it refers to
 /// is there.
 pub fn verify(dir: &Path) -> anyhow::Result<Summary> {
-    let (verified, missing_blobs) = check(dir)?;
+    let db = dir.join(DB);
+    let in_use = db.is_file() && lock_exclusive(&db)?.is_none();
+    if !in_use {
+        let (verified, missing_blobs) = check(dir)?;
+        return Ok(Summary {
+            verified,
+            missing_blobs,
+        });
+    }
+    // A database in use is checked through a snapshot: the full-text check takes the write
+    // lock for as long as it runs, which would hold up the server's commits.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let snapshot =
+        std::env::temp_dir().join(format!("natter-verify-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&snapshot)?;
+    let checked = backup_database(&db, &snapshot.join(DB))
+        .context("taking a snapshot to check")
+        .and_then(|()| verify_database(&snapshot.join(DB)).context("checking the database"));
+    let _ = std::fs::remove_dir_all(&snapshot);
+    let verified = checked?;
+    let missing_blobs = missing(dir, &verified);
     Ok(Summary {
         verified,
         missing_blobs,
     })
 }
 
-fn check(dir: &Path) -> anyhow::Result<(Verified, Vec<String>)> {
-    let verified = verify_database(&dir.join(DB)).context("checking the database")?;
-    let missing = verified
+/// The files `verified` refers to that `dir` lacks.
+fn missing(dir: &Path, verified: &Verified) -> Vec<String> {
+    verified
         .blobs
         .iter()
         .filter(|key| !blob_path(&dir.join(FILES), key).is_file())
         .cloned()
-        .collect();
+        .collect()
+}
+
+fn check(dir: &Path) -> anyhow::Result<(Verified, Vec<String>)> {
+    let verified = verify_database(&dir.join(DB)).context("checking the database")?;
+    let missing = missing(dir, &verified);
     Ok((verified, missing))
 }
 

@@ -153,12 +153,13 @@ pub enum ServerFrame {
     User {
         user: User,
     },
-    /// The replay asked for by `sync` is done. `more` lists the rooms whose replay stopped at
-    /// the server's cap (500 messages per room by default): the client asks again with `sync`
-    /// from the last `seq` it got, or pages the room's history.
+    /// The replay asked for by `sync` is done. `more` maps each room whose replay stopped at
+    /// the server's cap (500 messages per room by default) to the last `seq` replayed: the
+    /// client asks again with `sync` from exactly that `seq` (not from a later live message),
+    /// or pages the room's history.
     Synced {
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        more: Vec<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        more: BTreeMap<String, i64>,
     },
     Pong,
     Error {

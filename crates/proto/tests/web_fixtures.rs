@@ -240,9 +240,11 @@ fn server_frames() -> Vec<Value> {
             muted: false,
             until: None,
         },
-        ServerFrame::Synced { more: Vec::new() },
         ServerFrame::Synced {
-            more: vec!["12".into()],
+            more: Default::default(),
+        },
+        ServerFrame::Synced {
+            more: [("12".to_owned(), 500)].into(),
         },
         ServerFrame::Pong,
         ServerFrame::Error {

@@ -129,7 +129,9 @@ fn server_frames_have_their_documented_shape() {
             event: MemberEvent::Joined,
         }),
     );
-    expect![[r#"{"type":"synced"}"#]].assert_eq(&json(&ServerFrame::Synced { more: Vec::new() }));
+    expect![[r#"{"type":"synced"}"#]].assert_eq(&json(&ServerFrame::Synced {
+        more: Default::default(),
+    }));
     expect![[r#"{"type":"pong"}"#]].assert_eq(&json(&ServerFrame::Pong));
     expect![[r#"{"type":"error","code":"not_found","message":"not found","client_id":"c-1"}"#]]
         .assert_eq(&json(&ServerFrame::Error {
@@ -147,8 +149,8 @@ fn server_frames_have_their_documented_shape() {
         client_id: None,
         retry_after_ms: Some(1500),
     }));
-    expect![[r#"{"type":"synced","more":["12"]}"#]].assert_eq(&json(&ServerFrame::Synced {
-        more: vec!["12".into()],
+    expect![[r#"{"type":"synced","more":{"12":500}}"#]].assert_eq(&json(&ServerFrame::Synced {
+        more: [("12".to_owned(), 500)].into(),
     }));
 }
 

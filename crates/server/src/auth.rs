@@ -32,6 +32,15 @@ pub enum Queue {
     KnownDevice,
 }
 
+/// One place in the shared hashing queue, given back when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Argon2id hashing, off the async threads and bounded in concurrency.
 #[derive(Clone)]
 pub struct Hasher {
@@ -63,14 +72,22 @@ impl Hasher {
         queue: Queue,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        // Past this many waiting, answer 429 rather than queue hashes without bound.
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting && queue == Queue::Shared
-        {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(ApiError::RateLimited(std::time::Duration::from_secs(1)));
-        }
+        // Past this many waiting, answer 429 rather than queue hashes without bound. Known
+        // devices neither count nor are refused (their own limit bounds them): a flood in the
+        // shared queue cannot keep them out, and they cannot fill it for others.
+        let waiting = match queue {
+            Queue::Shared => {
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return Err(ApiError::RateLimited(std::time::Duration::from_secs(1)));
+                }
+                // Released however this future ends, a client that gave up included.
+                Some(Waiting(&self.waiting))
+            }
+            Queue::KnownDevice => None,
+        };
         let permit = self.permits.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(waiting);
         let permit = permit.map_err(|_| ApiError::Internal("hasher closed".into()))?;
         // The permit moves into the blocking job: if the client goes away and this future is
         // dropped, the hash still counts against the limit until it really finishes.
@@ -193,7 +210,7 @@ pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())

@@ -48,7 +48,9 @@ fn unsafe_method(method: &Method) -> bool {
 /// marks every API answer `no-store`.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let by_cookie = headers.get(header::AUTHORIZATION).is_none()
+    // Only a bearer token takes the cookie's place (as in `auth::authenticate`): any other
+    // Authorization header (a proxy's Basic auth) is sent by browsers cross-site too.
+    let by_cookie = auth::bearer(headers).is_none()
         && (auth::cookie_named(headers, auth::COOKIE_NAME).is_some()
             || auth::cookie_named(headers, device::COOKIE_NAME).is_some());
     if by_cookie && unsafe_method(req.method()) {

@@ -368,7 +368,19 @@ impl Server {
         }
         if let Some(redirects) = redirect_listener {
             let https_port = listener.local_addr()?.port();
-            tls::serve_redirect(redirects, https_port, state.clone(), challenges);
+            // Its own, smaller share of the descriptors: it only redirects.
+            let redirect_limits = listen::ConnLimits {
+                max_total: (limits.max_total / 8).max(16),
+                tls: None,
+                ..limits.clone()
+            };
+            tls::serve_redirect(
+                redirects,
+                https_port,
+                redirect_limits,
+                state.clone(),
+                challenges,
+            );
         }
         tracing::info!(max = limits.max_total, "connection cap");
         tokio::spawn(async move {

@@ -48,7 +48,7 @@ pub enum Limit {
     LoginAddr,
     /// Login attempts, per account name, from devices the account has not signed in on.
     LoginAccount,
-    /// Login attempts, per device that has signed in to the account before.
+    /// Login attempts from devices that have signed in to the account before, per account.
     LoginDevice,
 }
 
@@ -248,8 +248,14 @@ pub enum Key {
     Addr(IpAddr),
     /// An account name as typed at login (known or not).
     Account(String),
-    /// A device token's nonce.
-    Device([u8; 16]),
+}
+
+impl Key {
+    /// An address as limits count it: an IPv6 address by its /64, the block one subscriber
+    /// usually holds, so rotating through it does not buy fresh buckets.
+    pub fn addr(ip: IpAddr) -> Key {
+        Key::Addr(crate::peer::subscriber(ip))
+    }
 }
 
 /// The live buckets: one keyed limiter per limit that is on.

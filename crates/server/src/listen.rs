@@ -77,6 +77,7 @@ impl Counts {
         let addr = if limits.trusted_proxies.contains(&peer) {
             None
         } else {
+            let peer = crate::peer::subscriber(peer);
             let mut per_addr = self.per_addr.lock().unwrap_or_else(|p| p.into_inner());
             let n = per_addr.entry(peer).or_insert(0);
             if *n >= limits.max_per_addr {

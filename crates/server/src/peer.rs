@@ -70,6 +70,18 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
     client
 }
 
+/// The block an address belongs to for per-address limits: an IPv4 address itself, an IPv6
+/// address its /64.
+pub fn subscriber(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 => v4,
+    }
+}
+
 /// IPv4 addresses seen through an IPv6 socket count as themselves.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -120,5 +132,16 @@ mod tests {
             client_ip(ip("::ffff:203.0.113.9"), &HeaderMap::new(), &[]),
             ip("203.0.113.9")
         );
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_its_64_and_an_ipv4_one_its_address() {
+        let a = subscriber(ip("2001:db8:1:2:aaaa::1"));
+        let b = subscriber(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(a, b);
+        assert_eq!(a, ip("2001:db8:1:2::"));
+        assert_ne!(a, subscriber(ip("2001:db8:1:3::1")));
+        assert_eq!(subscriber(ip("198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(subscriber(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));
     }
 }

@@ -43,9 +43,28 @@ pub struct Pipeline {
     /// Set when the last batch failed to commit; cleared by the next that commits, or by a
     /// health probe that finds the store writable again.
     failing: Arc<AtomicBool>,
+    /// Set while a health check's probe write runs.
+    probing: Arc<AtomicBool>,
+}
+
+/// A health probe in progress; the next may start once this is dropped.
+pub struct Probing(Arc<AtomicBool>);
+
+impl Drop for Probing {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Pipeline {
+    /// Starts a health probe unless one is running.
+    pub fn start_probe(&self) -> Option<Probing> {
+        self.probing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Probing(self.probing.clone()))
+    }
+
     /// Whether messages can be committed: the task runs and the last commit succeeded.
     pub fn healthy(&self) -> bool {
         !self.tx.is_closed() && !self.failing.load(Ordering::Acquire)
@@ -108,7 +127,15 @@ pub fn start(
             flag.store(!committed, Ordering::Release);
         }
     });
-    (Pipeline { tx, failing }, task)
+    let probing = Arc::new(AtomicBool::new(false));
+    (
+        Pipeline {
+            tx,
+            failing,
+            probing,
+        },
+        task,
+    )
 }
 
 /// Commits, publishes and answers one batch; says whether the commit succeeded.

@@ -150,13 +150,16 @@ pub async fn hsts(req: Request, next: Next) -> Response {
 
 /// Serves plain HTTP on `listener` that answers every request with a permanent redirect to
 /// the same path over HTTPS on `https_port`.
+/// It goes through the same accept loop as the main listener (its own caps, the same header
+/// deadline), since it faces the internet too.
 pub fn serve_redirect(
     listener: tokio::net::TcpListener,
     https_port: u16,
+    limits: crate::listen::ConnLimits,
     state: AppState,
     challenges: Challenges,
 ) {
-    let mut stopping = state.inner.shutdown.clone();
+    let shutdown = state.inner.shutdown.clone();
     let app = axum::Router::new()
         .route(
             "/.well-known/acme-challenge/{token}",
@@ -164,17 +167,7 @@ pub fn serve_redirect(
         )
         .fallback(redirect)
         .with_state((https_port, challenges));
-    tokio::spawn(async move {
-        let stop = async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::warn!(error = %e, "the HTTPS redirect listener failed");
-        }
-    });
+    tokio::spawn(crate::listen::serve(listener, app, limits, shutdown));
 }
 
 /// The key authorization for an ACME HTTP-01 token this server is waiting on; 404 otherwise.

@@ -193,13 +193,11 @@ impl State {
                 Vec::new()
             }
             ServerFrame::Synced { more } => {
-                // Rooms the server stopped replaying at its cap: ask again from where it got to.
+                // Rooms the server stopped replaying at its cap: ask again from where the
+                // replay got to (live messages may have arrived past it).
                 let since: BTreeMap<String, i64> = more
                     .into_iter()
-                    .filter_map(|room| {
-                        let synced_to = self.timelines.get(&room)?.synced_to;
-                        Some((room, synced_to))
-                    })
+                    .filter(|(room, _)| self.timelines.contains_key(room))
                     .collect();
                 if !since.is_empty() {
                     let revs = BTreeMap::new();

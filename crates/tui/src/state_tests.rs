@@ -70,7 +70,9 @@ fn a_first_ready_syncs_from_the_newest_message_and_a_later_one_from_what_is_held
     let (since, revs) = sync_of(&state.apply(ready(vec![room("7", 40)])));
     assert_eq!(since, BTreeMap::from([("7".to_owned(), 40)]));
     assert!(revs.is_empty());
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     state.on_older(
         "7",
         MessagesPage {
@@ -90,7 +92,9 @@ fn a_first_ready_syncs_from_the_newest_message_and_a_later_one_from_what_is_held
 fn a_replay_cut_short_by_the_server_is_asked_for_again_from_where_it_stopped() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 1)]));
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     state.apply(ready(vec![room("7", 400)]));
     for seq in 2..=300 {
         state.apply(ServerFrame::Message {
@@ -98,12 +102,14 @@ fn a_replay_cut_short_by_the_server_is_asked_for_again_from_where_it_stopped() {
         });
     }
     let follow = state.apply(ServerFrame::Synced {
-        more: vec!["7".into()],
+        more: BTreeMap::from([("7".to_owned(), 300)]),
     });
     let (since, _) = sync_of(&follow);
     assert_eq!(since, BTreeMap::from([("7".to_owned(), 300)]));
     assert!(state.replaying, "still catching up");
-    let follow = state.apply(ServerFrame::Synced { more: Vec::new() });
+    let follow = state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     assert!(matches!(follow[..], [Follow::Synced]));
     assert!(!state.replaying);
 }
@@ -112,7 +118,9 @@ fn a_replay_cut_short_by_the_server_is_asked_for_again_from_where_it_stopped() {
 fn a_room_far_behind_starts_again_from_its_newest_message() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 1)]));
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     state.apply(ServerFrame::Message {
         message: message("7", 2, 0, "2", "x"),
     });
@@ -126,7 +134,9 @@ fn a_room_far_behind_starts_again_from_its_newest_message() {
 fn a_replayed_or_repeated_message_is_held_once_and_the_newest_rev_wins() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 0)]));
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     let first = state.apply(ServerFrame::Message {
         message: message("7", 1, 0, "2", "hi"),
     });
@@ -162,7 +172,9 @@ fn replayed_messages_are_not_counted_again_as_unread() {
 fn the_outbox_empties_on_ack_or_on_its_own_message_and_a_refusal_gives_the_text_back() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 0)]));
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     for id in ["a", "b", "c"] {
         state.outbox.push(Pending {
             client_id: id.into(),
@@ -222,7 +234,9 @@ fn typing_expires_and_leaving_a_room_forgets_it() {
 fn changes_to_messages_outside_the_loaded_run_leave_no_gap_and_early_changes_wait() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 100)]));
-    state.apply(ServerFrame::Synced { more: Vec::new() });
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
     state.on_older(
         "7",
         MessagesPage {

@@ -96,7 +96,7 @@ pub struct Settings {
     pub max_ws_per_user: Option<usize>,
     /// Serve `/metrics` on the main address to requests bearing this token (prefer the
     /// environment variable: flags show in `ps`).
-    #[arg(long, env = "NATTER_METRICS_TOKEN")]
+    #[arg(long, env = "NATTER_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
     /// Serve `/metrics`, with no token, on this separate address (keep it private).
     #[arg(long, env = "NATTER_METRICS_LISTEN")]

@@ -73,6 +73,21 @@ async fn cookie_requests_from_another_origin_are_refused_and_change_nothing() {
         send(None, None).await.unwrap().status(),
         StatusCode::CREATED
     );
+    // An Authorization header that is not a bearer token (a proxy's Basic auth, which browsers
+    // send cross-site) does not take the cookie's place in the check.
+    let resp = by_cookie(
+        &app,
+        Method::POST,
+        &format!("/rooms/{room}/messages"),
+        &token,
+    )
+    .header("authorization", "Basic dXNlcjpwYXNz")
+    .header("origin", "https://evil.example")
+    .json(&serde_json::json!({ "body": "forged with basic auth" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // A bearer token cannot be sent by another site, so its requests need no origin.
     let resp = app
         .http(

@@ -167,6 +167,29 @@ async fn a_room_exports_as_json_and_as_a_self_contained_html_file_for_its_owner_
     );
     let bad = get(&app, &format!("{path}?format=pdf"), alice.token()).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    // An admin exports a public room they never joined, its files included.
+    let open = alice
+        .create_room("open-plans", None, Visibility::Public)
+        .await
+        .unwrap();
+    let chart = alice.upload("open.png", png()).await.unwrap();
+    alice
+        .send_with_files(&open.id, "open chart", &[&chart.id])
+        .await
+        .unwrap();
+    let resp = get(
+        &app,
+        &format!("/rooms/{}/export?format=html", open.id),
+        root.token(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("src=\"data:image/png;base64,"));
 }
 
 #[tokio::test]

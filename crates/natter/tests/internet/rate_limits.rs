@@ -133,13 +133,21 @@ async fn a_flood_of_wrong_passwords_locks_out_new_devices_but_never_the_owners_o
 }
 
 #[tokio::test]
-async fn logins_from_one_address_are_limited_across_accounts() {
+async fn logins_and_reset_link_guesses_from_one_address_are_limited_across_accounts() {
     let app = app_limiting(&["login_addr=3/10m"]).await;
     for name in ["carol", "dave", "erin"] {
         let resp = login(&app, name, "whatever-pass", None).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     }
     assert_limited(login(&app, "frank", "whatever-pass", None).await).await;
+    // Guessing reset links costs a password hash each: the same bucket.
+    let resp = app
+        .http(Method::POST, "/auth/reset", None)
+        .json(&json!({ "token": "guess", "new_password": "long enough" }))
+        .send()
+        .await
+        .unwrap();
+    assert_limited(resp).await;
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ fn sync_from(room: &str, seq: i64) -> ClientFrame {
 }
 
 /// Reads replayed messages until `synced`; returns their seqs and the rooms with more.
-async fn replayed(conn: &mut natter_client::Connection) -> (Vec<i64>, Vec<String>) {
+async fn replayed(conn: &mut natter_client::Connection) -> (Vec<i64>, BTreeMap<String, i64>) {
     let mut seqs = Vec::new();
     loop {
         match expect_frame(conn, "replay", |_| true).await {
@@ -42,11 +42,11 @@ async fn a_sync_replays_at_most_the_cap_per_room_and_the_client_asks_again_for_t
     conn.send(&sync_from(&room, 0)).await.unwrap();
     let (first, more) = replayed(&mut conn).await;
     assert_eq!(first, vec![1, 2, 3, 4, 5]);
-    assert_eq!(more, vec![room.clone()]);
+    assert_eq!(more, BTreeMap::from([(room.clone(), 5)]));
     conn.send(&sync_from(&room, 5)).await.unwrap();
     let (second, more) = replayed(&mut conn).await;
     assert_eq!(second, vec![6, 7, 8, 9, 10]);
-    assert_eq!(more, vec![room.clone()]);
+    assert_eq!(more, BTreeMap::from([(room.clone(), 10)]));
     conn.send(&sync_from(&room, 10)).await.unwrap();
     let (last, more) = replayed(&mut conn).await;
     assert_eq!(last, vec![11, 12]);

@@ -59,7 +59,7 @@ pub async fn register(
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     if let Some(ip) = addr {
-        state.limits().check(Limit::Register, &Key::Addr(ip))?;
+        state.limits().check(Limit::Register, &Key::addr(ip))?;
     }
     let username = Username::parse(&req.username)?;
     let password = Password::parse(&req.password)?;
@@ -150,12 +150,13 @@ fn count_attempt(
 ) -> Result<Queue, ApiError> {
     let limits = state.limits();
     let key = &state.config().device_key;
-    if let Some(nonce) = user.zip(device).and_then(|(u, t)| key.verify(u.id, t)) {
-        limits.check(Limit::LoginDevice, &Key::Device(nonce))?;
+    if let Some(user) = user.filter(|u| device.is_some_and(|t| key.verify(u.id, t).is_some())) {
+        // Counted per account: minting more device tokens buys no more attempts.
+        limits.check(Limit::LoginDevice, &Key::User(user.id))?;
         return Ok(Queue::KnownDevice);
     }
     if let Some(ip) = addr {
-        limits.check(Limit::LoginAddr, &Key::Addr(ip))?;
+        limits.check(Limit::LoginAddr, &Key::addr(ip))?;
     }
     let account: String = typed_name.trim().to_lowercase().chars().take(64).collect();
     let refused = limits.check(Limit::LoginAccount, &Key::Account(account));

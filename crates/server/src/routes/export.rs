@@ -20,7 +20,7 @@ use serde::Deserialize;
 use zip::write::SimpleFileOptions;
 
 use crate::auth::Authed;
-use crate::extract::{ApiJson, ApiQuery, IdPath, RoomPath};
+use crate::extract::{ApiQuery, IdPath, RoomPath};
 use crate::pipeline::ReplyTo;
 use crate::{wire, ApiError, AppState, Limit};
 
@@ -269,6 +269,7 @@ pub async fn room(
 pub(super) async fn data_url(
     state: &AppState,
     me: UserId,
+    room: RoomId,
     file: &natter_proto::Attachment,
     budget: &mut u64,
 ) -> Result<Option<String>, ApiError> {
@@ -279,7 +280,7 @@ pub(super) async fn data_url(
     let Ok(id) = file.id.parse() else {
         return Ok(None);
     };
-    let info = state.service().readable_file(me, id).await?;
+    let info = state.service().exported_file(me, room, id).await?;
     let Some(bytes) = blob_bytes(state, &info.blob).await? else {
         return Ok(None);
     };
@@ -294,8 +295,15 @@ pub(super) async fn data_url(
 pub async fn import(
     State(state): State<AppState>,
     authed: Authed,
-    ApiJson(export): ApiJson<RoomExport>,
+    body: Body,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    // Admins only, decided before a byte of the (large) body is read.
+    state.service().require_admin(&authed.actor()).await?;
+    let bytes = axum::body::to_bytes(body, super::IMPORT_MAX_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let export: RoomExport = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest("malformed_json", e.to_string()))?;
     if export.format != "natter-room-export" || export.version != 1 {
         return Err(ApiError::BadRequest(
             "invalid_import",

@@ -73,7 +73,7 @@ pub async fn render(
         }
         for file in &m.attachments {
             let name = escape(&file.name);
-            match super::export::data_url(state, me, file, &mut budget).await? {
+            match super::export::data_url(state, me, room.id, file, &mut budget).await? {
                 Some(url) if file.image.is_some() => {
                     html.push_str(&format!("<img alt=\"{name}\" src=\"{url}\">"));
                 }

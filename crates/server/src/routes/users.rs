@@ -162,6 +162,12 @@ pub async fn use_reset(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<ResetPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
+    // A guess at a reset link costs a password hash: counted like a login attempt.
+    if let Some(ip) = addr {
+        state
+            .limits()
+            .check(crate::Limit::LoginAddr, &crate::limits::Key::addr(ip))?;
+    }
     let password = Password::parse(&req.new_password)?;
     let hash = state.hasher().hash(password).await?;
     let (user, ended) = state

@@ -39,8 +39,8 @@ enum Replayed {
     Refused,
     /// Everything the client lacked was sent.
     All,
-    /// The cap was reached: the client asks again from the last `seq` it got.
-    Capped,
+    /// The cap was reached at this `seq`: the client asks again from it.
+    Capped(i64),
 }
 
 fn room_id(raw: &str) -> Result<RoomId, ApiError> {
@@ -112,11 +112,13 @@ impl Conn {
                 if let Err(e) = self.state.rate(Limit::Sync, self.user) {
                     return self.write_frame(&e.to_frame(None)).await;
                 }
-                let mut more = Vec::new();
+                let mut more = std::collections::BTreeMap::new();
                 for (room, seq) in since {
                     match self.replay(&room, seq).await? {
                         Replayed::Refused => continue,
-                        Replayed::Capped => more.push(room.clone()),
+                        Replayed::Capped(up_to) => {
+                            more.insert(room.clone(), up_to);
+                        }
                         Replayed::All => {}
                     }
                     // Changes only to messages the client had: later ones went out whole.
@@ -254,7 +256,7 @@ impl Conn {
                 }
                 if budget == 0 {
                     self.seen.replayed(room, cursor);
-                    return Ok(Replayed::Capped);
+                    return Ok(Replayed::Capped(cursor));
                 }
                 budget -= 1;
                 let frame = ServerFrame::Message {
