@@ -37,6 +37,8 @@ pub enum Event {
 /// The answer of a REST call the screen started.
 #[derive(Debug)]
 pub enum Done {
+    /// The wait a refused resync asked for is over.
+    Resync,
     Older {
         room: String,
         page: MessagesPage,
@@ -245,6 +247,10 @@ impl Chat {
                 }
             }
             Follow::Arrived { mention, .. } => self.bell |= mention,
+            Follow::ResyncAfter(wait) => self.spawn(async move {
+                tokio::time::sleep(wait).await;
+                Done::Resync
+            }),
             Follow::Refused { pending, reason } => {
                 // The text comes back to be fixed or resent, after anything being typed.
                 let text = match self.composer.text() {
@@ -263,6 +269,11 @@ impl Chat {
 
     fn on_done(&mut self, done: Done) {
         match done {
+            Done::Resync => {
+                if self.state.replaying {
+                    self.net.send(self.state.sync_frame());
+                }
+            }
             Done::Older { room, page } => {
                 let senders = page.messages.iter().map(|m| m.sender_id.clone()).collect();
                 self.state.on_older(&room, page);

@@ -63,6 +63,8 @@ pub enum Follow {
     Left(String),
     /// The server reported an error not tied to a send.
     Error(String),
+    /// The resync was refused for now (rate limited): send it again after this long.
+    ResyncAfter(std::time::Duration),
 }
 
 /// Everything the client knows, changed only by [`State::apply`] and the `on_*` methods.
@@ -213,6 +215,13 @@ impl State {
                 client_id: Some(id),
                 ..
             } => self.on_refused(&id, &code, message),
+            ServerFrame::Error {
+                code,
+                retry_after_ms: Some(ms),
+                ..
+            } if code == "rate_limited" && self.replaying => {
+                vec![Follow::ResyncAfter(std::time::Duration::from_millis(ms))]
+            }
             ServerFrame::Error { message, .. } => vec![Follow::Error(message)],
         }
     }
@@ -236,8 +245,6 @@ impl State {
         self.replaying = true;
         let ids: HashSet<&str> = rooms.iter().map(|r| r.id.as_str()).collect();
         self.timelines.retain(|id, _| ids.contains(id.as_str()));
-        let mut since = BTreeMap::new();
-        let mut revs = BTreeMap::new();
         for room in &rooms {
             let timeline = self
                 .timelines
@@ -246,15 +253,25 @@ impl State {
             if room.last_seq - timeline.synced_to > MAX_REPLAY {
                 *timeline = Timeline::starting_at(room);
             }
-            since.insert(room.id.clone(), timeline.synced_to);
-            if !timeline.messages.is_empty() {
-                revs.insert(room.id.clone(), timeline.rev_seen);
-            }
         }
         self.rooms = rooms.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let mut follow = vec![Follow::Sync(ClientFrame::Sync { since, revs })];
+        let mut follow = vec![Follow::Sync(self.sync_frame())];
         follow.extend(self.need_users(self.dm_member_ids()));
         follow
+    }
+
+    /// The `sync` that resumes every room from what this client holds: everything after the
+    /// newest `seq` held, and the changes after the newest `rev` seen.
+    pub fn sync_frame(&self) -> ClientFrame {
+        let mut since = BTreeMap::new();
+        let mut revs = BTreeMap::new();
+        for (id, timeline) in &self.timelines {
+            since.insert(id.clone(), timeline.synced_to);
+            if !timeline.messages.is_empty() {
+                revs.insert(id.clone(), timeline.rev_seen);
+            }
+        }
+        ClientFrame::Sync { since, revs }
     }
 
     fn on_live(&mut self, message: Message) -> Vec<Follow> {

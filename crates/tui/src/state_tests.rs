@@ -115,6 +115,38 @@ fn a_replay_cut_short_by_the_server_is_asked_for_again_from_where_it_stopped() {
 }
 
 #[test]
+fn a_resync_refused_for_now_is_sent_again_after_the_wait() {
+    let mut state = State::default();
+    let first = sync_of(&state.apply(ready(vec![room("7", 40)])));
+    let follow = state.apply(ServerFrame::Error {
+        code: "rate_limited".into(),
+        message: "too many requests; try again in 2 s".into(),
+        client_id: None,
+        retry_after_ms: Some(1500),
+    });
+    assert!(
+        matches!(follow[..], [Follow::ResyncAfter(w)] if w == std::time::Duration::from_millis(1500)),
+        "{follow:?}"
+    );
+    assert!(state.replaying);
+    match state.sync_frame() {
+        ClientFrame::Sync { since, revs } => assert_eq!((since, revs), first),
+        other => panic!("{other:?}"),
+    }
+    // Once caught up, the same refusal (of a typing frame, say) is just shown.
+    state.apply(ServerFrame::Synced {
+        more: BTreeMap::new(),
+    });
+    let follow = state.apply(ServerFrame::Error {
+        code: "rate_limited".into(),
+        message: "slow down".into(),
+        client_id: None,
+        retry_after_ms: Some(1500),
+    });
+    assert!(matches!(follow[..], [Follow::Error(_)]));
+}
+
+#[test]
 fn a_room_far_behind_starts_again_from_its_newest_message() {
     let mut state = State::default();
     state.apply(ready(vec![room("7", 1)]));
