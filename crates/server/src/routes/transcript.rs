@@ -20,14 +20,7 @@ font-style:italic}.file{display:inline-block;margin:.2em 0;padding:.2em .5em;bor
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+        wire::push_escaped(&mut out, c);
     }
     out
 }
