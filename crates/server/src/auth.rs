@@ -311,6 +311,84 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_shared_queue_refuses_guesses_but_never_a_known_device() {
+        let hasher = Hasher::new();
+        // Every core busy: whatever comes next has to wait.
+        let cores = hasher.permits.available_permits() as u32;
+        let busy = hasher
+            .permits
+            .clone()
+            .acquire_many_owned(cores)
+            .await
+            .unwrap();
+        let stored = hasher.hash(Password::parse("correct horse").unwrap());
+        drop(busy);
+        let stored = stored.await.unwrap();
+        let busy = hasher
+            .permits
+            .clone()
+            .acquire_many_owned(cores)
+            .await
+            .unwrap();
+        let mut flood = Vec::new();
+        for _ in 0..hasher.max_waiting {
+            let (h, s) = (hasher.clone(), stored.clone());
+            flood.push(tokio::spawn(
+                async move { h.verify("guess", Some(s)).await },
+            ));
+        }
+        while hasher.waiting.load(Ordering::Acquire) < hasher.max_waiting {
+            tokio::task::yield_now().await;
+        }
+        // The shared queue is full: one more guess is refused at once...
+        let refused = hasher.verify("guess", Some(stored.clone())).await;
+        assert!(
+            matches!(refused, Err(ApiError::RateLimited(_))),
+            "{refused:?}"
+        );
+        // ...but the owner's known device waits its turn and gets in.
+        let (h, s) = (hasher.clone(), stored.clone());
+        let owner = tokio::spawn(async move {
+            h.verify_in(Queue::KnownDevice, "correct horse", Some(s))
+                .await
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(hasher.waiting.load(Ordering::Acquire), hasher.max_waiting);
+        drop(busy);
+        assert!(owner.await.unwrap().unwrap());
+        for f in flood {
+            assert!(!f.await.unwrap().unwrap());
+        }
+        assert_eq!(
+            hasher.waiting.load(Ordering::Acquire),
+            0,
+            "every place given back"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_wait_gives_its_place_back() {
+        let hasher = Hasher::new();
+        let cores = hasher.permits.available_permits() as u32;
+        let busy = hasher
+            .permits
+            .clone()
+            .acquire_many_owned(cores)
+            .await
+            .unwrap();
+        let (h, waiting) = (hasher.clone(), hasher.waiting.clone());
+        let task = tokio::spawn(async move { h.verify("x", None).await });
+        while waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // The client went away while it waited.
+        task.abort();
+        let _ = task.await;
+        assert_eq!(hasher.waiting.load(Ordering::Acquire), 0);
+        drop(busy);
+    }
+
+    #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
         let hasher = Hasher::new();
         let hash = hasher
