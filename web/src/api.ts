@@ -2,26 +2,28 @@
 // cookie that register and login set, so no token is ever visible to scripts.
 
 import {
+  decodeMessage,
+  decodeRoom,
+  decodeUser,
+  type Message,
+  type Room,
+  type User,
+} from "./protocol";
+import {
   decodeAuth,
   decodeServerInfo,
   decodeBlocks,
-  decodeMessage,
   decodePins,
   decodeSearch,
   decodeThread,
   decodeError,
   decodeMessagesPage,
-  decodeRoom,
   decodeRooms,
-  decodeUser,
   decodeUsers,
-  type Message,
   type MessagesPage,
   type SearchResults,
-  type Room,
   type ServerInfo,
-  type User,
-} from "./protocol";
+} from "./rest";
 
 /** An error answer from the server (`code` is stable, see docs/protocol.md), or a network failure. */
 export class ApiError extends Error {

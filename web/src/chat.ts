@@ -29,6 +29,7 @@ import {
   type ChatState,
   type Pending,
 } from "./state";
+import { keys, load, save } from "./storage";
 import { backoffDelay } from "./timeline";
 
 /** Client-side heartbeat: a `ping` this often, and a connection silent for DEAD_MS is dropped. */
@@ -53,32 +54,6 @@ const NO_ANSWER = "No answer from the server.";
 const CLOCK_EMIT_MS = 30_000;
 /** The server refuses a `sync` naming more rooms than this. */
 const SYNC_MAX_ROOMS = 1000;
-
-function load<T>(store: Storage, key: string, fallback: T): T {
-  try {
-    const raw = store.getItem(key);
-    return raw === null ? fallback : (JSON.parse(raw) as T);
-  } catch {
-    return fallback;
-  }
-}
-
-function save(store: Storage, key: string, value: unknown) {
-  try {
-    store.setItem(key, JSON.stringify(value));
-  } catch {
-    // Storage full or disabled: read state and the outbox then last only for this page.
-  }
-}
-
-/**
- * Settings are per browser (localStorage); read state lives on the server. The outbox is per
- * tab (sessionStorage): it survives a reload of the tab, and two tabs never overwrite each other's.
- */
-const keys = (userId: Id) => ({
-  settings: `natter.settings.${userId}`,
-  outbox: `natter.outbox.${userId}`,
-});
 
 export function newClientId(): string {
   return `web-${crypto.randomUUID()}`;

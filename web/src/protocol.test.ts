@@ -5,27 +5,29 @@ import { describe, expect, test } from "vitest";
 import fixtures from "./protocol.fixtures.json";
 import {
   decodeAttachment,
-  decodeAuth,
-  decodeServerInfo,
-  decodeError,
-  decodeBlocks,
   decodeMessage,
-  decodeMessagesPage,
-  decodePins,
   decodeReadState,
-  decodeSearch,
   decodeStorageUsage,
-  decodeThread,
   decodeRoom,
-  decodeRooms,
   decodeServerFrame,
   decodeUser,
-  decodeUsers,
   encodeClientFrame,
   ProtocolError,
   type ClientFrame,
   type ServerFrame,
 } from "./protocol";
+import {
+  decodeAuth,
+  decodeServerInfo,
+  decodeError,
+  decodeBlocks,
+  decodeMessagesPage,
+  decodePins,
+  decodeSearch,
+  decodeThread,
+  decodeRooms,
+  decodeUsers,
+} from "./rest";
 
 const SERVER_TYPES: ServerFrame["type"][] = [
   "ready", "message", "message_updated", "read", "blocked", "ack", "typing", "presence", "member", "muted", "room", "room_deleted", "invited", "report", "report_resolved", "user",

@@ -164,7 +164,7 @@ export function int(o: Obj, k: string): number {
   }
   return v;
 }
-function optInt(o: Obj, k: string): number | undefined {
+export function optInt(o: Obj, k: string): number | undefined {
   return o[k] === undefined || o[k] === null ? undefined : int(o, k);
 }
 /** An optional flag the server omits when false; decoded as absent unless true. */
@@ -195,7 +195,7 @@ export function array<T>(o: Obj, k: string, item: (v: unknown) => T): T[] {
   if (!Array.isArray(v)) throw new ProtocolError(`${k}: expected an array`);
   return v.map(item);
 }
-function oneOf<T extends string>(o: Obj, k: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(o: Obj, k: string, allowed: readonly T[]): T {
   const v = str(o, k);
   if (!(allowed as readonly string[]).includes(v)) {
     throw new ProtocolError(`${k}: unexpected value ${JSON.stringify(v)}`);
@@ -392,59 +392,6 @@ export function encodeClientFrame(frame: ClientFrame): string {
   return JSON.stringify(frame);
 }
 
-// REST bodies.
-
-export interface MessagesPage {
-  messages: Message[];
-  has_more: boolean;
-}
-
-export function decodeMessagesPage(v: unknown): MessagesPage {
-  const o = obj(v, "page");
-  return { messages: array(o, "messages", decodeMessage), has_more: bool(o, "has_more") };
-}
-
-export interface Thread {
-  root: Message;
-  replies: Message[];
-  has_more: boolean;
-}
-
-export function decodeThread(v: unknown): Thread {
-  const o = obj(v, "thread");
-  return { root: decodeMessage(o.root), replies: array(o, "replies", decodeMessage), has_more: bool(o, "has_more") };
-}
-
-export function decodePins(v: unknown): Message[] {
-  return array(obj(v, "pins"), "messages", decodeMessage);
-}
-
-export interface SearchHit {
-  message: Message;
-  /** Escaped text with matches in <mark>, built by the server. */
-  snippet_html: string;
-}
-
-export interface SearchResults {
-  hits: SearchHit[];
-  next_offset?: number;
-}
-
-export function decodeSearch(v: unknown): SearchResults {
-  const o = obj(v, "search");
-  return clean({
-    hits: array(o, "hits", (h) => {
-      const hit = obj(h, "hit");
-      return { message: decodeMessage(hit.message), snippet_html: str(hit, "snippet_html") };
-    }),
-    next_offset: optInt(o, "next_offset"),
-  });
-}
-
-export function decodeBlocks(v: unknown): Id[] {
-  return strArray(obj(v, "blocks"), "user_ids");
-}
-
 export interface Report {
   id: Id;
   message_id: Id;
@@ -471,40 +418,4 @@ export function decodeReport(v: unknown): Report {
     at: str(o, "at"),
     resolution: r && clean({ action: str(r, "action"), by: optStr(r, "by"), at: str(r, "at"), note: str(r, "note") }),
   });
-}
-
-export type Registration = "open" | "invite" | "closed";
-
-export interface ServerInfo {
-  name: string;
-  registration: Registration;
-}
-
-export function decodeServerInfo(v: unknown): ServerInfo {
-  const o = obj(v, "server");
-  return { name: str(o, "name"), registration: oneOf(o, "registration", ["open", "invite", "closed"] as const) };
-}
-
-export function decodeAuth(v: unknown): { user: User; token: string; device_token?: string } {
-  const o = obj(v, "auth");
-  return clean({ user: decodeUser(o.user), token: str(o, "token"), device_token: optStr(o, "device_token") });
-}
-
-export function decodeUsers(v: unknown): User[] {
-  const o = obj(v, "users");
-  return array(o, o.members !== undefined ? "members" : "users", decodeUser);
-}
-
-export function decodeRooms(v: unknown): Room[] {
-  return array(obj(v, "rooms"), "rooms", decodeRoom);
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; retry_after_ms?: number };
-}
-
-export function decodeError(v: unknown): ErrorBody {
-  const e = obj(obj(v, "error body").error, "error");
-  const error = clean({ code: str(e, "code"), message: str(e, "message"), retry_after_ms: optInt(e, "retry_after_ms") });
-  return { error };
 }

@@ -2,7 +2,8 @@
 // the raw body. The server sniffs the type itself and answers with the stored attachment.
 
 import { ApiError } from "./api";
-import { decodeAttachment, decodeError, type Attachment, type Id } from "./protocol";
+import { decodeAttachment, type Attachment, type Id } from "./protocol";
+import { decodeError } from "./rest";
 
 export interface UploadHandle {
   done: Promise<Attachment>;

@@ -55,17 +55,9 @@ fn device_key(path: &std::path::Path) -> anyhow::Result<DeviceKey> {
     }
     let mut key = [0u8; 32];
     getrandom::getrandom(&mut key).context("no randomness for the device key")?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(
-        &mut options
-            .open(path)
-            .with_context(|| format!("creating {}", path.display()))?,
-        &key,
-    )
-    .with_context(|| format!("writing {}", path.display()))?;
+    natter_server::tls::write_secret(path, &key)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(DeviceKey::new(key))
 }
 
@@ -87,11 +79,7 @@ fn make_self_signed(
     if let Some(dir) = files.cert.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(&files.key)?, key.as_bytes())?;
+    natter_server::tls::write_secret(&files.key, key.as_bytes()).map_err(anyhow::Error::msg)?;
     std::fs::write(&files.cert, cert)?;
     tracing::info!(cert = %files.cert.display(), "made a self-signed certificate");
     Ok(())

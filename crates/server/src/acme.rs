@@ -6,7 +6,7 @@
 //! it can start (and answer the challenge) with no certificate at all.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -99,22 +99,10 @@ pub fn prepare(config: &AcmeConfig) -> Result<(), String> {
 
 fn write_pair(files: &TlsFiles, cert: &str, key: &str) -> Result<(), String> {
     // The key first and never readable by others; each file replaced whole by a rename.
-    write_private(&files.key, key.as_bytes())?;
+    tls::write_secret(&files.key, key.as_bytes())?;
     let tmp = files.cert.with_extension("pem.new");
     std::fs::write(&tmp, cert).map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, &files.cert).map_err(|e| e.to_string())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let tmp = path.with_extension("new");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(|e| e.to_string())?;
-    file.write_all(bytes).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
 }
 
 /// Whether the certificate on disk is one the CA issued and not yet due for renewal.
@@ -188,7 +176,7 @@ async fn account(config: &AcmeConfig) -> Result<Account, String> {
         .await
         .map_err(|e| e.to_string())?;
     let saved = serde_json::to_vec(&credentials).map_err(|e| e.to_string())?;
-    write_private(&config.account(), &saved)?;
+    tls::write_secret(&config.account(), &saved)?;
     Ok(account)
 }
 

@@ -310,26 +310,25 @@ mod tests {
         assert_eq!(bearer(&headers), Some("tok"));
     }
 
+    /// Takes every core's hashing permit: whatever comes next has to wait until it is dropped.
+    async fn occupy_every_core(hasher: &Hasher) -> tokio::sync::OwnedSemaphorePermit {
+        let cores = hasher.permits.available_permits() as u32;
+        hasher
+            .permits
+            .clone()
+            .acquire_many_owned(cores)
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_full_shared_queue_refuses_guesses_but_never_a_known_device() {
         let hasher = Hasher::new();
-        // Every core busy: whatever comes next has to wait.
-        let cores = hasher.permits.available_permits() as u32;
-        let busy = hasher
-            .permits
-            .clone()
-            .acquire_many_owned(cores)
+        let stored = hasher
+            .hash(Password::parse("correct horse").unwrap())
             .await
             .unwrap();
-        let stored = hasher.hash(Password::parse("correct horse").unwrap());
-        drop(busy);
-        let stored = stored.await.unwrap();
-        let busy = hasher
-            .permits
-            .clone()
-            .acquire_many_owned(cores)
-            .await
-            .unwrap();
+        let busy = occupy_every_core(&hasher).await;
         let mut flood = Vec::new();
         for _ in 0..hasher.max_waiting {
             let (h, s) = (hasher.clone(), stored.clone());
@@ -369,13 +368,7 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_wait_gives_its_place_back() {
         let hasher = Hasher::new();
-        let cores = hasher.permits.available_permits() as u32;
-        let busy = hasher
-            .permits
-            .clone()
-            .acquire_many_owned(cores)
-            .await
-            .unwrap();
+        let busy = occupy_every_core(&hasher).await;
         let (h, waiting) = (hasher.clone(), hasher.waiting.clone());
         let task = tokio::spawn(async move { h.verify("x", None).await });
         while waiting.load(Ordering::Acquire) == 0 {

@@ -131,6 +131,20 @@ impl Tls {
     }
 }
 
+/// Writes a secret (a private key, a signing key) readable by its owner only, replacing the
+/// file whole by a rename so a crash never leaves half of one.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let tmp = path.with_extension("new");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).map_err(|e| e.to_string())?;
+    file.write_all(bytes).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+}
+
 /// A new self-signed certificate for `names` (host names or IP addresses), as PEM
 /// (certificate, private key).
 pub fn self_signed(names: &[String]) -> Result<(String, String), String> {

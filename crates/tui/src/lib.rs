@@ -26,6 +26,7 @@ pub mod state;
 pub mod terminal;
 pub mod timeline;
 pub mod ui;
+mod views;
 
 pub use chat::{Chat, Event, Options};
 pub use keys::fuzzy_score;

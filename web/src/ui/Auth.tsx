@@ -3,7 +3,8 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
-import type { ServerInfo, User } from "../protocol";
+import type { User } from "../protocol";
+import type { ServerInfo } from "../rest";
 
 /** The invite a link carried, if the page was opened from one. */
 function inviteFromLink(): string {

@@ -3,7 +3,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
 import type { Chat } from "../chat";
-import type { Message, Room, SearchHit, Thread } from "../protocol";
+import type { Message, Room } from "../protocol";
+import type { SearchHit, Thread } from "../rest";
 import { displayName, roomTitle, type ChatState } from "../state";
 import { fullTime, timeLabel } from "../timeline";
 import { HtmlBody } from "./MessageRow";

@@ -98,7 +98,7 @@ impl Spool {
 }
 
 fn download(content_type: &'static str, name: &str, body: Body) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
+    let disposition = super::files::content_disposition("attachment", name);
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

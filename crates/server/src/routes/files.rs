@@ -265,7 +265,7 @@ const FILENAME_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`: the plain name for old
 /// clients (non-ASCII, quotes and backslashes replaced) and the exact one for everyone else.
-fn content_disposition(kind: &str, name: &str) -> String {
+pub(super) fn content_disposition(kind: &str, name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {
