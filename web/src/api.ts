@@ -140,7 +140,7 @@ export function describeError(e: unknown): string {
     case "room_name_taken":
       return "A public room with that name already exists.";
     case "invalid_query":
-      return "Type at least one word to search for.";
+      return "A search is at most 200 characters.";
     case "file_too_large":
       return `That file is too large: ${e.message}.`;
     case "quota_exceeded":

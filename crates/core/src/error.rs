@@ -25,11 +25,12 @@ pub enum DomainError {
     InvalidDmMembers,
     #[error("a reaction must be a single Unicode emoji")]
     InvalidEmoji,
-    #[error("a search needs 1 to 200 characters with at least one letter or digit")]
+    #[error("a search is at most 200 characters")]
     InvalidQuery,
-    #[error("you cannot block yourself")]
-    InvalidBlock,
-    #[error("a file name must be 1 to 255 characters without control characters")]
+    #[error(
+        "a file name must be 1 to 255 characters without control characters or path \
+         separators, and not . or .."
+    )]
     InvalidFileName,
     #[error("the file is empty")]
     EmptyFile,
@@ -59,7 +60,6 @@ impl DomainError {
             DomainError::InvalidDmMembers => "invalid_dm_members",
             DomainError::InvalidEmoji => "invalid_emoji",
             DomainError::InvalidQuery => "invalid_query",
-            DomainError::InvalidBlock => "invalid_block",
             DomainError::InvalidFileName => "invalid_file_name",
             DomainError::EmptyFile => "empty_file",
             DomainError::TooManyAttachments => "too_many_attachments",

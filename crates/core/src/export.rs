@@ -47,8 +47,14 @@ impl ImportedMessage {
             .collect();
         let head = format!("**{sender}** · {at}\n");
         let room = MessageBody::MAX_CHARS.saturating_sub(head.chars().count() + 1);
-        let mut body: String = self.body.chars().take(room).collect();
-        if body.chars().count() < self.body.chars().count() {
+        // Control characters a message may not hold are dropped, not a reason to refuse all.
+        let kept: String = self
+            .body
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        let mut body: String = kept.chars().take(room).collect();
+        if body.chars().count() < kept.chars().count() {
             body.push('…');
         }
         format!("{head}{body}")

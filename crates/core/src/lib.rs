@@ -53,6 +53,6 @@ pub use store::{
 };
 pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{
-    ClientId, DisplayName, Emoji, FileName, MessageBody, Password, RoomName, SearchTerms,
-    StatusText, Topic, Username,
+    ClientId, DisplayName, Emoji, FileName, MessageBody, Password, Reason, RoomName, SearchTerms,
+    ServerName, StatusText, TextRule, Topic, Username,
 };

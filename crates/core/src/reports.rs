@@ -77,17 +77,12 @@ pub enum Effect {
     Banned(Sanction, bool),
 }
 
-/// The longest reason a report carries.
-const MAX_REASON: usize = 500;
-
 impl Service {
     /// A member reports someone else's message. Reporting it again replaces the reason.
     pub async fn report(&self, by: &Actor, id: MessageId, reason: &str) -> Result<Report, Error> {
         let user = by.user.ok_or(Error::NotFound)?;
-        let reason = reason.trim();
-        if reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
-            return Err(crate::DomainError::InvalidReason.into());
-        }
+        let reason = crate::Reason::parse(reason)?.into_string();
+        let reason = reason.as_str();
         let message = self.store.message(id).await?.ok_or(Error::NotFound)?;
         let room = self.member_room(user, message.room_id).await?;
         if message.sender_id == user {

@@ -6,8 +6,8 @@ use crate::markup::{self, ROOM_MENTION};
 use crate::moderation::Contribution;
 use crate::store::{ChangeOutcome, MessageChange, SearchQuery, Toggle};
 use crate::{
-    DomainError, Emoji, Error, Message, MessageBody, MessageId, ReadState, Room, RoomId, RoomKind,
-    SearchHit, SearchTerms, Service, Timestamp, UserId,
+    Emoji, Error, Message, MessageBody, MessageId, ReadState, Room, RoomId, RoomKind, SearchHit,
+    SearchTerms, Service, Timestamp, UserId,
 };
 
 /// What a body says beyond its text, worked out once per send or edit.
@@ -287,6 +287,10 @@ impl Service {
         if let Some(room) = filter.room {
             self.visible_room(user, room).await?;
         }
+        // Without a word to look for, nothing matches.
+        let Some(terms) = terms else {
+            return Ok(Vec::new());
+        };
         let query = SearchQuery {
             user,
             terms: terms.as_str().to_owned(),
@@ -303,7 +307,7 @@ impl Service {
     /// Blocks or unblocks another user; `false` if nothing changed.
     pub async fn block(&self, user: UserId, target: UserId, on: Toggle) -> Result<bool, Error> {
         if user == target {
-            return Err(DomainError::InvalidBlock.into());
+            return Err(Error::Forbidden("you cannot block yourself"));
         }
         self.store().user(target).await?.ok_or(Error::NotFound)?;
         Ok(self.store().set_block(user, target, on).await?)

@@ -36,6 +36,8 @@ pub enum Page {
     Latest,
     After(i64),
     Before(i64),
+    /// After the first seq and before the second, oldest first.
+    Between(i64, i64),
 }
 
 /// The domain's entry point; cheap to clone.
@@ -235,7 +237,7 @@ impl Service {
         let mut names = Vec::with_capacity(members.len() + 1);
         for id in &members {
             let user = self.store.user(*id).await?;
-            names.push(user.ok_or(DomainError::InvalidDmMembers)?.username);
+            names.push(user.ok_or(Error::NotFound)?.username);
         }
         if self.store.blocked_by_any(&members, opener).await? {
             return Err(Error::Forbidden("you cannot message this person"));
@@ -320,12 +322,17 @@ impl Service {
                     .await?
             }
             Page::Before(seq) => self.store.messages_before(room, seq, limit + 1).await?,
-            Page::After(seq) => self.store.messages_after(room, seq, limit + 1).await?,
+            Page::After(seq) | Page::Between(seq, _) => {
+                self.store.messages_after(room, seq, limit + 1).await?
+            }
         };
+        if let Page::Between(_, before) = page {
+            messages.retain(|m| m.seq < before);
+        }
         let has_more = messages.len() > limit as usize;
         if has_more {
             match page {
-                Page::After(_) => {
+                Page::After(_) | Page::Between(..) => {
                     messages.pop();
                 }
                 Page::Latest | Page::Before(_) => {

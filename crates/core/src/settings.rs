@@ -78,11 +78,10 @@ const REUSE_USERNAMES: &str = "reuse_usernames";
 const DEFAULT_ROOMS: &str = "default_rooms";
 
 fn server_name(raw: &str) -> Result<String, Error> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(DomainError::InvalidServerName.into());
+    match crate::values::ServerName::parse(raw) {
+        Ok(name) => Ok(name.into_string()),
+        Err(_) => Err(DomainError::InvalidServerName.into()),
     }
-    Ok(name.to_owned())
 }
 
 impl Service {
@@ -155,8 +154,8 @@ impl Service {
         }
         let mut ids = Vec::with_capacity(rooms.len());
         for id in rooms {
-            let room = self.store.room(*id).await?;
-            if !room.is_some_and(|r| r.kind == RoomKind::Public && !r.archived) {
+            let room = self.store.room(*id).await?.ok_or(Error::NotFound)?;
+            if room.kind != RoomKind::Public || room.archived {
                 return Err(DomainError::InvalidDefaultRooms.into());
             }
             ids.push(id.to_string());

@@ -113,6 +113,7 @@ impl Service {
         token_hash: [u8; 32],
     ) -> Result<Timestamp, Error> {
         self.require_admin(by).await?;
+        Self::not_yourself(by, target, "change your own password with your current one")?;
         let user = self.store.user(target).await?.ok_or(Error::NotFound)?;
         if user.deleted || user.deactivated {
             return Err(Error::Forbidden("reactivate the account first"));

@@ -4,15 +4,129 @@ use crate::DomainError;
 
 pub(crate) const PASSWORD_MAX_CHARS: usize = 1024;
 
+/// What a text field accepts, said so that a description of the API (the OpenAPI document)
+/// can say exactly the same: a length in characters of the text as sent, and a regular
+/// expression (ECMA-262, as JSON Schema reads it) the text as sent matches. Each value's
+/// `parse` accepts exactly the texts its rule describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    pub min_chars: usize,
+    pub max_chars: Option<usize>,
+    pub pattern: Option<&'static str>,
+}
+
+// Character classes the patterns below are built from, as regex class contents.
+/// Control characters (`char::is_control`).
+macro_rules! control {
+    () => {
+        "\\u0000-\\u001f\\u007f-\\u009f"
+    };
+}
+/// Control characters but the tab and the newline, which a message may hold.
+macro_rules! control_but_layout {
+    () => {
+        "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f"
+    };
+}
+/// Characters that reorder the text around them ([`is_bidi_control`]).
+macro_rules! bidi {
+    () => {
+        "\\u202a-\\u202e\\u2066-\\u2069"
+    };
+}
+/// What `str::trim` removes: Unicode White_Space.
+macro_rules! white_space {
+    () => {
+        "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+/// White_Space but the control characters among it.
+macro_rules! spaces {
+    () => {
+        " \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+/// Characters that draw nothing ([`is_invisible`]): White_Space, format characters, fillers.
+macro_rules! invisible {
+    () => {
+        concat!(
+            white_space!(),
+            "\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb",
+            "\\u115f\\u1160\\u3164\\uffa0\\u2800\\u034f\\ufe00-\\ufe0f"
+        )
+    };
+}
+
+/// A rule for free text: a length, and no control characters.
+const fn plain_text(min_chars: usize, max_chars: usize) -> TextRule {
+    TextRule {
+        min_chars,
+        max_chars: Some(max_chars),
+        pattern: Some(concat!("^[^", control!(), "]*$")),
+    }
+}
+
+/// A rule for text with something besides spaces: a length, and no control characters.
+const fn visible_text(max_chars: usize) -> TextRule {
+    TextRule {
+        min_chars: 1,
+        max_chars: Some(max_chars),
+        pattern: Some(concat!(
+            "^[^",
+            control!(),
+            "]*[^",
+            control!(),
+            white_space!(),
+            "][^",
+            control!(),
+            "]*$"
+        )),
+    }
+}
+
+/// A rule for a name: a length, nothing that reorders text, and something visible.
+const fn name_text(max_chars: usize) -> TextRule {
+    TextRule {
+        min_chars: 1,
+        max_chars: Some(max_chars),
+        pattern: Some(concat!(
+            "^[^",
+            control!(),
+            bidi!(),
+            "]*[^",
+            control!(),
+            bidi!(),
+            invisible!(),
+            "][^",
+            control!(),
+            bidi!(),
+            "]*$"
+        )),
+    }
+}
+
 fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
 /// A login name: 3 to 32 of `a-z 0-9 _ . -`, stored lowercase so uniqueness ignores case.
+/// Spaces around it are dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
 impl Username {
+    pub const RULE: TextRule = TextRule {
+        min_chars: 3,
+        max_chars: None,
+        pattern: Some(concat!(
+            "^[",
+            white_space!(),
+            "]*[A-Za-z0-9_.-]{3,32}[",
+            white_space!(),
+            "]*$"
+        )),
+    };
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let lower = raw.trim().to_ascii_lowercase();
         let ok_chars = lower
@@ -41,6 +155,12 @@ impl std::fmt::Debug for Password {
 }
 
 impl Password {
+    pub const RULE: TextRule = TextRule {
+        min_chars: 8,
+        max_chars: Some(PASSWORD_MAX_CHARS),
+        pattern: None,
+    };
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let n = raw.chars().count();
         if (8..=PASSWORD_MAX_CHARS).contains(&n) {
@@ -78,25 +198,38 @@ fn name_is_readable(t: &str) -> bool {
     !t.chars().any(is_bidi_control) && !t.chars().all(is_invisible)
 }
 
+/// Something besides White_Space.
+fn has_visible(t: &str) -> bool {
+    !t.trim().is_empty()
+}
+
 /// Text other than names (a status, a topic): no control characters.
 fn any_text(_: &str) -> bool {
     true
 }
 
+/// Whether `raw` keeps to `rule`'s length, in characters.
+fn within(rule: &TextRule, raw: &str) -> bool {
+    let n = raw.chars().count();
+    n >= rule.min_chars && rule.max_chars.is_none_or(|max| n <= max)
+}
+
+// Length and characters are judged on the text as sent, spaces around it included, so that
+// the rule can be stated exactly (see [`TextRule`]); what is kept is the trimmed text.
 macro_rules! text_value {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $err:expr, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident, $rule:expr, $err:expr, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
 
         impl $name {
+            pub const RULE: TextRule = $rule;
+
             pub fn parse(raw: &str) -> Result<Self, DomainError> {
-                let t = raw.trim();
-                let n = t.chars().count();
-                if !($min..=$max).contains(&n) || has_control(t) || (n > 0 && !$check(t)) {
+                if !within(&Self::RULE, raw) || has_control(raw) || !$check(raw) {
                     return Err($err);
                 }
-                Ok($name(t.to_owned()))
+                Ok($name(raw.trim().to_owned()))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -111,20 +244,29 @@ macro_rules! text_value {
 text_value!(
     /// What others see instead of the username: 1 to 64 characters, trimmed, with something
     /// visible and nothing that reorders text.
-    DisplayName, 1, 64, DomainError::InvalidDisplayName, name_is_readable
+    DisplayName, name_text(64), DomainError::InvalidDisplayName, name_is_readable
 );
 text_value!(
     /// A short status line: up to 140 characters, trimmed; empty clears it.
-    StatusText, 0, 140, DomainError::InvalidStatus, any_text
+    StatusText, plain_text(0, 140), DomainError::InvalidStatus, any_text
 );
 text_value!(
     /// A room's name: 1 to 64 characters, trimmed, with something visible and nothing that
     /// reorders text.
-    RoomName, 1, 64, DomainError::InvalidRoomName, name_is_readable
+    RoomName, name_text(64), DomainError::InvalidRoomName, name_is_readable
 );
 text_value!(
     /// A room's topic: up to 500 characters, trimmed.
-    Topic, 0, 500, DomainError::InvalidTopic, any_text
+    Topic, plain_text(0, 500), DomainError::InvalidTopic, any_text
+);
+text_value!(
+    /// The server's name as its pages show it: 1 to 64 characters, trimmed, not only spaces.
+    ServerName, visible_text(64), DomainError::InvalidServerName, has_visible
+);
+text_value!(
+    /// Why a moderator or an admin acted, or why someone reported a message: up to 500
+    /// characters, trimmed.
+    Reason, plain_text(0, 500), DomainError::InvalidReason, any_text
 );
 
 /// A message body: 1 to 4000 characters after trimming. Newlines and tabs are kept.
@@ -133,25 +275,44 @@ pub struct MessageBody(String);
 
 impl MessageBody {
     pub const MAX_CHARS: usize = 4000;
+    /// Something besides spaces, and no control characters but tabs and newlines.
+    pub const RULE: TextRule = TextRule {
+        min_chars: 1,
+        max_chars: Some(Self::MAX_CHARS),
+        pattern: Some(concat!(
+            "^[^",
+            control_but_layout!(),
+            "]*[^",
+            control_but_layout!(),
+            white_space!(),
+            "][^",
+            control_but_layout!(),
+            "]*$"
+        )),
+    };
+    /// A caption beside attachments may be empty or only spaces.
+    pub const CAPTION_RULE: TextRule = TextRule {
+        min_chars: 0,
+        max_chars: Some(Self::MAX_CHARS),
+        pattern: Some(concat!("^[^", control_but_layout!(), "]*$")),
+    };
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let t = raw.trim();
-        let n = t.chars().count();
-        let bad_control = t
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'));
-        if n == 0 || n > Self::MAX_CHARS || bad_control {
+        let caption = Self::parse_caption(raw)?;
+        if caption.0.is_empty() {
             return Err(DomainError::InvalidBody);
         }
-        Ok(MessageBody(t.to_owned()))
+        Ok(caption)
     }
     /// A caption for attachments: like [`MessageBody::parse`], but it may be empty.
     pub fn parse_caption(raw: &str) -> Result<Self, DomainError> {
-        if raw.trim().is_empty() {
-            Ok(MessageBody(String::new()))
-        } else {
-            Self::parse(raw)
+        let bad_control = raw
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'));
+        if !within(&Self::CAPTION_RULE, raw) || bad_control {
+            return Err(DomainError::InvalidBody);
         }
+        Ok(MessageBody(raw.trim().to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -169,22 +330,65 @@ fn is_format(c: char) -> bool {
         | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
-/// The name an uploaded file is shown and downloaded under: the last part of whatever path the
-/// client sent, trimmed, 1 to 255 characters without control characters, and not `.` or `..`.
+/// The name an uploaded file is shown and downloaded under: 1 to 255 characters, trimmed,
+/// without control or invisible formatting characters or path separators, and not `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName(String);
 
+/// What a file name may not hold: control and formatting characters, and path separators.
+macro_rules! not_in_file_name {
+    () => {
+        concat!(
+            control!(),
+            "\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb/\\\\"
+        )
+    };
+}
+
 impl FileName {
     pub const MAX_CHARS: usize = 255;
+    /// Something besides dots and spaces, or dots that do not trim to `.` or `..`.
+    pub const RULE: TextRule = TextRule {
+        min_chars: 1,
+        max_chars: Some(Self::MAX_CHARS),
+        pattern: Some(concat!(
+            "^(?:[^",
+            not_in_file_name!(),
+            "]*[^",
+            not_in_file_name!(),
+            white_space!(),
+            ".][^",
+            not_in_file_name!(),
+            "]*",
+            "|[",
+            spaces!(),
+            ".]*\\.[",
+            spaces!(),
+            ".]*\\.[",
+            spaces!(),
+            ".]*\\.[",
+            spaces!(),
+            ".]*",
+            "|[",
+            spaces!(),
+            "]*\\.[",
+            spaces!(),
+            "]+\\.[",
+            spaces!(),
+            "]*)$"
+        )),
+    };
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let last = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-        let n = last.chars().count();
-        let hidden = last.chars().any(|c| c.is_control() || is_format(c));
-        if n == 0 || n > Self::MAX_CHARS || hidden || matches!(last, "." | "..") {
+        let name = raw.trim();
+        let hidden = raw
+            .chars()
+            .any(|c| c.is_control() || is_format(c) || matches!(c, '/' | '\\'));
+        let n = raw.chars().count();
+        if name.is_empty() || n > Self::MAX_CHARS || hidden || matches!(name, "." | "..") {
             return Err(DomainError::InvalidFileName);
         }
-        Ok(FileName(last.to_owned()))
+        Ok(FileName(name.to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -199,6 +403,12 @@ impl FileName {
 pub struct ClientId(String);
 
 impl ClientId {
+    pub const RULE: TextRule = TextRule {
+        min_chars: 1,
+        max_chars: Some(64),
+        pattern: Some("^[!-~]*$"),
+    };
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
         if ok {
@@ -217,6 +427,24 @@ impl ClientId {
 pub struct Emoji(String);
 
 impl Emoji {
+    /// Every text [`Emoji::parse`] takes without trimming: each emoji, with each skin tone,
+    /// fully qualified and without its variation selectors.
+    pub fn all() -> Vec<String> {
+        let mut all = std::collections::BTreeSet::new();
+        for emoji in emojis::iter() {
+            let tones = emoji.skin_tones().into_iter().flatten();
+            for form in std::iter::once(emoji).chain(tones) {
+                let full = form.as_str();
+                for text in [full.to_owned(), full.replace('\u{fe0f}', "")] {
+                    if text.len() <= 64 && emojis::get(&text).is_some() {
+                        all.insert(text);
+                    }
+                }
+            }
+        }
+        all.into_iter().collect()
+    }
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let raw = raw.trim();
         match emojis::get(raw) {
@@ -236,8 +464,15 @@ impl Emoji {
 pub struct SearchTerms(String);
 
 impl SearchTerms {
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        if raw.chars().count() > 200 {
+    pub const RULE: TextRule = TextRule {
+        min_chars: 0,
+        max_chars: Some(200),
+        pattern: None,
+    };
+
+    /// The words of `raw` as a query; `None` when it has none (it can match nothing).
+    pub fn parse(raw: &str) -> Result<Option<Self>, DomainError> {
+        if !within(&Self::RULE, raw) {
             return Err(DomainError::InvalidQuery);
         }
         let words: Vec<String> = raw
@@ -247,7 +482,7 @@ impl SearchTerms {
             .map(|w| format!("\"{w}\""))
             .collect();
         match words.split_last() {
-            None => Err(DomainError::InvalidQuery),
+            None => Ok(None),
             Some((last, rest)) => {
                 let mut q = rest.join(" ");
                 if !q.is_empty() {
@@ -258,7 +493,7 @@ impl SearchTerms {
                 if last.chars().count() > 3 {
                     q.push('*');
                 }
-                Ok(SearchTerms(q))
+                Ok(Some(SearchTerms(q)))
             }
         }
     }
@@ -310,17 +545,21 @@ mod tests {
     }
 
     #[test]
-    fn file_names_keep_only_their_last_path_part() {
+    fn file_names_are_names_not_paths() {
         let name = |raw: &str| FileName::parse(raw).map(FileName::into_string);
         assert_eq!(name("photo.png").unwrap(), "photo.png");
-        assert_eq!(name("../../etc/passwd").unwrap(), "passwd");
-        assert_eq!(name("C:\\Users\\me\\notes 1.txt ").unwrap(), "notes 1.txt");
+        assert_eq!(name(" notes 1.txt ").unwrap(), "notes 1.txt");
         assert_eq!(name("résumé.pdf").unwrap(), "résumé.pdf");
+        assert_eq!(name(" . . ").unwrap(), ". .");
+        assert_eq!(name("...").unwrap(), "...");
         for bad in [
             "",
             "  ",
             "dir/",
+            "../../etc/passwd",
+            "C:\\Users\\me\\notes.txt",
             "..",
+            " . ",
             ".",
             "a\u{0}b",
             "line\nbreak",
@@ -391,18 +630,21 @@ mod tests {
     #[test]
     fn search_words_are_quoted_and_the_last_is_a_prefix() {
         assert_eq!(
-            SearchTerms::parse("deploy fri").unwrap().as_str(),
+            SearchTerms::parse("deploy fri").unwrap().unwrap().as_str(),
             "\"deploy\" \"fri\"*"
         );
         assert_eq!(
-            SearchTerms::parse("a\" OR NEAR(x) -yes").unwrap().as_str(),
+            SearchTerms::parse("a\" OR NEAR(x) -yes")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "\"a\" \"OR\" \"NEAR\" \"x\" \"yes\"*"
         );
         assert_eq!(
-            SearchTerms::parse("deploy f").unwrap().as_str(),
+            SearchTerms::parse("deploy f").unwrap().unwrap().as_str(),
             "\"deploy\" \"f\""
         );
-        assert!(SearchTerms::parse(" ?! ").is_err());
+        assert_eq!(SearchTerms::parse(" ?! ").unwrap(), None);
         assert!(SearchTerms::parse(&"x".repeat(201)).is_err());
     }
 

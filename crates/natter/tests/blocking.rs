@@ -88,11 +88,11 @@ async fn a_blocked_user_can_neither_open_nor_write_in_a_dm_with_the_blocker() {
 }
 
 #[tokio::test]
-async fn blocking_yourself_is_invalid_and_blocking_nobody_is_not_found() {
+async fn blocking_yourself_is_forbidden_and_blocking_nobody_is_not_found() {
     let app = spawn_app().await;
     let (alice, a) = app.user("alice").await;
     let (status, code) = refused(alice.block(&a.id).await);
-    assert_eq!((status, code.as_str()), (422, "invalid_block"));
+    assert_eq!((status, code.as_str()), (403, "forbidden"));
     let (status, _) = refused(alice.block("424242").await);
     assert_eq!(status, 404);
     assert!(alice.blocks().await.unwrap().is_empty());

@@ -139,13 +139,7 @@ async fn a_dm_needs_one_to_eight_other_existing_users() {
         ids.push(app.user(&format!("user{i}")).await.1.id);
     }
     let nine: Vec<&str> = ids.iter().map(String::as_str).collect();
-    for bad in [
-        &nine[..],
-        &[],
-        &[a.id.as_str()],
-        &["999999"],
-        &["not-an-id"],
-    ] {
+    for bad in [&nine[..], &[], &[a.id.as_str()], &["not-an-id"]] {
         let err = alice.open_dm(bad).await.unwrap_err();
         assert_eq!(
             (err.status(), err.code()),
@@ -153,6 +147,9 @@ async fn a_dm_needs_one_to_eight_other_existing_users() {
             "{bad:?}"
         );
     }
+    // An id that names nobody names nothing, as everywhere else.
+    let err = alice.open_dm(&["999999"]).await.unwrap_err();
+    assert_eq!((err.status(), err.code()), (Some(404), Some("not_found")));
     alice.open_dm(&nine[..8]).await.unwrap();
 }
 

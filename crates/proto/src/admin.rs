@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who may create an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Registration {
     Open,
@@ -13,6 +14,7 @@ pub enum Registration {
 
 /// `GET /server`: what anyone, signed in or not, may know about the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerInfo {
     pub name: String,
     pub registration: Registration,
@@ -20,6 +22,7 @@ pub struct ServerInfo {
 
 /// `GET` and `PATCH /admin/settings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     pub server_name: String,
     pub registration: Registration,
@@ -33,6 +36,7 @@ pub struct Settings {
 
 /// `PATCH /admin/settings`: only the fields given change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateSettingsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
@@ -48,6 +52,7 @@ pub struct UpdateSettingsRequest {
 
 /// `POST /invites`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateInviteRequest {
     /// Seconds until it expires: 300 to 7776000 (90 days); default 7 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,12 +63,14 @@ pub struct CreateInviteRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteUse {
     pub user_id: String,
     pub used_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invite {
     pub id: String,
     /// Absent for invites made with `natter admin`.
@@ -85,12 +92,14 @@ pub struct Invite {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitesResponse {
     pub invites: Vec<Invite>,
 }
 
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: String,
     pub at: String,
@@ -112,6 +121,7 @@ pub struct AuditEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditResponse {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` for the next (older) page; absent on the last page.
@@ -121,6 +131,7 @@ pub struct AuditResponse {
 
 /// One account in the admin's user list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub user: crate::User,
     pub created_at: String,
@@ -130,12 +141,14 @@ pub struct UserSummary {
 
 /// `GET /admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserListResponse {
     pub users: Vec<UserSummary>,
 }
 
 /// `POST /admin/users`: an admin creates an account, whatever the registration setting.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUserRequest {
     pub username: String,
     pub password: String,
@@ -148,6 +161,7 @@ pub struct CreateUserRequest {
 
 /// A reason for a moderation or administration action, kept in the audit log.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReasonRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -155,6 +169,7 @@ pub struct ReasonRequest {
 
 /// `POST /admin/users/{id}/password-reset`: the one-time token to hand to the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordResetLink {
     pub token: String,
     pub expires_at: String,
@@ -162,6 +177,7 @@ pub struct PasswordResetLink {
 
 /// `POST /auth/reset`: sets a new password with a reset link's token (or the whole link).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResetPasswordRequest {
     pub token: String,
     pub new_password: String,
@@ -169,6 +185,7 @@ pub struct ResetPasswordRequest {
 
 /// `POST /rooms/{id}/bans`: for `duration_secs` (1 to a year), or for good when absent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BanRequest {
     pub user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +196,7 @@ pub struct BanRequest {
 
 /// `POST /rooms/{id}/mutes`: for `duration_secs` (1 to a year).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MuteRequest {
     pub user_id: String,
     pub duration_secs: i64,
@@ -188,6 +206,7 @@ pub struct MuteRequest {
 
 /// A ban or a mute in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sanction {
     pub room_id: String,
     pub user_id: String,
@@ -205,12 +224,14 @@ pub struct Sanction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SanctionsResponse {
     pub sanctions: Vec<Sanction>,
 }
 
 /// One room in the admin's list: never its messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomSummary {
     pub room: crate::Room,
     pub members: u32,
@@ -218,12 +239,14 @@ pub struct RoomSummary {
 
 /// `GET /admin/rooms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomListResponse {
     pub rooms: Vec<RoomSummary>,
 }
 
 /// An invitation to a public room, waiting for its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomInvitation {
     pub room: crate::Room,
     pub by: String,
@@ -232,12 +255,14 @@ pub struct RoomInvitation {
 
 /// `GET /invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationsResponse {
     pub invitations: Vec<RoomInvitation>,
 }
 
 /// `POST /messages/{id}/report`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRequest {
     #[serde(default)]
     pub reason: String,
@@ -245,6 +270,7 @@ pub struct ReportRequest {
 
 /// A reported message, for the moderators' queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub id: String,
     pub message_id: String,
@@ -262,6 +288,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportResolution {
     /// `dismiss`, `delete`, `mute`, `kick` or `ban`.
     pub action: String,
@@ -273,12 +300,14 @@ pub struct ReportResolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportsResponse {
     pub reports: Vec<Report>,
 }
 
 /// What a moderator does about a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ReportActionKind {
     Dismiss,
@@ -291,6 +320,7 @@ pub enum ReportActionKind {
 /// `POST /reports/{id}/resolve`: `duration_secs` for a mute (required) or a ban (absent: for
 /// good); `note` goes to the audit log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolveReportRequest {
     pub action: ReportActionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,6 +332,7 @@ pub struct ResolveReportRequest {
 /// A room's whole history as `GET /rooms/{id}/export` writes it, and as
 /// `POST /rooms/import` reads it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomExport {
     /// Always `natter-room-export`.
     pub format: String,
@@ -316,6 +347,7 @@ pub struct RoomExport {
 /// A message in an export: the message as clients see it, with its sender named, since the
 /// ids mean nothing on another server.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportedMessage {
     pub sender_username: String,
     pub sender_name: String,
@@ -325,6 +357,7 @@ pub struct ExportedMessage {
 
 /// What `POST /rooms/import` made.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportResult {
     pub room: crate::Room,
     /// Messages posted (deleted ones are not).

@@ -1,6 +1,6 @@
 //! The one mapping from errors to HTTP responses and WebSocket error frames.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use natter_core::Error;
@@ -58,7 +58,8 @@ impl ApiError {
                 Error::InvalidResetLink => (S::FORBIDDEN, "invalid_reset_link"),
                 Error::AccountDeactivated => (S::FORBIDDEN, "account_deactivated"),
                 Error::Banned(_) => (S::FORBIDDEN, "banned"),
-                Error::ConfirmationRequired => (S::UNPROCESSABLE_ENTITY, "confirmation_required"),
+                // The confirmation does not match the room as it is now.
+                Error::ConfirmationRequired => (S::CONFLICT, "confirmation_required"),
                 Error::Muted(_) => (S::FORBIDDEN, "muted"),
                 Error::SlowMode(_) => (S::TOO_MANY_REQUESTS, "slow_mode"),
                 Error::QuotaExceeded => (S::PAYLOAD_TOO_LARGE, "quota_exceeded"),
@@ -154,22 +155,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        if caused_by_slow_body(&r) {
-            return ApiError::BodyTooSlow;
-        }
-        match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(r.body_text()),
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                ApiError::BadRequest("invalid_request", r.body_text())
-            }
-            _ => ApiError::BadRequest("malformed_json", r.body_text()),
-        }
-    }
-}
-
 /// Whether a body error was the minimum-rate deadline (see `body_rate`).
 pub fn caused_by_slow_body(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(e);
@@ -180,6 +165,18 @@ pub fn caused_by_slow_body(e: &(dyn std::error::Error + 'static)) -> bool {
         cause = err.source();
     }
     false
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        if caused_by_slow_body(&r) {
+            return ApiError::BodyTooSlow;
+        }
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::BadRequest("malformed_json", r.body_text()),
+        }
+    }
 }
 
 impl From<QueryRejection> for ApiError {

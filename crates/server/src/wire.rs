@@ -34,11 +34,12 @@ pub fn parse_time(raw: &str, edge: DayEdge) -> Option<Timestamp> {
         Err(_) => {
             let format = time::macros::format_description!("[year]-[month]-[day]");
             let day = time::Date::parse(raw, &format).ok()?;
-            let day = match edge {
-                DayEdge::Start => day,
-                DayEdge::End => day.next_day()?,
-            };
-            day.midnight().assume_utc()
+            let start = day.midnight().assume_utc().unix_timestamp() * 1000;
+            // Counted in milliseconds, so that the last day of year 9999 has an end too.
+            return Some(Timestamp(match edge {
+                DayEdge::Start => start,
+                DayEdge::End => start + 86_400_000,
+            }));
         }
     };
     let millis = at.unix_timestamp_nanos() / 1_000_000;

@@ -119,7 +119,7 @@ async fn main() {
                 w[..w.len().min(5)].to_owned()
             }
         };
-        let terms = SearchTerms::parse(&text).expect("query");
+        let terms = SearchTerms::parse(&text).expect("query").expect("words");
         let query = SearchQuery {
             user: searcher,
             terms: terms.as_str().to_owned(),

@@ -111,7 +111,11 @@ pub(super) async fn search_finds_words_only_in_rooms_the_user_may_read(store: Ar
     let p = append(s, msg(plaza, a, "zebra plaza", None)).await;
     let query = |user: UserId, words: &str| SearchQuery {
         user,
-        terms: SearchTerms::parse(words).unwrap().as_str().to_owned(),
+        terms: SearchTerms::parse(words)
+            .unwrap()
+            .unwrap()
+            .as_str()
+            .to_owned(),
         room: None,
         sender: None,
         from: None,

@@ -208,7 +208,7 @@ async fn the_owner_deletes_a_room_after_confirming_and_every_member_loses_it() {
     );
     assert_eq!(
         refused(owner.delete_room(&room, "Project?").await),
-        (422, "confirmation_required".into())
+        (409, "confirmation_required".into())
     );
     let (mut member_ws, _) = connect_live(member).await;
     owner.delete_room(&room, "project").await.unwrap();

@@ -12,6 +12,7 @@ mod csrf;
 mod export;
 mod health;
 mod metrics;
+mod openapi;
 mod privacy;
 mod protocol;
 mod rate_limits;

@@ -52,6 +52,14 @@ async fn start_session(
     Ok((status, cookies, Json(body)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    tag = "accounts",
+    request_body = natter_proto::RegisterRequest,
+    responses((status = 201, description = "OK", body = natter_proto::AuthResponse), (status = 403, description = ""), (status = 409, description = ""), (status = 422, description = ""), (status = 429, description = "")),
+    security(())
+)]
 #[tracing::instrument(skip_all)]
 pub async fn register(
     State(state): State<AppState>,
@@ -87,6 +95,14 @@ pub async fn register(
     start_session(&state, &user, StatusCode::CREATED).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "accounts",
+    request_body = natter_proto::LoginRequest,
+    responses((status = 200, description = "OK", body = natter_proto::AuthResponse), (status = 401, description = ""), (status = 403, description = ""), (status = 429, description = "")),
+    security(())
+)]
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
@@ -166,6 +182,12 @@ fn count_attempt(
     refused.map(|()| Queue::Shared)
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "accounts",
+    responses((status = 204, description = "Done"))
+)]
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Response, ApiError> {
     let session = authed.session;
     state.service().end_session(&session).await?;
@@ -183,10 +205,23 @@ pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Res
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = natter_proto::User))
+)]
 pub async fn me(authed: Authed) -> Json<natter_proto::User> {
     Json(wire::user(&authed.session.user))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/me",
+    tag = "accounts",
+    request_body = natter_proto::UpdateProfileRequest,
+    responses((status = 200, description = "OK", body = natter_proto::User), (status = 422, description = ""))
+)]
 pub async fn update_me(
     State(state): State<AppState>,
     authed: Authed,
@@ -214,6 +249,13 @@ pub async fn update_me(
 }
 
 /// Changes the password and signs out every other session of the user.
+#[utoipa::path(
+    post,
+    path = "/me/password",
+    tag = "accounts",
+    request_body = natter_proto::ChangePasswordRequest,
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 422, description = ""))
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     authed: Authed,
@@ -238,12 +280,20 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     #[serde(default)]
     query: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    params(UserQuery),
+    responses((status = 200, description = "OK", body = natter_proto::UsersResponse), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn search_users(
     State(state): State<AppState>,
     authed: Authed,
@@ -257,6 +307,12 @@ pub async fn search_users(
 }
 
 /// Any signed-in user may look up any user's public profile (the same fields search shows).
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    responses((status = 200, description = "OK", body = natter_proto::User), (status = 404, description = ""))
+)]
 pub async fn get_user(
     State(state): State<AppState>,
     _authed: Authed,

@@ -19,6 +19,13 @@ use crate::{ApiError, AppState};
 const DEFAULT_INVITE_SECS: i64 = 7 * 24 * 3600;
 
 /// `GET /server`: open to everyone, so the sign-up page can say whether it needs an invite.
+#[utoipa::path(
+    get,
+    path = "/server",
+    tag = "admin",
+    responses((status = 200, description = "OK", body = natter_proto::admin::ServerInfo)),
+    security(())
+)]
 pub async fn info(State(state): State<AppState>) -> Result<Json<ServerInfo>, ApiError> {
     let settings = state.service().settings().await?;
     Ok(Json(ServerInfo {
@@ -28,6 +35,12 @@ pub async fn info(State(state): State<AppState>) -> Result<Json<ServerInfo>, Api
 }
 
 /// `GET /admin/settings`.
+#[utoipa::path(
+    get,
+    path = "/admin/settings",
+    tag = "admin",
+    responses((status = 200, description = "OK", body = natter_proto::admin::Settings), (status = 403, description = ""))
+)]
 pub async fn settings(
     State(state): State<AppState>,
     authed: Authed,
@@ -37,6 +50,13 @@ pub async fn settings(
 }
 
 /// `PATCH /admin/settings`.
+#[utoipa::path(
+    patch,
+    path = "/admin/settings",
+    tag = "admin",
+    request_body = natter_proto::admin::UpdateSettingsRequest,
+    responses((status = 200, description = "OK", body = natter_proto::admin::Settings), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn update_settings(
     State(state): State<AppState>,
@@ -65,6 +85,13 @@ pub async fn update_settings(
 }
 
 /// `POST /invites`: the answer carries the token, the only time it is ever shown.
+#[utoipa::path(
+    post,
+    path = "/invites",
+    tag = "admin",
+    request_body = natter_proto::admin::CreateInviteRequest,
+    responses((status = 201, description = "OK", body = natter_proto::admin::Invite), (status = 403, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create_invite(
     State(state): State<AppState>,
@@ -88,6 +115,12 @@ pub async fn create_invite(
 }
 
 /// `GET /invites`: every invite for admins, a member's own for members.
+#[utoipa::path(
+    get,
+    path = "/invites",
+    tag = "admin",
+    responses((status = 200, description = "OK", body = natter_proto::admin::InvitesResponse), (status = 403, description = ""))
+)]
 pub async fn invites(
     State(state): State<AppState>,
     authed: Authed,
@@ -99,6 +132,12 @@ pub async fn invites(
 }
 
 /// `DELETE /invites/{id}`: revokes it; it stays listed, marked revoked.
+#[utoipa::path(
+    delete,
+    path = "/invites/{id}",
+    tag = "admin",
+    responses((status = 200, description = "OK", body = natter_proto::admin::Invite), (status = 403, description = ""), (status = 404, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(invite = id))]
 pub async fn revoke_invite(
     State(state): State<AppState>,
@@ -109,7 +148,8 @@ pub async fn revoke_invite(
     Ok(Json(wire::invite(&revoked, None)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     actor: Option<String>,
     user: Option<String>,
@@ -126,6 +166,13 @@ fn bad_filter(what: &str) -> ApiError {
 }
 
 /// `GET /admin/audit`: newest first, filtered, paged by `before`.
+#[utoipa::path(
+    get,
+    path = "/admin/audit",
+    tag = "admin",
+    params(AuditParams),
+    responses((status = 200, description = "OK", body = natter_proto::admin::AuditResponse), (status = 403, description = ""))
+)]
 pub async fn audit(
     State(state): State<AppState>,
     authed: Authed,

@@ -124,6 +124,12 @@ fn safe_name(name: &str) -> String {
 
 /// `GET /me/export`: everything of the caller's own, as a ZIP: `profile.json` (the account,
 /// its rooms, read state and blocks), `messages.json` (every message they sent) and `files/`.
+#[utoipa::path(
+    get,
+    path = "/me/export",
+    tag = "export",
+    responses((status = 200, description = "A ZIP archive", content_type = "application/zip", body = Vec<u8>), (status = 429, description = ""))
+)]
 pub async fn own_data(State(state): State<AppState>, authed: Authed) -> Result<Response, ApiError> {
     let me = authed.session.user.id;
     state.rate(Limit::Export, me)?;
@@ -172,7 +178,8 @@ pub async fn own_data(State(state): State<AppState>, authed: Authed) -> Result<R
     Ok(download("application/zip", &name, body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     #[serde(default)]
     format: Option<String>,
@@ -217,6 +224,13 @@ async fn room_messages(
 /// `GET /rooms/{id}/export?format=json|html`: the room's whole history, for its owner or an
 /// admin, as JSON (which `POST /rooms/import` reads) or as one HTML file that opens with no
 /// server, its files embedded.
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/export",
+    tag = "export",
+    params(ExportQuery),
+    responses((status = 200, description = "The export", content((natter_proto::admin::RoomExport = "application/json"), (String = "text/html"))), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
+)]
 pub async fn room(
     State(state): State<AppState>,
     authed: Authed,
@@ -292,6 +306,13 @@ pub(super) async fn data_url(
 
 /// `POST /rooms/import` (admins): a room export from another natter server becomes a new room
 /// here, its messages posted in their order by the importing admin, each naming its sender.
+#[utoipa::path(
+    post,
+    path = "/rooms/import",
+    tag = "export",
+    request_body = natter_proto::admin::RoomExport,
+    responses((status = 201, description = "OK", body = natter_proto::admin::ImportResult), (status = 403, description = ""), (status = 409, description = ""), (status = 422, description = ""))
+)]
 pub async fn import(
     State(state): State<AppState>,
     authed: Authed,
@@ -302,8 +323,7 @@ pub async fn import(
     let bytes = axum::body::to_bytes(body, super::IMPORT_MAX_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;
-    let export: RoomExport = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::BadRequest("malformed_json", e.to_string()))?;
+    let export: RoomExport = crate::extract::json_object(&bytes)?;
     if export.format != "natter-room-export" || export.version != 1 {
         return Err(ApiError::BadRequest(
             "invalid_import",

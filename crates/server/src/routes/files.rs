@@ -15,13 +15,22 @@ use crate::extract::{ApiQuery, IdPath};
 use crate::files::{self, Limit, Received};
 use crate::{wire, ApiError, AppState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     name: String,
 }
 
 /// `POST /files?name=NAME` with the file's bytes as the body (any `Content-Type`; it is not
 /// trusted). 201 with the stored file, unattached until it is sent with a message.
+#[utoipa::path(
+    post,
+    path = "/files",
+    tag = "files",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    params(UploadQuery),
+    responses((status = 201, description = "OK", body = natter_proto::Attachment), (status = 413, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn upload(
     State(state): State<AppState>,
     authed: Authed,
@@ -136,6 +145,12 @@ enum Variant {
 }
 
 /// `GET /files/{id}`: the bytes, to the uploader and to members of the room it was shared in.
+#[utoipa::path(
+    get,
+    path = "/files/{id}",
+    tag = "files",
+    responses((status = 200, description = "The file's bytes", content_type = "*/*", body = Vec<u8>), (status = 404, description = ""))
+)]
 pub async fn download(
     State(state): State<AppState>,
     authed: Authed,
@@ -146,6 +161,12 @@ pub async fn download(
 }
 
 /// `GET /files/{id}/thumbnail`: for images only.
+#[utoipa::path(
+    get,
+    path = "/files/{id}/thumbnail",
+    tag = "files",
+    responses((status = 200, description = "The thumbnail", content_type = "image/*", body = Vec<u8>), (status = 404, description = ""))
+)]
 pub async fn thumbnail(
     State(state): State<AppState>,
     authed: Authed,
@@ -156,6 +177,12 @@ pub async fn thumbnail(
 }
 
 /// `DELETE /files/{id}`: the uploader discards a file not yet sent.
+#[utoipa::path(
+    delete,
+    path = "/files/{id}",
+    tag = "files",
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 pub async fn discard(
     State(state): State<AppState>,
     authed: Authed,
@@ -170,6 +197,12 @@ pub async fn discard(
 }
 
 /// `GET /files/usage`: what the caller stores, and the limits.
+#[utoipa::path(
+    get,
+    path = "/files/usage",
+    tag = "files",
+    responses((status = 200, description = "OK", body = natter_proto::StorageUsage))
+)]
 pub async fn usage(
     State(state): State<AppState>,
     authed: Authed,

@@ -11,13 +11,23 @@ use crate::auth::Authed;
 use crate::extract::{id_from, ids_from, ApiJson, ApiQuery, IdPath, RoomPath};
 use crate::{wire, ApiError, AppState, Limit};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     after: Option<i64>,
     before: Option<i64>,
+    /// How many messages, 1 to 100 (50 if not given).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/messages",
+    tag = "messages",
+    params(HistoryQuery),
+    responses((status = 200, description = "OK", body = natter_proto::MessagesPage), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn history(
     State(state): State<AppState>,
     authed: Authed,
@@ -25,10 +35,7 @@ pub async fn history(
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<MessagesPage>, ApiError> {
     let page = match (q.after, q.before) {
-        (Some(_), Some(_)) => {
-            let msg = "give `after` or `before`, not both".to_owned();
-            return Err(ApiError::BadRequest("invalid_query", msg));
-        }
+        (Some(after), Some(before)) => Page::Between(after, before),
         (Some(after), None) => Page::After(after),
         (None, Some(before)) => Page::Before(before),
         (None, None) => Page::Latest,
@@ -49,6 +56,13 @@ pub async fn history(
 }
 
 /// 201 with the new message, or 200 with the original when `client_id` was already used.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/messages",
+    tag = "messages",
+    request_body = natter_proto::SendMessageRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 201, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn send(
     State(state): State<AppState>,
     authed: Authed,

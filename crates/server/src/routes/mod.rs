@@ -7,6 +7,7 @@ mod export;
 mod files;
 mod messages;
 mod moderation;
+mod openapi;
 mod reports;
 mod rich;
 mod roles;
@@ -122,7 +123,8 @@ pub fn router(state: AppState) -> Router {
         .route("/files/usage", get(files::usage))
         .route("/files/{id}", get(files::download).delete(files::discard))
         .route("/files/{id}/thumbnail", get(files::thumbnail))
-        .route("/ws", get(ws::upgrade));
+        .route("/ws", get(ws::upgrade))
+        .route("/openapi.json", get(openapi::serve));
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(crate::metrics::scrape))

@@ -18,6 +18,13 @@ fn room_and_user(raw: &(String, String)) -> Result<(RoomId, UserId), ApiError> {
 }
 
 /// `POST /rooms/{id}/members/{user_id}/kick`: out of the room now; they may come back.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/members/{user_id}/kick",
+    tag = "moderation",
+    request_body = natter_proto::admin::ReasonRequest,
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %ids.0, target = %ids.1))]
 pub async fn kick(
     State(state): State<AppState>,
@@ -38,6 +45,13 @@ pub async fn kick(
 }
 
 /// `POST /rooms/{id}/bans`: out of the room and unable to come back until it ends.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/bans",
+    tag = "moderation",
+    request_body = natter_proto::admin::BanRequest,
+    responses((status = 201, description = "OK", body = natter_proto::admin::Sanction), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %room))]
 pub async fn ban(
     State(state): State<AppState>,
@@ -66,6 +80,13 @@ pub async fn ban(
 }
 
 /// `POST /rooms/{id}/mutes`: still reading, but not posting or reacting, until it ends.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/mutes",
+    tag = "moderation",
+    request_body = natter_proto::admin::MuteRequest,
+    responses((status = 201, description = "OK", body = natter_proto::admin::Sanction), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %room))]
 pub async fn mute(
     State(state): State<AppState>,
@@ -90,6 +111,12 @@ pub async fn mute(
 }
 
 /// `DELETE /rooms/{id}/bans/{user_id}`.
+#[utoipa::path(
+    delete,
+    path = "/rooms/{id}/bans/{user_id}",
+    tag = "moderation",
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn unban(
     State(state): State<AppState>,
     authed: Authed,
@@ -104,6 +131,12 @@ pub async fn unban(
 }
 
 /// `DELETE /rooms/{id}/mutes/{user_id}`.
+#[utoipa::path(
+    delete,
+    path = "/rooms/{id}/mutes/{user_id}",
+    tag = "moderation",
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn unmute(
     State(state): State<AppState>,
     authed: Authed,
@@ -136,6 +169,12 @@ async fn list(
 }
 
 /// `GET /rooms/{id}/bans`: moderators only.
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/bans",
+    tag = "moderation",
+    responses((status = 200, description = "OK", body = natter_proto::admin::SanctionsResponse), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn bans(
     State(state): State<AppState>,
     authed: Authed,
@@ -145,6 +184,12 @@ pub async fn bans(
 }
 
 /// `GET /rooms/{id}/mutes`: moderators only.
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/mutes",
+    tag = "moderation",
+    responses((status = 200, description = "OK", body = natter_proto::admin::SanctionsResponse), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn mutes(
     State(state): State<AppState>,
     authed: Authed,

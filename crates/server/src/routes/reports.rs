@@ -17,6 +17,13 @@ use crate::routes::users::reason_text;
 use crate::{files, wire, ApiError, AppState};
 
 /// `POST /messages/{id}/report`: the room's owner and moderators hear of it live.
+#[utoipa::path(
+    post,
+    path = "/messages/{id}/report",
+    tag = "moderation",
+    request_body = natter_proto::admin::ReportRequest,
+    responses((status = 201, description = "OK", body = natter_proto::admin::Report), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(message = %id))]
 pub async fn create(
     State(state): State<AppState>,
@@ -43,7 +50,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(wire::report(&report))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     room: Option<String>,
     #[serde(default)]
@@ -51,6 +59,13 @@ pub struct ListParams {
 }
 
 /// `GET /reports?room=&status=open|all`: the queue of those the caller may handle.
+#[utoipa::path(
+    get,
+    path = "/reports",
+    tag = "moderation",
+    params(ListParams),
+    responses((status = 200, description = "OK", body = natter_proto::admin::ReportsResponse), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -77,6 +92,13 @@ pub async fn list(
 }
 
 /// `POST /reports/{id}/resolve`: acts, then tells everyone concerned, the reporter included.
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/resolve",
+    tag = "moderation",
+    request_body = natter_proto::admin::ResolveReportRequest,
+    responses((status = 200, description = "OK", body = natter_proto::admin::Report), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(report = id))]
 pub async fn resolve(
     State(state): State<AppState>,

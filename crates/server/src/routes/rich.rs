@@ -23,6 +23,12 @@ async fn answer(state: &AppState, outcome: ChangeOutcome) -> Json<Message> {
     Json(wire::message(&outcome.message))
 }
 
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 404, description = ""))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     authed: Authed,
@@ -35,6 +41,13 @@ pub async fn get_one(
     Ok(Json(wire::message(&message)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/messages/{id}",
+    tag = "messages",
+    request_body = natter_proto::EditMessageRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn edit(
     State(state): State<AppState>,
     authed: Authed,
@@ -49,6 +62,12 @@ pub async fn edit(
     Ok(answer(&state, outcome).await)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/messages/{id}",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     authed: Authed,
@@ -75,6 +94,12 @@ async fn react(
     Ok(answer(&state, outcome).await)
 }
 
+#[utoipa::path(
+    put,
+    path = "/messages/{id}/reactions/{emoji}",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn add_reaction(
     State(state): State<AppState>,
     authed: Authed,
@@ -83,6 +108,12 @@ pub async fn add_reaction(
     react(state, authed, path, Toggle::On).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/messages/{id}/reactions/{emoji}",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn remove_reaction(
     State(state): State<AppState>,
     authed: Authed,
@@ -102,6 +133,12 @@ async fn pin(
     Ok(answer(&state, outcome).await)
 }
 
+#[utoipa::path(
+    put,
+    path = "/messages/{id}/pin",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
+)]
 pub async fn add_pin(
     State(state): State<AppState>,
     authed: Authed,
@@ -110,6 +147,12 @@ pub async fn add_pin(
     pin(state, authed, id, Toggle::On).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/messages/{id}/pin",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
+)]
 pub async fn remove_pin(
     State(state): State<AppState>,
     authed: Authed,
@@ -118,6 +161,12 @@ pub async fn remove_pin(
     pin(state, authed, id, Toggle::Off).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/pins",
+    tag = "messages",
+    responses((status = 200, description = "OK", body = natter_proto::PinsResponse), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn pins(
     State(state): State<AppState>,
     authed: Authed,
@@ -129,12 +178,20 @@ pub async fn pins(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ThreadQuery {
     after: Option<i64>,
     limit: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/messages/{id}/thread",
+    tag = "messages",
+    params(ThreadQuery),
+    responses((status = 200, description = "OK", body = natter_proto::ThreadResponse), (status = 404, description = ""))
+)]
 pub async fn thread(
     State(state): State<AppState>,
     authed: Authed,
@@ -157,6 +214,13 @@ pub async fn thread(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/read",
+    tag = "messages",
+    request_body = natter_proto::MarkReadRequest,
+    responses((status = 200, description = "OK", body = natter_proto::ReadState), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn mark_read(
     State(state): State<AppState>,
     authed: Authed,
@@ -169,7 +233,8 @@ pub async fn mark_read(
     Ok(Json(wire::read_state(&read)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     q: String,
     room_id: Option<String>,
@@ -182,6 +247,13 @@ pub struct SearchParams {
     limit: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "messages",
+    params(SearchParams),
+    responses((status = 200, description = "OK", body = natter_proto::SearchResponse), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn search(
     State(state): State<AppState>,
     authed: Authed,
@@ -220,6 +292,12 @@ pub async fn search(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/blocks",
+    tag = "users",
+    responses((status = 200, description = "OK", body = natter_proto::BlocksResponse))
+)]
 pub async fn blocks(
     State(state): State<AppState>,
     authed: Authed,
@@ -243,6 +321,12 @@ async fn set_block(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    put,
+    path = "/users/{id}/block",
+    tag = "users",
+    responses((status = 204, description = "Done"), (status = 404, description = ""), (status = 422, description = ""))
+)]
 pub async fn block(
     State(state): State<AppState>,
     authed: Authed,
@@ -251,6 +335,12 @@ pub async fn block(
     set_block(state, authed, target, Toggle::On).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{id}/block",
+    tag = "users",
+    responses((status = 204, description = "Done"), (status = 404, description = ""))
+)]
 pub async fn unblock(
     State(state): State<AppState>,
     authed: Authed,

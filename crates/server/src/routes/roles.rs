@@ -10,6 +10,13 @@ use crate::extract::{id_from, user_id, ApiJson};
 use crate::{wire, ApiError, AppState};
 
 /// `PUT /rooms/{id}/members/{user_id}/role`: every member hears the room's new staff.
+#[utoipa::path(
+    put,
+    path = "/rooms/{id}/members/{user_id}/role",
+    tag = "moderation",
+    request_body = natter_proto::SetRoomRoleRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %room, target = %target))]
 pub async fn set_room_role(
     State(state): State<AppState>,
@@ -32,6 +39,13 @@ pub async fn set_room_role(
 }
 
 /// `PUT /admin/users/{id}/role`: admins only; the last admin stays one.
+#[utoipa::path(
+    put,
+    path = "/admin/users/{id}/role",
+    tag = "admin",
+    request_body = natter_proto::SetServerRoleRequest,
+    responses((status = 200, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(target = %target))]
 pub async fn set_server_role(
     State(state): State<AppState>,

@@ -16,6 +16,13 @@ use crate::{files, wire, ApiError, AppState};
 /// `PATCH /rooms/{id}`: each field is checked and applied in turn, under its own rule (the
 /// topic for members if the room allows it, everything else for those who moderate); every
 /// member hears of the result once.
+#[utoipa::path(
+    patch,
+    path = "/rooms/{id}",
+    tag = "rooms",
+    request_body = natter_proto::UpdateRoomRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -65,7 +72,8 @@ pub async fn update(
     Ok(Json(wire::room(&room)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteParams {
     #[serde(default)]
     confirm: String,
@@ -73,6 +81,13 @@ pub struct DeleteParams {
 
 /// `DELETE /rooms/{id}?confirm=<the room's name>`: its owner or an admin; messages and files
 /// go with it, and every member's clients drop it.
+#[utoipa::path(
+    delete,
+    path = "/rooms/{id}",
+    tag = "rooms",
+    params(DeleteParams),
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(room = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -90,6 +105,13 @@ pub async fn delete(
 }
 
 /// `GET /admin/rooms`: every room but DMs, private ones included, never their messages.
+#[utoipa::path(
+    get,
+    path = "/admin/rooms",
+    tag = "admin",
+    params(crate::extract::ListParams),
+    responses((status = 200, description = "OK", body = natter_proto::admin::RoomListResponse), (status = 403, description = ""))
+)]
 pub async fn admin_list(
     State(state): State<AppState>,
     authed: Authed,
@@ -105,6 +127,12 @@ pub async fn admin_list(
 }
 
 /// `GET /invitations`: the invitations to public rooms waiting for the caller's answer.
+#[utoipa::path(
+    get,
+    path = "/invitations",
+    tag = "rooms",
+    responses((status = 200, description = "OK", body = natter_proto::admin::InvitationsResponse))
+)]
 pub async fn invitations(
     State(state): State<AppState>,
     authed: Authed,
@@ -116,6 +144,12 @@ pub async fn invitations(
 }
 
 /// `DELETE /invitations/{room_id}`: declines one (joining the room accepts it).
+#[utoipa::path(
+    delete,
+    path = "/invitations/{id}",
+    tag = "rooms",
+    responses((status = 204, description = "Done"), (status = 404, description = ""))
+)]
 pub async fn decline(
     State(state): State<AppState>,
     authed: Authed,

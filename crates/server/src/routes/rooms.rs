@@ -13,6 +13,12 @@ use crate::auth::Authed;
 use crate::extract::{user_id, ApiJson, IdPath, RoomPath};
 use crate::{wire, ApiError, AppState, Limit};
 
+#[utoipa::path(
+    get,
+    path = "/rooms",
+    tag = "rooms",
+    responses((status = 200, description = "OK", body = natter_proto::RoomsResponse))
+)]
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -23,6 +29,13 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rooms",
+    tag = "rooms",
+    request_body = natter_proto::CreateRoomRequest,
+    responses((status = 201, description = "OK", body = natter_proto::Room), (status = 409, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn create(
     State(state): State<AppState>,
     authed: Authed,
@@ -44,6 +57,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(wire::room(&room))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}",
+    tag = "rooms",
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 404, description = ""))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     authed: Authed,
@@ -56,6 +75,12 @@ pub async fn get_one(
     Ok(Json(wire::room(&room)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/join",
+    tag = "rooms",
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn join(
     State(state): State<AppState>,
     authed: Authed,
@@ -70,6 +95,12 @@ pub async fn join(
     Ok(Json(wire::room(&room)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/leave",
+    tag = "rooms",
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 pub async fn leave(
     State(state): State<AppState>,
     authed: Authed,
@@ -82,6 +113,12 @@ pub async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/members",
+    tag = "rooms",
+    responses((status = 200, description = "OK", body = natter_proto::MembersResponse), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn members(
     State(state): State<AppState>,
     authed: Authed,
@@ -95,6 +132,13 @@ pub async fn members(
 
 /// Adds someone to a private room (200), or invites them to a public one (202): they join it
 /// themselves if they want to.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/members",
+    tag = "rooms",
+    request_body = natter_proto::AddMemberRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 202, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 429, description = ""))
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     authed: Authed,
@@ -120,6 +164,13 @@ pub async fn add_member(
     Ok((status, Json(wire::room(&room))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/dms",
+    tag = "rooms",
+    request_body = natter_proto::OpenDmRequest,
+    responses((status = 200, description = "OK", body = natter_proto::Room), (status = 201, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
+)]
 pub async fn open_dm(
     State(state): State<AppState>,
     authed: Authed,

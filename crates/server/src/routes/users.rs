@@ -16,6 +16,13 @@ use crate::extract::{ApiJson, ApiQuery, IdPath, ListParams};
 use crate::{files, wire, ApiError, AppState};
 
 /// `GET /admin/users?query=&offset=&limit=`.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    params(ListParams),
+    responses((status = 200, description = "OK", body = natter_proto::admin::UserListResponse), (status = 403, description = ""))
+)]
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -31,6 +38,13 @@ pub async fn list(
 }
 
 /// `POST /admin/users`: works whatever the registration setting.
+#[utoipa::path(
+    post,
+    path = "/admin/users",
+    tag = "admin",
+    request_body = natter_proto::admin::CreateUserRequest,
+    responses((status = 201, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 409, description = ""), (status = 422, description = ""))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -70,6 +84,13 @@ pub async fn create(
 }
 
 /// `POST /admin/users/{id}/deactivate`: every session ends and its connections close now.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/deactivate",
+    tag = "admin",
+    request_body = natter_proto::admin::ReasonRequest,
+    responses((status = 200, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(target = %id))]
 pub async fn deactivate(
     State(state): State<AppState>,
@@ -87,6 +108,12 @@ pub async fn deactivate(
 }
 
 /// `POST /admin/users/{id}/reactivate`.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/reactivate",
+    tag = "admin",
+    responses((status = 200, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn reactivate(
     State(state): State<AppState>,
     authed: Authed,
@@ -97,6 +124,12 @@ pub async fn reactivate(
 }
 
 /// `DELETE /admin/users/{id}/sessions`: signs the account out everywhere.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}/sessions",
+    tag = "admin",
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn end_sessions(
     State(state): State<AppState>,
     authed: Authed,
@@ -111,6 +144,12 @@ pub async fn end_sessions(
 }
 
 /// `POST /admin/users/{id}/password-reset`: a one-time token for the person, shown once.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/password-reset",
+    tag = "admin",
+    responses((status = 201, description = "OK", body = natter_proto::admin::PasswordResetLink), (status = 403, description = ""), (status = 404, description = ""))
+)]
 pub async fn password_reset(
     State(state): State<AppState>,
     authed: Authed,
@@ -128,13 +167,21 @@ pub async fn password_reset(
     Ok((StatusCode::CREATED, Json(link)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteParams {
     #[serde(default)]
     reason: String,
 }
 
 /// `DELETE /admin/users/{id}?reason=`: the account's messages stay, from "Deleted user".
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}",
+    tag = "admin",
+    params(DeleteParams),
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
+)]
 #[tracing::instrument(skip_all, fields(target = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -156,6 +203,14 @@ pub async fn delete(
 
 /// `POST /auth/reset`: anyone holding a reset link sets a new password; every session of the
 /// account ends.
+#[utoipa::path(
+    post,
+    path = "/auth/reset",
+    tag = "accounts",
+    request_body = natter_proto::admin::ResetPasswordRequest,
+    responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 422, description = ""), (status = 429, description = "")),
+    security(())
+)]
 #[tracing::instrument(skip_all)]
 pub async fn use_reset(
     State(state): State<AppState>,
@@ -178,14 +233,8 @@ pub async fn use_reset(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A reason as given: at most 500 characters, no control characters.
+/// A reason as given: at most 500 characters, no control characters; trimmed.
 pub(crate) fn reason_text(raw: &str) -> Result<&str, ApiError> {
-    let reason = raw.trim();
-    if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(
-            "invalid_reason",
-            "a reason is at most 500 characters without control characters".into(),
-        ));
-    }
-    Ok(reason)
+    natter_core::Reason::parse(raw)?;
+    Ok(raw.trim())
 }
