@@ -58,9 +58,15 @@ async fn the_document_describes_exactly_the_endpoints_the_server_routes() {
     let doc = document(&app).await;
     assert_eq!(doc["openapi"], "3.1.0");
     let mut documented = BTreeSet::new();
+    let mut operation_ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             documented.insert(format!("{} {path}", method.to_uppercase()));
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                operation_ids.insert(id.to_owned()),
+                "operationId {id} is used twice"
+            );
             // Every operation says what it answers when it fails, with the one error body.
             let failure = &op["responses"]["500"]["content"]["application/json"]["schema"];
             assert_eq!(

@@ -208,6 +208,7 @@ pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Res
 #[utoipa::path(
     get,
     path = "/me",
+    operation_id = "get_me",
     tag = "accounts",
     responses((status = 200, description = "OK", body = natter_proto::User))
 )]
@@ -218,6 +219,7 @@ pub async fn me(authed: Authed) -> Json<natter_proto::User> {
 #[utoipa::path(
     patch,
     path = "/me",
+    operation_id = "update_me",
     tag = "accounts",
     request_body = natter_proto::UpdateProfileRequest,
     responses((status = 200, description = "OK", body = natter_proto::User), (status = 422, description = ""))
@@ -290,6 +292,7 @@ pub struct UserQuery {
 #[utoipa::path(
     get,
     path = "/users",
+    operation_id = "search_users",
     tag = "users",
     params(UserQuery),
     responses((status = 200, description = "OK", body = natter_proto::UsersResponse), (status = 422, description = ""), (status = 429, description = ""))
@@ -310,6 +313,7 @@ pub async fn search_users(
 #[utoipa::path(
     get,
     path = "/users/{id}",
+    operation_id = "get_user",
     tag = "users",
     responses((status = 200, description = "OK", body = natter_proto::User), (status = 404, description = ""))
 )]

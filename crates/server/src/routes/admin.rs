@@ -22,6 +22,7 @@ const DEFAULT_INVITE_SECS: i64 = 7 * 24 * 3600;
 #[utoipa::path(
     get,
     path = "/server",
+    operation_id = "server_info",
     tag = "admin",
     responses((status = 200, description = "OK", body = natter_proto::admin::ServerInfo)),
     security(())
@@ -38,6 +39,7 @@ pub async fn info(State(state): State<AppState>) -> Result<Json<ServerInfo>, Api
 #[utoipa::path(
     get,
     path = "/admin/settings",
+    operation_id = "get_settings",
     tag = "admin",
     responses((status = 200, description = "OK", body = natter_proto::admin::Settings), (status = 403, description = ""))
 )]
@@ -118,6 +120,7 @@ pub async fn create_invite(
 #[utoipa::path(
     get,
     path = "/invites",
+    operation_id = "list_invites",
     tag = "admin",
     responses((status = 200, description = "OK", body = natter_proto::admin::InvitesResponse), (status = 403, description = ""))
 )]
@@ -169,6 +172,7 @@ fn bad_filter(what: &str) -> ApiError {
 #[utoipa::path(
     get,
     path = "/admin/audit",
+    operation_id = "audit_log",
     tag = "admin",
     params(AuditParams),
     responses((status = 200, description = "OK", body = natter_proto::admin::AuditResponse), (status = 403, description = ""))

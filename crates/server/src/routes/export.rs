@@ -127,6 +127,7 @@ fn safe_name(name: &str) -> String {
 #[utoipa::path(
     get,
     path = "/me/export",
+    operation_id = "export_own_data",
     tag = "export",
     responses((status = 200, description = "A ZIP archive", content_type = "application/zip", body = Vec<u8>), (status = 429, description = ""))
 )]
@@ -227,6 +228,7 @@ async fn room_messages(
 #[utoipa::path(
     get,
     path = "/rooms/{id}/export",
+    operation_id = "export_room",
     tag = "export",
     params(ExportQuery),
     responses((status = 200, description = "The export", content((natter_proto::admin::RoomExport = "application/json"), (String = "text/html"))), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
@@ -309,6 +311,7 @@ pub(super) async fn data_url(
 #[utoipa::path(
     post,
     path = "/rooms/import",
+    operation_id = "import_room",
     tag = "export",
     request_body = natter_proto::admin::RoomExport,
     responses((status = 201, description = "OK", body = natter_proto::admin::ImportResult), (status = 403, description = ""), (status = 409, description = ""), (status = 422, description = ""))

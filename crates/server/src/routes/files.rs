@@ -26,6 +26,7 @@ pub struct UploadQuery {
 #[utoipa::path(
     post,
     path = "/files",
+    operation_id = "upload_file",
     tag = "files",
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     params(UploadQuery),
@@ -148,6 +149,7 @@ enum Variant {
 #[utoipa::path(
     get,
     path = "/files/{id}",
+    operation_id = "download_file",
     tag = "files",
     responses((status = 200, description = "The file's bytes", content_type = "*/*", body = Vec<u8>), (status = 404, description = ""))
 )]
@@ -164,6 +166,7 @@ pub async fn download(
 #[utoipa::path(
     get,
     path = "/files/{id}/thumbnail",
+    operation_id = "download_thumbnail",
     tag = "files",
     responses((status = 200, description = "The thumbnail", content_type = "image/*", body = Vec<u8>), (status = 404, description = ""))
 )]
@@ -180,6 +183,7 @@ pub async fn thumbnail(
 #[utoipa::path(
     delete,
     path = "/files/{id}",
+    operation_id = "discard_file",
     tag = "files",
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
 )]
@@ -200,6 +204,7 @@ pub async fn discard(
 #[utoipa::path(
     get,
     path = "/files/usage",
+    operation_id = "storage_usage",
     tag = "files",
     responses((status = 200, description = "OK", body = natter_proto::StorageUsage))
 )]

@@ -24,6 +24,7 @@ pub struct HistoryQuery {
 #[utoipa::path(
     get,
     path = "/rooms/{id}/messages",
+    operation_id = "history",
     tag = "messages",
     params(HistoryQuery),
     responses((status = 200, description = "OK", body = natter_proto::MessagesPage), (status = 403, description = ""), (status = 404, description = ""))
@@ -59,6 +60,7 @@ pub async fn history(
 #[utoipa::path(
     post,
     path = "/rooms/{id}/messages",
+    operation_id = "send_message",
     tag = "messages",
     request_body = natter_proto::SendMessageRequest,
     responses((status = 200, description = "OK", body = natter_proto::Message), (status = 201, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""), (status = 429, description = ""))

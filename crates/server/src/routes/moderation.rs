@@ -21,6 +21,7 @@ fn room_and_user(raw: &(String, String)) -> Result<(RoomId, UserId), ApiError> {
 #[utoipa::path(
     post,
     path = "/rooms/{id}/members/{user_id}/kick",
+    operation_id = "kick_member",
     tag = "moderation",
     request_body = natter_proto::admin::ReasonRequest,
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
@@ -48,6 +49,7 @@ pub async fn kick(
 #[utoipa::path(
     post,
     path = "/rooms/{id}/bans",
+    operation_id = "ban_member",
     tag = "moderation",
     request_body = natter_proto::admin::BanRequest,
     responses((status = 201, description = "OK", body = natter_proto::admin::Sanction), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
@@ -83,6 +85,7 @@ pub async fn ban(
 #[utoipa::path(
     post,
     path = "/rooms/{id}/mutes",
+    operation_id = "mute_member",
     tag = "moderation",
     request_body = natter_proto::admin::MuteRequest,
     responses((status = 201, description = "OK", body = natter_proto::admin::Sanction), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
@@ -114,6 +117,7 @@ pub async fn mute(
 #[utoipa::path(
     delete,
     path = "/rooms/{id}/bans/{user_id}",
+    operation_id = "unban_member",
     tag = "moderation",
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -134,6 +138,7 @@ pub async fn unban(
 #[utoipa::path(
     delete,
     path = "/rooms/{id}/mutes/{user_id}",
+    operation_id = "unmute_member",
     tag = "moderation",
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -172,6 +177,7 @@ async fn list(
 #[utoipa::path(
     get,
     path = "/rooms/{id}/bans",
+    operation_id = "list_bans",
     tag = "moderation",
     responses((status = 200, description = "OK", body = natter_proto::admin::SanctionsResponse), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -187,6 +193,7 @@ pub async fn bans(
 #[utoipa::path(
     get,
     path = "/rooms/{id}/mutes",
+    operation_id = "list_mutes",
     tag = "moderation",
     responses((status = 200, description = "OK", body = natter_proto::admin::SanctionsResponse), (status = 403, description = ""), (status = 404, description = ""))
 )]

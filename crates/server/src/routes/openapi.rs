@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::*;
@@ -153,7 +153,59 @@ pub fn document() -> Value {
         }
     }
     rules::apply(&mut doc);
+    links(&mut doc);
     doc
+}
+
+/// Links from an answer carrying a new thing's `id` to the operations on that thing, so that
+/// tools can chain calls (schemathesis's stateful phase follows them).
+fn links(doc: &mut Value) {
+    // (operation that makes it, its success status, the paths under which it is `{id}`)
+    let makers = [
+        ("/rooms", "post", "201", &["/rooms/{id}"][..]),
+        ("/dms", "post", "201", &["/rooms/{id}"][..]),
+        (
+            "/rooms/{id}/messages",
+            "post",
+            "201",
+            &["/messages/{id}"][..],
+        ),
+        ("/files", "post", "201", &["/files/{id}"][..]),
+        ("/invites", "post", "201", &["/invites/{id}"][..]),
+        (
+            "/messages/{id}/report",
+            "post",
+            "201",
+            &["/reports/{id}"][..],
+        ),
+        (
+            "/admin/users",
+            "post",
+            "201",
+            &["/admin/users/{id}", "/users/{id}"][..],
+        ),
+    ];
+    let mut found = Vec::new();
+    for (path, method, status, under) in makers {
+        let mut targets = Map::new();
+        for (target, item) in doc["paths"].as_object().into_iter().flatten() {
+            if !under.iter().any(|prefix| target.starts_with(prefix)) {
+                continue;
+            }
+            for op in item.as_object().into_iter().flatten().map(|(_, op)| op) {
+                let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+                let link = json!({
+                    "operationId": id,
+                    "parameters": { "id": "$response.body#/id" },
+                });
+                targets.insert(id, link);
+            }
+        }
+        found.push((path, method, status, targets));
+    }
+    for (path, method, status, targets) in found {
+        doc["paths"][path][method]["responses"][status]["links"] = Value::Object(targets);
+    }
 }
 
 /// What a path parameter is, by its name and the collection it follows.

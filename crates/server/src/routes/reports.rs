@@ -20,6 +20,7 @@ use crate::{files, wire, ApiError, AppState};
 #[utoipa::path(
     post,
     path = "/messages/{id}/report",
+    operation_id = "report_message",
     tag = "moderation",
     request_body = natter_proto::admin::ReportRequest,
     responses((status = 201, description = "OK", body = natter_proto::admin::Report), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""))
@@ -62,6 +63,7 @@ pub struct ListParams {
 #[utoipa::path(
     get,
     path = "/reports",
+    operation_id = "list_reports",
     tag = "moderation",
     params(ListParams),
     responses((status = 200, description = "OK", body = natter_proto::admin::ReportsResponse), (status = 403, description = ""), (status = 404, description = ""))
@@ -95,6 +97,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/reports/{id}/resolve",
+    operation_id = "resolve_report",
     tag = "moderation",
     request_body = natter_proto::admin::ResolveReportRequest,
     responses((status = 200, description = "OK", body = natter_proto::admin::Report), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))

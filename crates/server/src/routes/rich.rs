@@ -26,6 +26,7 @@ async fn answer(state: &AppState, outcome: ChangeOutcome) -> Json<Message> {
 #[utoipa::path(
     get,
     path = "/messages/{id}",
+    operation_id = "get_message",
     tag = "messages",
     responses((status = 200, description = "OK", body = natter_proto::Message), (status = 404, description = ""))
 )]
@@ -44,6 +45,7 @@ pub async fn get_one(
 #[utoipa::path(
     patch,
     path = "/messages/{id}",
+    operation_id = "edit_message",
     tag = "messages",
     request_body = natter_proto::EditMessageRequest,
     responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
@@ -65,6 +67,7 @@ pub async fn edit(
 #[utoipa::path(
     delete,
     path = "/messages/{id}",
+    operation_id = "delete_message",
     tag = "messages",
     responses((status = 200, description = "OK", body = natter_proto::Message), (status = 403, description = ""), (status = 404, description = ""), (status = 429, description = ""))
 )]
@@ -164,6 +167,7 @@ pub async fn remove_pin(
 #[utoipa::path(
     get,
     path = "/rooms/{id}/pins",
+    operation_id = "list_pins",
     tag = "messages",
     responses((status = 200, description = "OK", body = natter_proto::PinsResponse), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -188,6 +192,7 @@ pub struct ThreadQuery {
 #[utoipa::path(
     get,
     path = "/messages/{id}/thread",
+    operation_id = "get_thread",
     tag = "messages",
     params(ThreadQuery),
     responses((status = 200, description = "OK", body = natter_proto::ThreadResponse), (status = 404, description = ""))
@@ -250,6 +255,7 @@ pub struct SearchParams {
 #[utoipa::path(
     get,
     path = "/search",
+    operation_id = "search",
     tag = "messages",
     params(SearchParams),
     responses((status = 200, description = "OK", body = natter_proto::SearchResponse), (status = 404, description = ""), (status = 422, description = ""), (status = 429, description = ""))
@@ -295,6 +301,7 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/blocks",
+    operation_id = "list_blocks",
     tag = "users",
     responses((status = 200, description = "OK", body = natter_proto::BlocksResponse))
 )]
@@ -324,6 +331,7 @@ async fn set_block(
 #[utoipa::path(
     put,
     path = "/users/{id}/block",
+    operation_id = "block_user",
     tag = "users",
     responses((status = 204, description = "Done"), (status = 404, description = ""), (status = 422, description = ""))
 )]
@@ -338,6 +346,7 @@ pub async fn block(
 #[utoipa::path(
     delete,
     path = "/users/{id}/block",
+    operation_id = "unblock_user",
     tag = "users",
     responses((status = 204, description = "Done"), (status = 404, description = ""))
 )]

@@ -19,6 +19,7 @@ use crate::{files, wire, ApiError, AppState};
 #[utoipa::path(
     patch,
     path = "/rooms/{id}",
+    operation_id = "update_room",
     tag = "rooms",
     request_body = natter_proto::UpdateRoomRequest,
     responses((status = 200, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""), (status = 422, description = ""))
@@ -84,6 +85,7 @@ pub struct DeleteParams {
 #[utoipa::path(
     delete,
     path = "/rooms/{id}",
+    operation_id = "delete_room",
     tag = "rooms",
     params(DeleteParams),
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
@@ -108,6 +110,7 @@ pub async fn delete(
 #[utoipa::path(
     get,
     path = "/admin/rooms",
+    operation_id = "list_all_rooms",
     tag = "admin",
     params(crate::extract::ListParams),
     responses((status = 200, description = "OK", body = natter_proto::admin::RoomListResponse), (status = 403, description = ""))
@@ -130,6 +133,7 @@ pub async fn admin_list(
 #[utoipa::path(
     get,
     path = "/invitations",
+    operation_id = "list_invitations",
     tag = "rooms",
     responses((status = 200, description = "OK", body = natter_proto::admin::InvitationsResponse))
 )]
@@ -147,6 +151,7 @@ pub async fn invitations(
 #[utoipa::path(
     delete,
     path = "/invitations/{id}",
+    operation_id = "decline_invitation",
     tag = "rooms",
     responses((status = 204, description = "Done"), (status = 404, description = ""))
 )]

@@ -16,6 +16,7 @@ use crate::{wire, ApiError, AppState, Limit};
 #[utoipa::path(
     get,
     path = "/rooms",
+    operation_id = "list_rooms",
     tag = "rooms",
     responses((status = 200, description = "OK", body = natter_proto::RoomsResponse))
 )]
@@ -32,6 +33,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/rooms",
+    operation_id = "create_room",
     tag = "rooms",
     request_body = natter_proto::CreateRoomRequest,
     responses((status = 201, description = "OK", body = natter_proto::Room), (status = 409, description = ""), (status = 422, description = ""), (status = 429, description = ""))
@@ -60,6 +62,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/rooms/{id}",
+    operation_id = "get_room",
     tag = "rooms",
     responses((status = 200, description = "OK", body = natter_proto::Room), (status = 404, description = ""))
 )]
@@ -78,6 +81,7 @@ pub async fn get_one(
 #[utoipa::path(
     post,
     path = "/rooms/{id}/join",
+    operation_id = "join_room",
     tag = "rooms",
     responses((status = 200, description = "OK", body = natter_proto::Room), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -98,6 +102,7 @@ pub async fn join(
 #[utoipa::path(
     post,
     path = "/rooms/{id}/leave",
+    operation_id = "leave_room",
     tag = "rooms",
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
 )]
@@ -116,6 +121,7 @@ pub async fn leave(
 #[utoipa::path(
     get,
     path = "/rooms/{id}/members",
+    operation_id = "list_members",
     tag = "rooms",
     responses((status = 200, description = "OK", body = natter_proto::MembersResponse), (status = 403, description = ""), (status = 404, description = ""))
 )]

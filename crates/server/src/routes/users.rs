@@ -19,6 +19,7 @@ use crate::{files, wire, ApiError, AppState};
 #[utoipa::path(
     get,
     path = "/admin/users",
+    operation_id = "list_users",
     tag = "admin",
     params(ListParams),
     responses((status = 200, description = "OK", body = natter_proto::admin::UserListResponse), (status = 403, description = ""))
@@ -41,6 +42,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/admin/users",
+    operation_id = "create_user",
     tag = "admin",
     request_body = natter_proto::admin::CreateUserRequest,
     responses((status = 201, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 409, description = ""), (status = 422, description = ""))
@@ -87,6 +89,7 @@ pub async fn create(
 #[utoipa::path(
     post,
     path = "/admin/users/{id}/deactivate",
+    operation_id = "deactivate_user",
     tag = "admin",
     request_body = natter_proto::admin::ReasonRequest,
     responses((status = 200, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
@@ -111,6 +114,7 @@ pub async fn deactivate(
 #[utoipa::path(
     post,
     path = "/admin/users/{id}/reactivate",
+    operation_id = "reactivate_user",
     tag = "admin",
     responses((status = 200, description = "OK", body = natter_proto::User), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -127,6 +131,7 @@ pub async fn reactivate(
 #[utoipa::path(
     delete,
     path = "/admin/users/{id}/sessions",
+    operation_id = "end_sessions",
     tag = "admin",
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -147,6 +152,7 @@ pub async fn end_sessions(
 #[utoipa::path(
     post,
     path = "/admin/users/{id}/password-reset",
+    operation_id = "create_password_reset",
     tag = "admin",
     responses((status = 201, description = "OK", body = natter_proto::admin::PasswordResetLink), (status = 403, description = ""), (status = 404, description = ""))
 )]
@@ -178,6 +184,7 @@ pub struct DeleteParams {
 #[utoipa::path(
     delete,
     path = "/admin/users/{id}",
+    operation_id = "delete_user",
     tag = "admin",
     params(DeleteParams),
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 404, description = ""), (status = 409, description = ""))
@@ -206,6 +213,7 @@ pub async fn delete(
 #[utoipa::path(
     post,
     path = "/auth/reset",
+    operation_id = "reset_password",
     tag = "accounts",
     request_body = natter_proto::admin::ResetPasswordRequest,
     responses((status = 204, description = "Done"), (status = 403, description = ""), (status = 422, description = ""), (status = 429, description = "")),
