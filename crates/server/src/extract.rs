@@ -32,6 +32,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// fields too, and refuses `2.0` for an integer, which JSON Schema (and so the API document)
 /// counts as one; this takes objects only, and integral numbers however they are written.
 pub fn json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Read straight into `T` when that works (it needs no tree of the whole body, which for
+    // an import is large); only a body it refuses is looked at again as a tree.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        if let Ok(found) = serde_json::from_slice(bytes) {
+            return Ok(found);
+        }
+    }
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest("malformed_json", e.to_string()))?;
     if !value.is_object() {
