@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod extract;
 mod files;
+mod hasher;
 mod limits;
 mod listen;
 mod metrics;
@@ -36,11 +37,12 @@ use natter_hub::Hub;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-pub use auth::{new_token, token_hash, Hasher};
+pub use auth::{new_token, token_hash};
 pub use body_rate::BodyRate;
 pub use device::DeviceKey;
 pub use error::ApiError;
 pub use files::{Blob, BlobStore, FsBlobs};
+pub use hasher::Hasher;
 pub use limits::{Limit, Rate, RateConfig};
 pub use listen::descriptor_budget;
 
@@ -170,7 +172,7 @@ struct Inner {
     service: Service,
     hub: Arc<dyn Hub>,
     config: ServerConfig,
-    hasher: auth::Hasher,
+    hasher: hasher::Hasher,
     pipeline: pipeline::Pipeline,
     blobs: Arc<dyn BlobStore>,
     thumbnailer: files::Thumbnailer,
@@ -192,7 +194,7 @@ impl AppState {
     pub(crate) fn config(&self) -> &ServerConfig {
         &self.inner.config
     }
-    pub(crate) fn hasher(&self) -> &auth::Hasher {
+    pub(crate) fn hasher(&self) -> &hasher::Hasher {
         &self.inner.hasher
     }
     pub(crate) fn pipeline(&self) -> &pipeline::Pipeline {
@@ -292,7 +294,7 @@ impl Server {
                 service,
                 hub,
                 config,
-                hasher: auth::Hasher::new(),
+                hasher: hasher::Hasher::new(),
                 pipeline,
                 blobs,
                 thumbnailer: files::Thumbnailer::new(),

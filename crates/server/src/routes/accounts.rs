@@ -16,9 +16,10 @@ use natter_proto::{
 };
 use serde::Deserialize;
 
-use crate::auth::{self, Authed, ClientAddr, Queue};
+use crate::auth::{self, Authed, ClientAddr};
 use crate::device;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::hasher::Queue;
 use crate::limits::Key;
 use crate::{wire, ApiError, AppState, Limit};
 
