@@ -65,6 +65,25 @@ enum Command {
         #[command(subcommand)]
         command: natter::admin::AdminCommand,
     },
+    /// Put a server under load and measure it: sends, history, fanout, idle (all by default).
+    /// Without --server it starts one of its own on a free port and a temporary directory.
+    Bench {
+        /// The scenarios to run, in order: sends, history, fanout, idle.
+        scenarios: Vec<String>,
+        /// A running server to drive instead (registration must be open and its rate limits
+        /// off for the bench's accounts).
+        #[arg(long)]
+        server: Option<String>,
+        /// That server's process id, to report its CPU time and memory from /proc.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// A few seconds and a small population per scenario: checks that the tool works.
+        #[arg(long)]
+        quick: bool,
+        /// Also write the results to this file as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -105,6 +124,37 @@ fn main() -> anyhow::Result<()> {
             let dir = natter::admin::data_dir(data_dir);
             let links = natter::admin::Links { base: url };
             runtime.block_on(natter::admin::run(&dir, links, command))
+        }
+        Command::Bench {
+            scenarios,
+            server,
+            server_pid,
+            quick,
+            json,
+        } => {
+            let scenarios = if scenarios.is_empty() {
+                natter_bench::Scenario::ALL.to_vec()
+            } else {
+                let parsed: Result<Vec<natter_bench::Scenario>, String> =
+                    scenarios.iter().map(|s| s.parse()).collect();
+                parsed.map_err(|e| anyhow::anyhow!(e))?
+            };
+            let options = natter_bench::Options {
+                server,
+                server_pid,
+                serve_with: std::env::current_exe().context("finding this binary")?,
+                quick,
+                scenarios,
+                json,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let outcomes = runtime.block_on(natter_bench::run(&options))?;
+            let lost: u64 = outcomes.iter().map(|o| o.lost).sum();
+            anyhow::ensure!(lost == 0, "{lost} messages or requests were lost");
+            Ok(())
         }
     }
 }

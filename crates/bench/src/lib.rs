@@ -1,0 +1,74 @@
+//! `natter bench`: a load generator for a natter server.
+//!
+//! It either starts a server of its own (the same binary's `natter serve`, on a free port and a
+//! temporary data directory, with rate limits off) or drives one given by address. Each
+//! scenario sets up its accounts and rooms over the API, runs for a while, and reports what the
+//! clients saw (rates, latency percentiles, losses) beside what the server spent (CPU and
+//! resident memory from `/proc`, when its process id is known). Results print as a table and
+//! can be written as JSON.
+
+mod measure;
+mod population;
+mod scenarios;
+mod server;
+
+use std::path::PathBuf;
+
+pub use scenarios::Scenario;
+use serde::Serialize;
+
+/// What to run, and against what.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server to drive; `None` starts one with `serve_with` (the binary's own path).
+    pub server: Option<String>,
+    /// The driven server's process id, for its CPU and memory (read from `/proc`).
+    pub server_pid: Option<u32>,
+    /// The `natter` binary that serves when no server is given.
+    pub serve_with: PathBuf,
+    /// A few seconds and a small population per scenario: a check that the tool works.
+    pub quick: bool,
+    pub scenarios: Vec<Scenario>,
+    /// Where to write the results as JSON.
+    pub json: Option<PathBuf>,
+}
+
+/// One scenario's outcome: what was offered, what came back, what it cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub scenario: &'static str,
+    /// What was run, in words (clients, rooms, rates, duration).
+    pub setup: String,
+    /// Named figures: rates, percentiles in milliseconds, counts.
+    pub figures: Vec<(String, f64)>,
+    /// Messages or requests that should have arrived and did not. Any is a failure.
+    pub lost: u64,
+    pub server: Option<measure::Usage>,
+}
+
+/// Runs the scenarios in order and returns their outcomes; printing is the caller's.
+pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
+    let spawned = match &options.server {
+        Some(_) => None,
+        None => Some(server::Spawned::start(&options.serve_with).await?),
+    };
+    let base = match (&options.server, &spawned) {
+        (Some(url), _) => url.trim_end_matches('/').to_owned(),
+        (None, Some(s)) => s.base.clone(),
+        (None, None) => unreachable!("a server was started"),
+    };
+    let pid = options.server_pid.or(spawned.as_ref().map(|s| s.pid));
+    let mut outcomes = Vec::new();
+    for scenario in &options.scenarios {
+        let outcome = scenario.run(&base, pid, options.quick).await?;
+        println!("{}", report::row(&outcome));
+        outcomes.push(outcome);
+    }
+    if let Some(path) = &options.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&outcomes)?)?;
+    }
+    drop(spawned);
+    Ok(outcomes)
+}
+
+pub mod report;

@@ -1,0 +1,85 @@
+//! What a process spent (CPU time and resident memory, from `/proc`) and latency percentiles.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The kernel's clock tick for `/proc/*/stat` times: `USER_HZ`, 100 on Linux.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// A process's CPU seconds and resident KiB at one moment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sample {
+    pub cpu_secs: f64,
+    pub rss_kib: u64,
+}
+
+/// Reads `/proc/PID/stat` and `/proc/PID/status`; zeros where they cannot be read.
+pub fn sample(pid: u32) -> Sample {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces; the fields after its closing parenthesis do not.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+        .sum();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    Sample {
+        cpu_secs: ticks / TICKS_PER_SECOND,
+        rss_kib,
+    }
+}
+
+/// What the server spent during a scenario.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Usage {
+    pub cpu_secs: f64,
+    pub rss_start_mib: f64,
+    pub rss_end_mib: f64,
+}
+
+pub fn usage(start: Sample, end: Sample) -> Usage {
+    Usage {
+        cpu_secs: end.cpu_secs - start.cpu_secs,
+        rss_start_mib: start.rss_kib as f64 / 1024.0,
+        rss_end_mib: end.rss_kib as f64 / 1024.0,
+    }
+}
+
+/// The `q` quantile (0..=1) of `samples`, in milliseconds; 0 with no samples.
+pub fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_unstable();
+    let rank = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len());
+    samples[rank - 1].as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut ms: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile_ms(&mut ms, 0.5), 50.0);
+        assert_eq!(percentile_ms(&mut ms, 0.99), 99.0);
+        assert_eq!(percentile_ms(&mut ms, 1.0), 100.0);
+        assert_eq!(percentile_ms(&mut [], 0.5), 0.0);
+    }
+
+    #[test]
+    fn this_process_has_a_resident_size() {
+        assert!(sample(std::process::id()).rss_kib > 0);
+    }
+}

@@ -1,0 +1,57 @@
+//! The people a scenario needs: accounts registered over the API, signed in, in rooms.
+
+use anyhow::Context;
+use natter_client::proto::{ClientFrame, ServerFrame, Visibility};
+use natter_client::{Client, Connection};
+
+/// The password every bench account has.
+const PASSWORD: &str = "bench password 1";
+
+/// Registers `n` accounts named `{prefix}{i}`, a few at a time (each costs the server an
+/// Argon2 hash), and returns them signed in.
+pub async fn accounts(base: &str, prefix: &str, n: usize) -> anyhow::Result<Vec<Client>> {
+    let mut made = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
+        let mut tasks = Vec::new();
+        for &i in chunk {
+            let (base, name) = (base.to_owned(), format!("{prefix}{i}"));
+            tasks.push(tokio::spawn(async move {
+                let mut client = Client::new(&base);
+                client
+                    .register(&name, PASSWORD, None)
+                    .await
+                    .with_context(|| format!("registering {name} (is registration open?)"))?;
+                anyhow::Ok(client)
+            }));
+        }
+        for task in tasks {
+            made.push(task.await??);
+        }
+    }
+    Ok(made)
+}
+
+/// A public room created by `owner` that every one of `members` joins; its id.
+pub async fn room(owner: &Client, members: &[Client], name: &str) -> anyhow::Result<String> {
+    let room = owner.create_room(name, None, Visibility::Public).await?;
+    for member in members {
+        member.join(&room.id).await?;
+    }
+    Ok(room.id)
+}
+
+/// Opens `client`'s WebSocket, reads `ready`, and asks for nothing to be replayed so live
+/// frames flow at once.
+pub async fn connect(client: &Client) -> anyhow::Result<Connection> {
+    let mut conn = client.connect().await?;
+    match conn.next_frame().await? {
+        Some(ServerFrame::Ready { .. }) => {}
+        other => anyhow::bail!("expected ready first, got {other:?}"),
+    }
+    conn.send(&ClientFrame::Sync {
+        since: Default::default(),
+        revs: Default::default(),
+    })
+    .await?;
+    Ok(conn)
+}

@@ -1,0 +1,113 @@
+//! The scenarios, each a function from a server address to an [`Outcome`].
+
+mod fanout;
+mod history;
+mod idle;
+mod sends;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::Outcome;
+
+/// One kind of load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Clients sending as fast as acks come back, each with a window of sends in flight.
+    Sends,
+    /// Clients reading the newest page of a room's history over REST, back to back.
+    History,
+    /// One sender at a fixed rate into a room whose every member is connected.
+    Fanout,
+    /// Many accounts each holding one idle WebSocket: memory per connection.
+    Idle,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Sends,
+        Scenario::History,
+        Scenario::Fanout,
+        Scenario::Idle,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Sends => "sends",
+            Scenario::History => "history",
+            Scenario::Fanout => "fanout",
+            Scenario::Idle => "idle",
+        }
+    }
+
+    pub async fn run(self, base: &str, pid: Option<u32>, quick: bool) -> anyhow::Result<Outcome> {
+        let scale = if quick { Scale::Quick } else { Scale::Full };
+        match self {
+            Scenario::Sends => sends::run(base, pid, scale).await,
+            Scenario::History => history::run(base, pid, scale).await,
+            Scenario::Fanout => fanout::run(base, pid, scale).await,
+            Scenario::Idle => idle::run(base, pid, scale).await,
+        }
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Scenario::ALL
+            .into_iter()
+            .find(|sc| sc.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Scenario::ALL.iter().map(|s| s.name()).collect();
+                format!("no scenario {s:?}; there are {}", names.join(", "))
+            })
+    }
+}
+
+/// Small and short (`--quick`, a check that the tool works), or the published size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Quick,
+    Full,
+}
+
+impl Scale {
+    /// `quick` or `full`, whichever this is.
+    fn pick<T>(self, quick: T, full: T) -> T {
+        match self {
+            Scale::Quick => quick,
+            Scale::Full => full,
+        }
+    }
+
+    fn duration(self) -> Duration {
+        self.pick(Duration::from_secs(2), Duration::from_secs(10))
+    }
+}
+
+/// A unique prefix for one scenario's account names, so runs against one server do not clash.
+fn prefix(scenario: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("b{scenario}{:x}_", nanos % 0xfffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenarios_are_named_on_the_command_line_by_their_names() {
+        for scenario in Scenario::ALL {
+            assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
+        }
+        let unknown = "storm".parse::<Scenario>().unwrap_err();
+        assert!(
+            unknown.contains("sends, history, fanout, idle"),
+            "{unknown}"
+        );
+    }
+}
