@@ -78,24 +78,12 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let server = pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
-    let delivered = latencies.len() as f64;
-    let mut figures = vec![
-        ("delivered/s".to_owned(), delivered / duration.as_secs_f64()),
-        (
-            "p50 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.5),
-        ),
-        (
-            "p99 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.99),
-        ),
-    ];
-    if let Some(s) = &server {
-        figures.push((
-            "server µs/delivery".to_owned(),
-            s.cpu_secs * 1e6 / delivered.max(1.0),
-        ));
-    }
+    let figures = super::rate_figures(
+        ("deliveries", "delivery"),
+        &mut latencies,
+        duration.as_secs_f64(),
+        server.as_ref(),
+    );
     Ok(Outcome {
         scenario: "fanout",
         setup: format!(

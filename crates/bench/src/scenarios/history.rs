@@ -66,24 +66,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let server = pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
-    let pages = latencies.len() as f64;
-    let mut figures = vec![
-        ("pages/s".to_owned(), pages / elapsed),
-        (
-            "p50 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.5),
-        ),
-        (
-            "p99 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.99),
-        ),
-    ];
-    if let Some(s) = &server {
-        figures.push((
-            "server µs/page".to_owned(),
-            s.cpu_secs * 1e6 / pages.max(1.0),
-        ));
-    }
+    let figures = super::rate_figures(("pages", "page"), &mut latencies, elapsed, server.as_ref());
     Ok(Outcome {
         scenario: "history",
         setup: format!(

@@ -86,6 +86,30 @@ impl Scale {
     }
 }
 
+/// The usual figures for things that came back timed: how many a second (`(many, one)` name
+/// them: acks and ack, pages and page), the latency percentiles, and the server's CPU for each.
+fn rate_figures(
+    (many, one): (&str, &str),
+    latencies: &mut [std::time::Duration],
+    secs: f64,
+    server: Option<&crate::measure::Usage>,
+) -> Vec<(String, f64)> {
+    use crate::measure::percentile_ms;
+    let count = latencies.len() as f64;
+    let mut figures = vec![
+        (format!("{many}/s"), count / secs),
+        ("p50 ms".to_owned(), percentile_ms(latencies, 0.5)),
+        ("p99 ms".to_owned(), percentile_ms(latencies, 0.99)),
+    ];
+    if let Some(s) = server {
+        figures.push((
+            format!("server µs/{one}"),
+            s.cpu_secs * 1e6 / count.max(1.0),
+        ));
+    }
+    figures
+}
+
 /// A unique prefix for one scenario's account names, so runs against one server do not clash.
 fn prefix(scenario: &str) -> String {
     let nanos = std::time::SystemTime::now()

@@ -75,24 +75,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let server = pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
-    let acked = latencies.len() as f64;
-    let mut figures = vec![
-        ("acked/s".to_owned(), acked / elapsed),
-        (
-            "ack p50 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.5),
-        ),
-        (
-            "ack p99 ms".to_owned(),
-            measure::percentile_ms(&mut latencies, 0.99),
-        ),
-    ];
-    if let Some(s) = &server {
-        figures.push((
-            "server µs/msg".to_owned(),
-            s.cpu_secs * 1e6 / acked.max(1.0),
-        ));
-    }
+    let figures = super::rate_figures(("acks", "ack"), &mut latencies, elapsed, server.as_ref());
     Ok(Outcome {
         scenario: "sends",
         setup: format!(
