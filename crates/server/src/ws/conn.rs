@@ -110,6 +110,11 @@ async fn run_attached(
         if let Some(why) = kick_reason(code) {
             conn.state.metrics().kicked(why);
         }
+        if code == proto::CLOSE_RESYNC {
+            // Each of these makes a client reconnect and resync: an operator needs to see them.
+            let queue = conn.state.config().outbound_queue;
+            tracing::warn!(user = %conn.user, conn = conn.id.0, queue, "closed a connection that fell behind (4000)");
+        }
         conn.close(code, reason).await;
     }
     let state = conn.state.clone();
