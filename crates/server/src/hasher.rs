@@ -115,6 +115,23 @@ fn memory_for<'b>(blocks: &'b mut Vec<Block>, params: &Params) -> &'b mut [Block
     &mut blocks[..needed]
 }
 
+/// The `len`-byte Argon2 output of `password` and `salt`, computed in `blocks`.
+fn compute(
+    blocks: &mut Vec<Block>,
+    argon2: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    len: usize,
+) -> argon2::password_hash::Result<Output> {
+    let memory = memory_for(blocks, params);
+    Output::init_with(len, |out| {
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut *memory)
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+}
+
 /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for `password`, hashed in `blocks`.
 fn hash_in(blocks: &mut Vec<Block>, password: &[u8]) -> Result<String, ApiError> {
     let fail = |e: &dyn std::fmt::Display| ApiError::Internal(format!("hashing failed: {e}"));
@@ -123,12 +140,14 @@ fn hash_in(blocks: &mut Vec<Block>, password: &[u8]) -> Result<String, ApiError>
     let mut salt_bytes = [0u8; 64];
     let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(|e| fail(&e))?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let memory = memory_for(blocks, &params);
-    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
-        argon2
-            .hash_password_into_with_memory(password, raw_salt, out, &mut *memory)
-            .map_err(|_| argon2::password_hash::Error::Crypto)
-    })
+    let output = compute(
+        blocks,
+        &argon2,
+        &params,
+        password,
+        raw_salt,
+        Params::DEFAULT_OUTPUT_LEN,
+    )
     .map_err(|e| fail(&e))?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
@@ -164,12 +183,7 @@ fn verify_in_blocks(blocks: &mut Vec<Block>, password: &[u8], stored: &str) -> b
         return false;
     };
     let argon2 = Argon2::new(algorithm, version, params.clone());
-    let memory = memory_for(blocks, &params);
-    let computed = Output::init_with(expected.len(), |out| {
-        argon2
-            .hash_password_into_with_memory(password, raw_salt, out, &mut *memory)
-            .map_err(|_| argon2::password_hash::Error::Crypto)
-    });
+    let computed = compute(blocks, &argon2, &params, password, raw_salt, expected.len());
     // `Output`'s equality is constant-time.
     computed.is_ok_and(|c| c == expected)
 }

@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -113,8 +114,9 @@ struct ApiDoc;
 
 /// `GET /api/v1/openapi.json`: open to everyone, like the API's shape it describes.
 pub async fn serve() -> Response {
-    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    let bytes = BYTES.get_or_init(|| serde_json::to_vec(&document()).unwrap_or_default());
+    // Encoded once; each answer shares the buffer.
+    static BYTES: OnceLock<Bytes> = OnceLock::new();
+    let bytes = BYTES.get_or_init(|| serde_json::to_vec(&document()).unwrap_or_default().into());
     ([(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response()
 }
 
