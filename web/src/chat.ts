@@ -5,6 +5,7 @@
 import { api, ApiError } from "./api";
 import { MessageActions } from "./actions";
 import { notifyOf } from "./notify";
+import { PresenceWatch } from "./presence";
 import {
   CLOSE_SESSION_ENDED,
   CLOSE_TOO_MANY,
@@ -63,6 +64,8 @@ export class Chat {
   state: ChatState;
   /** Edits, deletes, reactions, pins and blocks. */
   readonly actions: MessageActions = new MessageActions(this);
+  /** The people whose presence the open members panel shows. */
+  readonly presence = new PresenceWatch((frame) => this.sendFrame(frame));
   /** When the next reconnect attempt is due (ms since the epoch), while offline. */
   retryAt: number | null = null;
   settings: Settings;
@@ -235,6 +238,7 @@ export class Chat {
     this.dispatch({ kind: "frame", frame, now: Date.now() });
     switch (frame.type) {
       case "ready": {
+        this.presence.resend();
         // Resume every known room from where this client left off (docs/protocol.md §5), in
         // as many frames as the server's per-sync limit needs.
         const since = Object.entries(syncSince(this.state));

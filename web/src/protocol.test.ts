@@ -65,6 +65,7 @@ describe("client frames", () => {
       { type: "typing", room_id: "12", active: true },
       { type: "sync", since: { "1": 3, "12": 0 }, revs: { "1": 5 } },
       { type: "ping" },
+      { type: "watch_presence", user_ids: ["3", "9"] },
     ];
     expect(built.map((f) => JSON.parse(encodeClientFrame(f)))).toEqual(fixtures.client_frames);
   });

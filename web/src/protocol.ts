@@ -104,7 +104,8 @@ export type ClientFrame =
   | { type: "typing"; room_id: Id; active: boolean }
   | { type: "sync"; since: Record<Id, number>; revs?: Record<Id, number> }
   | { type: "read"; room_id: Id; seq: number }
-  | { type: "ping" };
+  | { type: "ping" }
+  | { type: "watch_presence"; user_ids: Id[] };
 
 export type ServerFrame =
   | { type: "ready"; user: User; rooms: Room[]; online: Id[]; reads: ReadState[]; blocked: Id[] }

@@ -63,6 +63,18 @@ impl Service {
         Ok(self.store.member_ids(room).await?)
     }
 
+    /// Who hears `user` come and go unasked: everyone who shares with them a room of at most
+    /// `room_limit` members (a DM is one). Presence is not private (anyone may watch anyone's),
+    /// so this is a matter of cost, not permission: in bigger rooms, clients watch the people
+    /// they show.
+    pub async fn presence_peers(
+        &self,
+        user: UserId,
+        room_limit: u32,
+    ) -> Result<Vec<UserId>, Error> {
+        Ok(self.store.presence_peers(user, room_limit).await?)
+    }
+
     /// Commits a batch of sends that [`Service::prepare_send`] built (and so authorized), in
     /// one transaction, one outcome per send in order.
     pub async fn commit_messages(

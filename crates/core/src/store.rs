@@ -246,6 +246,14 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     async fn room_members(&self, room: RoomId) -> Result<Vec<User>, StoreError>;
     async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError>;
+    /// Everyone other than `user` who shares with them a room (a DM included) of at most
+    /// `max_members` members, ascending and without repeats: the people who hear `user`
+    /// come and go unasked.
+    async fn presence_peers(
+        &self,
+        user: UserId,
+        max_members: u32,
+    ) -> Result<Vec<UserId>, StoreError>;
     /// The DM room for exactly this set of users (ascending, no repeats), if it exists.
     async fn find_dm(&self, members: &[UserId]) -> Result<Option<Room>, StoreError>;
     /// The DM room for exactly this set of users (ascending, no repeats), created if missing.

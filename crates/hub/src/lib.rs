@@ -3,10 +3,13 @@
 //! The [`Hub`] trait is the seam for running several nodes: [`LocalHub`] delivers within one
 //! process; a Redis-backed hub will relay the same calls between nodes. Frames arrive already
 //! serialized ([`Frame`] holds reference-counted bytes), so one event is encoded once and every
-//! recipient gets a clone of the same buffer. Each connection has a bounded queue: a connection
-//! that falls behind is kicked ([`KickReason::Lagged`]) rather than allowed to grow memory.
+//! recipient gets a clone of the same buffer. Each connection has an [`Outbox`]: a bounded queue
+//! of frames (a connection that falls behind is kicked, [`KickReason::Lagged`], rather than
+//! allowed to grow memory) and presence news kept apart, one entry per person, that never
+//! counts toward that bound.
 
 mod local;
+mod outbox;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -14,9 +17,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use natter_core::{RoomId, SessionId, UserId};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 pub use local::LocalHub;
+pub use outbox::{Batch, Latest, Outbox};
 
 /// One live WebSocket connection, unique within a process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,12 +111,11 @@ impl Kick {
     }
 }
 
-/// What a connection task gets when it attaches: its id, its bounded queue, its kick signal,
+/// What a connection task gets when it attaches: its id, its outbox (with its kick signal),
 /// and whether this connection brought its user online.
 pub struct Attachment {
     pub id: ConnId,
-    pub rx: mpsc::Receiver<Frame>,
-    pub kick: Arc<Kick>,
+    pub outbox: Arc<Outbox>,
     pub came_online: bool,
 }
 
@@ -126,10 +129,25 @@ pub trait Hub: Send + Sync + 'static {
     async fn publish(&self, to: Recipients<'_>, frame: Frame, except: Option<ConnId>);
     /// Queues `frame` on one connection, in order with everything published to it.
     async fn send_to(&self, conn: ConnId, frame: Frame);
+    /// Tells whoever should hear it that `user` came or went: every connection of each of
+    /// `to`, and every connection watching `user`. Kept apart from the frame queue, one entry
+    /// per person, so it never makes a connection fall behind.
+    async fn publish_presence(&self, user: UserId, to: &[UserId], frame: Frame);
+    /// Queues `frame` on every connection of every recipient but `except`, replacing any
+    /// frame with the same key not yet sent. Never counts toward the queue bound.
+    async fn publish_latest(
+        &self,
+        to: Recipients<'_>,
+        key: Latest,
+        frame: Frame,
+        except: Option<ConnId>,
+    );
+    /// Replaces the people whose presence `conn` follows besides its user's own audience.
+    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>);
     /// Kicks every connection of `user` that belongs to one of `sessions`.
     async fn end_sessions(&self, user: UserId, sessions: &[SessionId]);
     /// Whether `user` has at least one connection.
     async fn is_online(&self, user: UserId) -> bool;
-    /// Users with at least one connection.
-    async fn online_users(&self) -> Vec<UserId>;
+    /// Those of `users` with at least one connection, in the same order.
+    async fn online_among(&self, users: &[UserId]) -> Vec<UserId>;
 }

@@ -1,4 +1,4 @@
-//! The in-process hub: a map from user to their connections' queues.
+//! The in-process hub: a map from user to their connections' outboxes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -6,30 +6,57 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use natter_core::{SessionId, UserId};
-use tokio::sync::mpsc::{self, error::TrySendError};
 
-use crate::{Attachment, ConnId, Frame, Hub, Kick, KickReason, Recipients};
+use crate::{Attachment, ConnId, Frame, Hub, KickReason, Latest, Outbox, Recipients};
 
 struct Conn {
     id: ConnId,
     session: SessionId,
-    tx: mpsc::Sender<Frame>,
-    kick: Arc<Kick>,
-}
-
-impl Conn {
-    fn deliver(&self, frame: &Frame) {
-        match self.tx.try_send(frame.clone()) {
-            Ok(()) | Err(TrySendError::Closed(_)) => {}
-            Err(TrySendError::Full(_)) => self.kick.fire(KickReason::Lagged),
-        }
-    }
+    outbox: Arc<Outbox>,
+    /// The people whose presence this connection asked to follow.
+    watching: Vec<UserId>,
 }
 
 #[derive(Default)]
 struct State {
     by_user: HashMap<UserId, Vec<Conn>>,
     user_of: HashMap<ConnId, UserId>,
+    /// For each watched person, the connections watching them.
+    watchers: HashMap<UserId, Vec<ConnId>>,
+}
+
+impl State {
+    fn conn(&self, id: ConnId) -> Option<&Conn> {
+        let user = self.user_of.get(&id)?;
+        self.by_user.get(user)?.iter().find(|c| c.id == id)
+    }
+
+    /// Calls `f` with the outbox of every connection of every recipient but `except`.
+    fn each_conn(&self, to: Recipients<'_>, except: Option<ConnId>, f: impl Fn(&Outbox)) {
+        let mut each = |conns: &Vec<Conn>| {
+            for conn in conns.iter().filter(|c| Some(c.id) != except) {
+                f(&conn.outbox);
+            }
+        };
+        match to {
+            Recipients::Users(users) => users
+                .iter()
+                .filter_map(|u| self.by_user.get(u))
+                .for_each(&mut each),
+            Recipients::Everyone => self.by_user.values().for_each(&mut each),
+        }
+    }
+
+    fn unwatch(&mut self, conn: ConnId, users: &[UserId]) {
+        for user in users {
+            if let Some(conns) = self.watchers.get_mut(user) {
+                conns.retain(|c| *c != conn);
+                if conns.is_empty() {
+                    self.watchers.remove(user);
+                }
+            }
+        }
+    }
 }
 
 /// Fan-out within one process. The lock is a short `std` lock never held across an await.
@@ -70,29 +97,27 @@ impl LocalHub {
 impl Hub for LocalHub {
     async fn attach(&self, user: UserId, session: SessionId) -> Attachment {
         let id = ConnId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let (tx, rx) = mpsc::channel(self.queue_capacity);
-        let kick = Arc::new(Kick::default());
+        let outbox = Arc::new(Outbox::new(self.queue_capacity));
         let mut state = self.write();
         let conns = state.by_user.entry(user).or_default();
         let came_online = conns.is_empty();
         // Connections already told to close are on their way out and do not count.
-        let mut live = conns.iter().filter(|c| !c.kick.is_fired());
+        let mut live = conns.iter().filter(|c| !c.outbox.kick().is_fired());
         if live.clone().count() >= self.max_per_user {
             if let Some(oldest) = live.next() {
-                oldest.kick.fire(KickReason::Replaced);
+                oldest.outbox.kick().fire(KickReason::Replaced);
             }
         }
         conns.push(Conn {
             id,
             session,
-            tx,
-            kick: kick.clone(),
+            outbox: outbox.clone(),
+            watching: Vec::new(),
         });
         state.user_of.insert(id, user);
         Attachment {
             id,
-            rx,
-            kick,
+            outbox,
             came_online,
         }
     }
@@ -105,38 +130,68 @@ impl Hub for LocalHub {
         let Some(conns) = state.by_user.get_mut(&user) else {
             return false;
         };
-        conns.retain(|c| c.id != conn);
-        if conns.is_empty() {
+        let Some(at) = conns.iter().position(|c| c.id == conn) else {
+            return false;
+        };
+        let gone = conns.remove(at);
+        let last = conns.is_empty();
+        if last {
             state.by_user.remove(&user);
-            return true;
         }
-        false
+        state.unwatch(conn, &gone.watching);
+        last
     }
 
     async fn publish(&self, to: Recipients<'_>, frame: Frame, except: Option<ConnId>) {
-        let state = self.read();
-        let mut deliver_all = |conns: &Vec<Conn>| {
-            for conn in conns.iter().filter(|c| Some(c.id) != except) {
-                conn.deliver(&frame);
-            }
-        };
-        match to {
-            Recipients::Users(users) => users
-                .iter()
-                .filter_map(|u| state.by_user.get(u))
-                .for_each(&mut deliver_all),
-            Recipients::Everyone => state.by_user.values().for_each(&mut deliver_all),
-        }
+        self.read()
+            .each_conn(to, except, |outbox| outbox.push(&frame));
+    }
+
+    async fn publish_latest(
+        &self,
+        to: Recipients<'_>,
+        key: Latest,
+        frame: Frame,
+        except: Option<ConnId>,
+    ) {
+        self.read()
+            .each_conn(to, except, |outbox| outbox.push_latest(key, &frame));
     }
 
     async fn send_to(&self, conn: ConnId, frame: Frame) {
+        if let Some(c) = self.read().conn(conn) {
+            c.outbox.push(&frame);
+        }
+    }
+
+    async fn publish_presence(&self, user: UserId, to: &[UserId], frame: Frame) {
         let state = self.read();
-        let Some(user) = state.user_of.get(&conn) else {
+        let key = Latest::Presence(user);
+        state.each_conn(Recipients::Users(to), None, |outbox| {
+            outbox.push_latest(key, &frame)
+        });
+        let watchers = state.watchers.get(&user).into_iter().flatten();
+        for conn in watchers.filter_map(|id| state.conn(*id)) {
+            conn.outbox.push_latest(key, &frame);
+        }
+    }
+
+    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>) {
+        let mut state = self.write();
+        let Some(user) = state.user_of.get(&conn).copied() else {
             return;
         };
-        let conns = state.by_user.get(user).into_iter().flatten();
-        if let Some(c) = conns.into_iter().find(|c| c.id == conn) {
-            c.deliver(&frame);
+        let Some(c) = state
+            .by_user
+            .get_mut(&user)
+            .and_then(|conns| conns.iter_mut().find(|c| c.id == conn))
+        else {
+            return;
+        };
+        let before = std::mem::replace(&mut c.watching, users.clone());
+        state.unwatch(conn, &before);
+        for watched in users {
+            state.watchers.entry(watched).or_default().push(conn);
         }
     }
 
@@ -144,7 +199,7 @@ impl Hub for LocalHub {
         let state = self.read();
         let conns = state.by_user.get(&user).into_iter().flatten();
         for conn in conns.filter(|c| sessions.contains(&c.session)) {
-            conn.kick.fire(KickReason::SessionEnded);
+            conn.outbox.kick().fire(KickReason::SessionEnded);
         }
     }
 
@@ -152,8 +207,13 @@ impl Hub for LocalHub {
         self.read().by_user.contains_key(&user)
     }
 
-    async fn online_users(&self) -> Vec<UserId> {
-        self.read().by_user.keys().copied().collect()
+    async fn online_among(&self, users: &[UserId]) -> Vec<UserId> {
+        let state = self.read();
+        users
+            .iter()
+            .filter(|u| state.by_user.contains_key(u))
+            .copied()
+            .collect()
     }
 }
 
@@ -164,34 +224,42 @@ mod tests {
     const ALICE: UserId = UserId(1);
     const BOB: UserId = UserId(2);
 
+    /// What is waiting on a connection, taken without waiting.
+    fn taken(a: &Attachment) -> crate::Batch {
+        a.outbox.take_now()
+    }
+
     #[tokio::test]
     async fn a_user_is_online_while_any_connection_is_attached() {
         let hub = LocalHub::new(8);
         let first = hub.attach(ALICE, SessionId(1)).await;
         let second = hub.attach(ALICE, SessionId(2)).await;
         assert!(first.came_online && !second.came_online);
-        assert_eq!(hub.online_users().await, [ALICE]);
+        assert_eq!(hub.online_among(&[BOB, ALICE]).await, [ALICE]);
         assert!(!hub.detach(first.id).await);
         assert!(hub.detach(second.id).await);
-        assert!(hub.online_users().await.is_empty());
+        assert!(hub.online_among(&[ALICE]).await.is_empty());
     }
 
     #[tokio::test]
     async fn publish_reaches_every_connection_of_every_recipient_but_the_excepted_one() {
         let hub = LocalHub::new(8);
-        let mut a1 = hub.attach(ALICE, SessionId(1)).await;
-        let mut a2 = hub.attach(ALICE, SessionId(2)).await;
-        let mut b = hub.attach(BOB, SessionId(3)).await;
+        let a1 = hub.attach(ALICE, SessionId(1)).await;
+        let a2 = hub.attach(ALICE, SessionId(2)).await;
+        let b = hub.attach(BOB, SessionId(3)).await;
+        for a in [&a1, &a2, &b] {
+            a.outbox.flow();
+        }
         let frame = Frame::new("{}".into());
         hub.publish(Recipients::Users(&[ALICE]), frame, Some(a1.id))
             .await;
-        assert!(a1.rx.try_recv().is_err());
-        assert_eq!(&a2.rx.try_recv().unwrap().bytes[..], b"{}");
-        assert!(b.rx.try_recv().is_err());
+        assert!(taken(&a1).frames.is_empty());
+        assert_eq!(&taken(&a2).frames[0].bytes[..], b"{}");
+        assert!(taken(&b).frames.is_empty());
         let shared = Frame::new("{\"x\":1}".into());
         hub.publish(Recipients::Everyone, shared.clone(), None)
             .await;
-        let got = b.rx.try_recv().unwrap();
+        let got = taken(&b).frames.pop_front().unwrap();
         assert_eq!(
             got.bytes.as_ptr(),
             shared.bytes.as_ptr(),
@@ -203,14 +271,47 @@ mod tests {
     async fn a_connection_whose_queue_overflows_is_kicked_and_others_are_not() {
         let hub = LocalHub::new(2);
         let slow = hub.attach(ALICE, SessionId(1)).await;
-        let mut fast = hub.attach(BOB, SessionId(2)).await;
+        let fast = hub.attach(BOB, SessionId(2)).await;
+        slow.outbox.flow();
+        fast.outbox.flow();
         for _ in 0..3 {
             hub.publish(Recipients::Everyone, Frame::new("{}".into()), None)
                 .await;
-            while fast.rx.try_recv().is_ok() {}
+            taken(&fast);
         }
-        assert_eq!(slow.kick.fired().await, KickReason::Lagged);
-        assert_eq!(fast.kick.reason.load(Ordering::Acquire), 0);
+        assert_eq!(slow.outbox.kick().fired().await, KickReason::Lagged);
+        assert!(!fast.outbox.kick().is_fired());
+    }
+
+    #[tokio::test]
+    async fn presence_reaches_the_audience_and_the_watchers_and_never_kicks() {
+        let hub = LocalHub::new(1);
+        const CAROL: UserId = UserId(3);
+        let a = hub.attach(ALICE, SessionId(1)).await;
+        let b = hub.attach(BOB, SessionId(2)).await;
+        let c = hub.attach(CAROL, SessionId(3)).await;
+        for x in [&a, &b, &c] {
+            x.outbox.flow();
+        }
+        hub.watch_presence(c.id, vec![ALICE]).await;
+        for n in 0..10 {
+            let frame = Frame::new(format!("{n}"));
+            hub.publish_presence(ALICE, &[BOB], frame).await;
+        }
+        assert_eq!(&taken(&b).latest[0].bytes[..], b"9");
+        assert_eq!(&taken(&c).latest[0].bytes[..], b"9");
+        assert!(taken(&a).latest.is_empty(), "not in the audience");
+        assert!(!b.outbox.kick().is_fired() && !c.outbox.kick().is_fired());
+        // Watching replaces: carol now follows bob only, and leaving drops her watch.
+        hub.watch_presence(c.id, vec![BOB]).await;
+        hub.publish_presence(ALICE, &[], Frame::new("a".into()))
+            .await;
+        hub.publish_presence(BOB, &[], Frame::new("b".into())).await;
+        let got = taken(&c).latest;
+        assert_eq!(got.len(), 1);
+        assert_eq!(&got[0].bytes[..], b"b");
+        assert!(hub.detach(c.id).await);
+        assert!(hub.read().watchers.is_empty());
     }
 
     #[tokio::test]
@@ -219,8 +320,8 @@ mod tests {
         let ended = hub.attach(ALICE, SessionId(1)).await;
         let kept = hub.attach(ALICE, SessionId(2)).await;
         hub.end_sessions(ALICE, &[SessionId(1)]).await;
-        assert_eq!(ended.kick.fired().await, KickReason::SessionEnded);
-        assert_eq!(kept.kick.reason.load(Ordering::Acquire), 0);
+        assert_eq!(ended.outbox.kick().fired().await, KickReason::SessionEnded);
+        assert!(!kept.outbox.kick().is_fired());
     }
 
     #[tokio::test]
@@ -229,13 +330,14 @@ mod tests {
         let first = hub.attach(ALICE, SessionId(1)).await;
         let second = hub.attach(ALICE, SessionId(1)).await;
         let bobs = hub.attach(BOB, SessionId(2)).await;
-        assert!(!first.kick.is_fired() && !second.kick.is_fired());
+        let fired = |a: &Attachment| a.outbox.kick().is_fired();
+        assert!(!fired(&first) && !fired(&second));
         let third = hub.attach(ALICE, SessionId(1)).await;
-        assert_eq!(first.kick.fired().await, KickReason::Replaced);
-        assert!(!second.kick.is_fired() && !third.kick.is_fired() && !bobs.kick.is_fired());
+        assert_eq!(first.outbox.kick().fired().await, KickReason::Replaced);
+        assert!(!fired(&second) && !fired(&third) && !fired(&bobs));
         // The one on its way out does not count: the next newcomer replaces the second.
         let _fourth = hub.attach(ALICE, SessionId(1)).await;
-        assert_eq!(second.kick.fired().await, KickReason::Replaced);
-        assert!(!third.kick.is_fired());
+        assert_eq!(second.outbox.kick().fired().await, KickReason::Replaced);
+        assert!(!fired(&third));
     }
 }

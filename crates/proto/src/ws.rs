@@ -50,6 +50,11 @@ pub enum ClientFrame {
         seq: i64,
     },
     Ping,
+    /// Follow these people's presence, besides those the server tells unasked (the people in
+    /// one's small rooms). Replaces the previous list; an empty list stops watching.
+    WatchPresence {
+        user_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

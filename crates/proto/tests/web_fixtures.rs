@@ -299,6 +299,9 @@ fn client_frames() -> Vec<Value> {
             revs: BTreeMap::from([("1".into(), 5)]),
         },
         ClientFrame::Ping,
+        ClientFrame::WatchPresence {
+            user_ids: vec!["3".into(), "9".into()],
+        },
     ];
     frames.iter().map(to_value).collect()
 }

@@ -201,6 +201,11 @@ fn client_frames_parse_from_their_documented_shape() {
         },
     ));
     expect![[r#"{"type":"ping"}"#]].assert_eq(&json(&ClientFrame::Ping));
+    expect![[r#"{"type":"watch_presence","user_ids":["3"]}"#]].assert_eq(&json(
+        &ClientFrame::WatchPresence {
+            user_ids: vec!["3".into()],
+        },
+    ));
 }
 
 #[test]

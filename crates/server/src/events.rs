@@ -1,7 +1,7 @@
-//! Publishing room, membership, presence and typing events to the people they concern.
+//! Publishing room, membership and typing events to the people they concern.
 
 use natter_core::{Message, ReadState, Room, RoomId, User, UserId};
-use natter_hub::{ConnId, Recipients};
+use natter_hub::{ConnId, Latest, Recipients};
 use natter_proto::{MemberEvent, ServerFrame};
 
 use crate::{wire, AppState};
@@ -150,15 +150,6 @@ impl AppState {
             .await;
     }
 
-    /// Presence is server-wide: every connected user hears who comes and goes.
-    pub(crate) async fn announce_presence(&self, user: UserId, online: bool) {
-        let frame = wire::frame(&ServerFrame::Presence {
-            user_id: user.to_string(),
-            online,
-        });
-        self.hub().publish(Recipients::Everyone, frame, None).await;
-    }
-
     /// Tells the room's members, except the typing connection itself, that `user` is typing.
     pub(crate) async fn announce_typing(
         &self,
@@ -175,8 +166,10 @@ impl AppState {
             user_id: user.to_string(),
             active,
         });
+        // The latest replaces an earlier one not yet sent, outside the queue bound.
+        let key = Latest::Typing(room, user);
         self.hub()
-            .publish(Recipients::Users(&to), frame, Some(from))
+            .publish_latest(Recipients::Users(&to), key, frame, Some(from))
             .await;
     }
 }

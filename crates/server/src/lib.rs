@@ -20,6 +20,7 @@ mod listen;
 mod metrics;
 mod peer;
 mod pipeline;
+mod presence;
 mod routes;
 mod sweeper;
 pub mod tls;
@@ -72,6 +73,10 @@ pub struct ServerConfig {
     pub typing_ttl: Duration,
     /// Frames a connection may have queued before it is told to resync and disconnected.
     pub outbound_queue: usize,
+    /// Rooms of at most this many members (DMs among them) share presence unasked: whoever
+    /// shares one with a person hears them come and go. Bigger rooms do not, or N people
+    /// coming online would cost N² frames; clients watch the people they show instead.
+    pub presence_room_limit: u32,
     /// A single WebSocket write that takes longer than this drops the connection.
     pub write_timeout: Duration,
     /// Largest accepted REST body and WebSocket message, in bytes.
@@ -133,6 +138,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(60),
             typing_ttl: Duration::from_secs(6),
             outbound_queue: 256,
+            presence_room_limit: 250,
             write_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024,
             max_file_bytes: 25 * 1024 * 1024,
@@ -179,6 +185,7 @@ struct Inner {
     upload_slots: files::UploadSlots,
     limits: Arc<limits::RateLimits>,
     metrics: Arc<metrics::Metrics>,
+    presence: Arc<presence::Presence>,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -214,6 +221,9 @@ impl AppState {
     }
     pub(crate) fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+    pub(crate) fn presence(&self) -> &presence::Presence {
+        &self.inner.presence
     }
     /// Counts one `limit` action by `user`, or refuses it with how long to wait.
     pub(crate) fn rate(&self, limit: Limit, user: natter_core::UserId) -> Result<(), ApiError> {
@@ -289,6 +299,12 @@ impl Server {
             },
             shutdown.clone(),
         );
+        let presence = presence::spawn(
+            service.clone(),
+            hub.clone(),
+            config.presence_room_limit,
+            shutdown.clone(),
+        );
         let state = AppState {
             inner: Arc::new(Inner {
                 service,
@@ -301,6 +317,7 @@ impl Server {
                 upload_slots: files::UploadSlots::default(),
                 limits,
                 metrics,
+                presence,
                 shutdown,
                 ws_alive,
             }),

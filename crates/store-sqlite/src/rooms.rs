@@ -187,6 +187,31 @@ pub(crate) fn member_ids(conn: &Connection, room: RoomId) -> Result<Vec<UserId>,
     Ok(ids)
 }
 
+pub(crate) fn presence_peers(
+    conn: &Connection,
+    user: UserId,
+    max_members: u32,
+) -> Result<Vec<UserId>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT DISTINCT peer.user_id
+               FROM room_members mine
+               JOIN rooms r ON r.id = mine.room_id AND r.member_count <= ?2
+               JOIN room_members peer ON peer.room_id = mine.room_id
+              WHERE mine.user_id = ?1 AND peer.user_id != ?1
+              ORDER BY peer.user_id",
+        )
+        .map_err(backend)?;
+    let ids = stmt
+        .query_map(rusqlite::params![user.0, max_members], |r| {
+            r.get(0).map(UserId)
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(ids)
+}
+
 pub(crate) fn find_dm(conn: &Connection, members: &[UserId]) -> Result<Option<Room>, StoreError> {
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE dm_key = ?1");
     conn.query_row(&sql, [rows::dm_key(members)], rows::room)

@@ -265,6 +265,18 @@ CREATE TABLE health_probe (
     at INTEGER NOT NULL
 );
 "#,
+    // 11: each room's member count, kept by triggers in the transaction that changes the
+    // membership, so presence can tell small rooms from big ones without counting members.
+    r#"
+ALTER TABLE rooms ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+UPDATE rooms SET member_count = (SELECT count(*) FROM room_members WHERE room_id = rooms.id);
+CREATE TRIGGER room_members_count_in AFTER INSERT ON room_members BEGIN
+    UPDATE rooms SET member_count = member_count + 1 WHERE id = NEW.room_id;
+END;
+CREATE TRIGGER room_members_count_out AFTER DELETE ON room_members BEGIN
+    UPDATE rooms SET member_count = member_count - 1 WHERE id = OLD.room_id;
+END;
+"#,
 ];
 
 /// The version that added `messages.html`.

@@ -125,6 +125,14 @@ impl Store for SqliteStore {
     async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError> {
         self.read(move |c| rooms::member_ids(c, room)).await
     }
+    async fn presence_peers(
+        &self,
+        user: UserId,
+        max_members: u32,
+    ) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |c| rooms::presence_peers(c, user, max_members))
+            .await
+    }
     async fn find_dm(&self, members: &[UserId]) -> Result<Option<Room>, StoreError> {
         let members = members.to_vec();
         self.read(move |c| rooms::find_dm(c, &members)).await

@@ -242,6 +242,8 @@ impl Chat {
                 for pending in &self.state.outbox {
                     self.net.send(pending.frame());
                 }
+                // A new connection starts with no watch list.
+                self.watch_members();
                 if let Some(room) = self.open.clone() {
                     self.ensure_history(&room);
                 }
@@ -280,7 +282,12 @@ impl Chat {
                 let need = self.state.need_users(senders);
                 need.into_iter().for_each(|f| self.follow(f));
             }
-            Done::Members { room, users } => self.state.set_members(&room, users),
+            Done::Members { room, users } => {
+                self.state.set_members(&room, users);
+                if self.open.as_deref() == Some(room.as_str()) {
+                    self.watch_members();
+                }
+            }
             Done::Users(users) => {
                 for user in users {
                     self.state.users.insert(user.id.clone(), user);
@@ -443,6 +450,14 @@ impl Chat {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Follows the presence of the open room's members (the server tells only the people in
+    /// small rooms unasked).
+    fn watch_members(&self) {
+        let members = self.open.as_ref().and_then(|r| self.state.members.get(r));
+        let user_ids: Vec<String> = members.into_iter().flatten().take(500).cloned().collect();
+        self.net.send(ClientFrame::WatchPresence { user_ids });
     }
 
     pub fn open_room_id(&self) -> Option<&str> {

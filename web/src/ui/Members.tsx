@@ -1,6 +1,6 @@
 // The members panel: who is in the room, who is online, when the others were last seen.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
 import type { Chat } from "../chat";
 import type { Room } from "../protocol";
@@ -16,6 +16,12 @@ export function Members({ chat, state, room, onClose }: { chat: Chat; state: Cha
     .filter((u) => u !== undefined)
     .sort((a, b) => Number(b.id in state.online) - Number(a.id in state.online) || a.display_name.localeCompare(b.display_name));
   const online = users.filter((u) => u.id in state.online).length;
+  // In a big room the server announces no one's comings and goings unasked: follow those shown.
+  const watched = ids.join(",");
+  useEffect(() => {
+    chat.presence.set(watched ? watched.split(",") : []);
+    return () => chat.presence.set([]);
+  }, [chat, watched]);
   return (
     <aside class="members" aria-label="Members">
       <header class="members-header">

@@ -5,6 +5,7 @@ mod admin;
 mod changes;
 mod files;
 mod moderation;
+mod presence;
 mod reading;
 mod roles;
 mod users;
@@ -30,6 +31,7 @@ where
     rooms_have_members_and_visibility(fresh().await).await;
     a_topic_is_replaced_and_can_be_cleared(fresh().await).await;
     a_dm_is_the_same_room_for_the_same_people(fresh().await).await;
+    presence::presence_peers_are_the_people_in_ones_small_rooms(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
     // Rich messaging.

@@ -48,6 +48,10 @@ pub struct Settings {
     /// Frames a WebSocket may have queued before it is told to resync.
     #[arg(long, env = "NATTER_OUTBOUND_QUEUE")]
     pub outbound_queue: Option<usize>,
+    /// Rooms with at most this many members share presence among them unasked; in bigger
+    /// rooms clients ask for the presence of the people they show.
+    #[arg(long, env = "NATTER_PRESENCE_ROOM_LIMIT")]
+    pub presence_room_limit: Option<u32>,
     /// Largest REST body or WebSocket message, in bytes.
     #[arg(long, env = "NATTER_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -165,6 +169,7 @@ impl Settings {
             idle_timeout_secs: over.idle_timeout_secs.or(self.idle_timeout_secs),
             typing_ttl_ms: over.typing_ttl_ms.or(self.typing_ttl_ms),
             outbound_queue: over.outbound_queue.or(self.outbound_queue),
+            presence_room_limit: over.presence_room_limit.or(self.presence_room_limit),
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
             max_file_mb: over.max_file_mb.or(self.max_file_mb),
             storage_quota_mb: over.storage_quota_mb.or(self.storage_quota_mb),
@@ -254,6 +259,10 @@ impl Config {
                     .unwrap_or(d.typing_ttl)
                     .clamp(Duration::from_millis(100), HOUR),
                 outbound_queue: s.outbound_queue.unwrap_or(d.outbound_queue).max(1),
+                presence_room_limit: s
+                    .presence_room_limit
+                    .unwrap_or(d.presence_room_limit)
+                    .clamp(2, 100_000),
                 write_timeout: d.write_timeout,
                 max_body_bytes: s.max_body_bytes.unwrap_or(d.max_body_bytes).max(1024),
                 max_file_bytes: s.max_file_mb.map_or(d.max_file_bytes, mib),
@@ -314,6 +323,7 @@ impl Config {
             idle_timeout_secs: Some(c.idle_timeout.as_secs()),
             typing_ttl_ms: Some(c.typing_ttl.as_millis() as u64),
             outbound_queue: Some(c.outbound_queue),
+            presence_room_limit: Some(c.presence_room_limit),
             max_body_bytes: Some(c.max_body_bytes),
             max_file_mb: Some(c.max_file_bytes / MIB),
             storage_quota_mb: Some(c.storage_quota_bytes / MIB),

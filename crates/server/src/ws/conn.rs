@@ -5,11 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::FutureExt;
+use futures_util::{FutureExt, SinkExt};
 use natter_core::{RoomId, Session, Timestamp, UserId};
-use natter_hub::{ConnId, Frame, Kick, KickReason};
+use natter_hub::{Batch, ConnId, Frame, KickReason, Outbox};
 use natter_proto::{self as proto, ServerFrame};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -45,13 +44,12 @@ pub(super) struct Conn {
     pub id: ConnId,
     pub seen: SeqTracker,
     pub typing: Vec<Typing>,
-    rx: mpsc::Receiver<Frame>,
-    kick: Arc<Kick>,
+    outbox: Arc<Outbox>,
     last_heard: Instant,
-    /// Queued frames flow once the client has sent its first frame (typically `sync`) or the
-    /// resume grace has passed. Until then they wait in the bounded queue, so a replay is
-    /// never overtaken by a live message that arrived between `ready` and `sync`.
-    pub flowing: bool,
+    /// Queued frames flow once the client has sent `sync` or the resume grace has passed.
+    /// Until then they wait in the outbox, so a replay is never overtaken by a live message
+    /// that arrived between `ready` and `sync`.
+    flowing: bool,
 }
 
 pub async fn run(state: AppState, socket: WebSocket, session: Session, token_hash: [u8; 32]) {
@@ -76,7 +74,7 @@ async fn run_attached(
     // A logout between the upgrade's check and `attach` would have missed this connection.
     let still_valid = state.service().session(&token_hash).await;
     if attachment.came_online {
-        state.announce_presence(user, true).await;
+        state.presence().changed(user);
     }
     let mut conn = Conn {
         state,
@@ -86,8 +84,7 @@ async fn run_attached(
         id: attachment.id,
         seen: SeqTracker::default(),
         typing: Vec::new(),
-        rx: attachment.rx,
-        kick: attachment.kick,
+        outbox: attachment.outbox,
         last_heard: Instant::now(),
         flowing: false,
     };
@@ -143,7 +140,16 @@ impl Conn {
             tracing::error!(error = %e, "could not load read state for ready");
             Exit::Close(1011, "internal error")
         })?;
-        let online = self.state.hub().online_users().await;
+        let limit = self.state.config().presence_room_limit;
+        let peers = service
+            .presence_peers(self.user, limit)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not load presence peers for ready");
+                Exit::Close(1011, "internal error")
+            })?;
+        let mut online = self.state.hub().online_among(&peers).await;
+        online.push(self.user);
         let ready = ServerFrame::Ready {
             user: wire::user(&session.user),
             rooms: rooms.iter().map(wire::room).collect(),
@@ -172,7 +178,7 @@ impl Conn {
                 _ = shutdown.changed() => {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
-                reason = self.kick.fired() => return kick_exit(reason),
+                reason = self.outbox.kick().fired() => return kick_exit(reason),
                 _ = tokio::time::sleep_until(session_ends) => {
                     return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
                 }
@@ -187,15 +193,12 @@ impl Conn {
                     Some(Err(e)) => return read_error_exit(&e),
                     None => return Exit::Gone,
                 },
-                _ = tokio::time::sleep_until(hold_until), if !self.flowing => self.flowing = true,
-                frame = self.rx.recv(), if self.flowing => match frame {
-                    Some(frame) => {
-                        if let Err(exit) = self.deliver(frame).await {
-                            return exit;
-                        }
+                _ = tokio::time::sleep_until(hold_until), if !self.flowing => self.start_flowing(),
+                batch = self.outbox.next_batch() => {
+                    if let Err(exit) = self.deliver(batch).await {
+                        return exit;
                     }
-                    None => return Exit::Gone,
-                },
+                }
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() >= config.idle_timeout {
                         return Exit::Close(proto::CLOSE_IDLE, "idle timeout");
@@ -214,34 +217,58 @@ impl Conn {
         }
     }
 
-    /// Writes one queued frame unless a replay already sent its message.
-    async fn deliver(&mut self, frame: Frame) -> Result<(), Exit> {
-        if let Some((room, seq)) = frame.seq {
-            if !self.seen.take_live(room, seq) {
-                return Ok(());
-            }
-        }
-        let text = Utf8Bytes::try_from(frame.bytes).map_err(|_| Exit::Close(1011, "bad frame"))?;
-        self.write(Message::Text(text)).await
+    pub(super) fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Lets held frames go: the replay (if any) has been sent.
+    pub(super) fn start_flowing(&mut self) {
+        self.flowing = true;
+        self.outbox.flow();
+    }
+
+    /// Writes what was queued, in one go, leaving out messages a replay already sent.
+    async fn deliver(&mut self, batch: Batch) -> Result<(), Exit> {
+        let live = batch.frames.into_iter().filter(|frame| match frame.seq {
+            Some((room, seq)) => self.seen.take_live(room, seq),
+            None => true,
+        });
+        let messages = live
+            .chain(batch.latest)
+            .map(|frame: Frame| Utf8Bytes::try_from(frame.bytes).map(Message::Text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Exit::Close(1011, "bad frame"))?;
+        self.write_all(messages).await
     }
 
     pub(super) async fn write_frame(&mut self, frame: &ServerFrame) -> Result<(), Exit> {
         self.write(Message::Text(wire::encode(frame).into())).await
     }
 
-    /// Writes to the socket, giving up on a peer that does not take the bytes in time, and
-    /// on a connection the hub kicks while the write is stuck.
     pub(super) async fn write(&mut self, msg: Message) -> Result<(), Exit> {
+        self.write_all(vec![msg]).await
+    }
+
+    /// Writes messages to the socket and flushes once, giving up on a peer that does not
+    /// take the bytes in time, and on a connection the hub kicks while the write is stuck.
+    async fn write_all(&mut self, messages: Vec<Message>) -> Result<(), Exit> {
+        if messages.is_empty() {
+            return Ok(());
+        }
         let limit = self.state.config().write_timeout;
-        let bytes = match &msg {
-            Message::Text(t) => t.len(),
-            Message::Binary(b) => b.len(),
-            _ => 0,
+        let count = messages.len() as u64;
+        let bytes: usize = messages.iter().map(message_len).sum();
+        let socket = &mut self.socket;
+        let sending = async move {
+            for msg in messages {
+                socket.feed(msg).await?;
+            }
+            socket.flush().await
         };
         tokio::select! {
-            sent = tokio::time::timeout(limit, self.socket.send(msg)) => match sent {
+            sent = tokio::time::timeout(limit, sending) => match sent {
                 Ok(Ok(())) => {
-                    self.state.metrics().frames_out.inc();
+                    self.state.metrics().frames_out.inc_by(count);
                     Ok(())
                 }
                 Ok(Err(e)) => {
@@ -254,7 +281,7 @@ impl Conn {
                     Err(Exit::Gone)
                 }
             },
-            reason = self.kick.fired() => Err(kick_exit(reason)),
+            reason = self.outbox.kick().fired() => Err(kick_exit(reason)),
         }
     }
 
@@ -291,12 +318,18 @@ impl Conn {
             if let Err(e) = self.state.service().record_last_seen(self.user).await {
                 tracing::warn!(error = %e, "could not record last_seen");
             }
-            // Another connection may have attached meanwhile; then the user never went away.
-            if !self.state.hub().is_online(self.user).await {
-                self.state.announce_presence(self.user, false).await;
-            }
+            // Sent only if the user is still offline when it goes out.
+            self.state.presence().changed(self.user);
         }
         tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
+    }
+}
+
+fn message_len(msg: &Message) -> usize {
+    match msg {
+        Message::Text(t) => t.len(),
+        Message::Binary(b) => b.len(),
+        _ => 0,
     }
 }
 

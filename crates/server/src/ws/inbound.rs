@@ -1,7 +1,10 @@
 //! What a connection does with each frame its client sends.
 
 use axum::extract::ws::Message;
-use natter_core::{Page, RoomId};
+use std::collections::HashSet;
+
+use natter_core::{Page, RoomId, UserId};
+use natter_hub::Latest;
 use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
@@ -15,7 +18,10 @@ const MAX_SYNC_ROOMS: usize = 1000;
 /// Messages read from the store per replay page.
 const REPLAY_PAGE: u32 = 100;
 
-const KNOWN_TYPES: &[&str] = &["send", "typing", "sync", "read", "ping"];
+/// People one `watch_presence` frame may name.
+pub(crate) const MAX_WATCHED: usize = 500;
+
+const KNOWN_TYPES: &[&str] = &["send", "typing", "sync", "read", "ping", "watch_presence"];
 
 fn bad_frame(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::BadRequest(code, message.into())
@@ -104,6 +110,12 @@ impl Conn {
                 }
                 Ok(())
             }
+            ClientFrame::WatchPresence { user_ids } => {
+                if let Err(e) = self.watch_presence(&user_ids).await {
+                    self.write_frame(&e.to_frame(None)).await?;
+                }
+                Ok(())
+            }
             ClientFrame::Sync { since, revs } => {
                 if since.len() > MAX_SYNC_ROOMS || revs.len() > MAX_SYNC_ROOMS {
                     let err = bad_frame("invalid_frame", "too many rooms in one sync");
@@ -128,7 +140,7 @@ impl Conn {
                 }
                 self.write_frame(&ServerFrame::Synced { more }).await?;
                 // Live frames held since `ready` now follow the replay.
-                self.flowing = true;
+                self.start_flowing();
                 Ok(())
             }
         }
@@ -159,6 +171,28 @@ impl Conn {
             .submit(new, ReplyTo::Ws(self.id))
             .await?;
         self.stop_typing(room).await;
+        Ok(())
+    }
+
+    /// Follows the presence of `raw` people from now on, and queues where each of them is now.
+    async fn watch_presence(&mut self, raw: &[String]) -> Result<(), ApiError> {
+        if raw.len() > MAX_WATCHED {
+            let message = format!("at most {MAX_WATCHED} people per watch_presence");
+            return Err(bad_frame("invalid_frame", message));
+        }
+        let mut users: Vec<UserId> = ids_from(raw)?;
+        users.sort_unstable();
+        users.dedup();
+        let hub = self.state.hub();
+        hub.watch_presence(self.id, users.clone()).await;
+        let online: HashSet<UserId> = hub.online_among(&users).await.into_iter().collect();
+        for user in users {
+            let frame = wire::frame(&ServerFrame::Presence {
+                user_id: user.to_string(),
+                online: online.contains(&user),
+            });
+            self.outbox().push_latest(Latest::Presence(user), &frame);
+        }
         Ok(())
     }
 

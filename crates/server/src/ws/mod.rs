@@ -23,6 +23,9 @@ use crate::{ApiError, AppState};
 /// memory; chat frames are small, and a larger message just takes more reads.
 const READ_BUFFER: usize = 4 * 1024;
 
+/// Bytes of queued frames gathered into one write.
+const WRITE_BATCH: usize = 8 * 1024;
+
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -46,11 +49,12 @@ pub async fn upgrade(
     let alive = state.inner.ws_alive.clone();
     Ok(ws
         .read_buffer_size(READ_BUFFER)
-        // Write each frame straight through; queued frames wait in the hub's bounded queue.
-        // The connection task awaits each write before the next, so at most one frame is
-        // ever buffered, and a frame the server built itself is never refused for its size:
-        // a `ready` for someone in a thousand rooms runs to hundreds of KiB.
-        .write_buffer_size(0)
+        // A batch of queued frames is written with one flush: frames collect up to this many
+        // bytes before a write. The connection task awaits each batch's flush before taking
+        // the next, so little more than a batch is ever buffered, and a frame the server built
+        // itself is never refused for its size: a `ready` for someone in a thousand rooms
+        // runs to hundreds of KiB.
+        .write_buffer_size(WRITE_BATCH)
         .max_write_buffer_size(usize::MAX)
         .max_message_size(limit)
         .max_frame_size(limit)

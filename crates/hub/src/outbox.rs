@@ -1,0 +1,251 @@
+//! A connection's outbound side: its frames in order and bounded, the presence news waiting
+//! for it (one entry per person, the latest replacing the one before), and its kick signal.
+//!
+//! One lock and one wake per connection. A producer wakes the connection only when the outbox
+//! goes from empty to not empty, and the connection takes everything waiting at once, so a
+//! burst of frames costs one wake and one write, not one of each per frame.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use natter_core::{RoomId, UserId};
+use tokio::sync::Notify;
+
+use crate::{Frame, Kick, KickReason};
+
+/// What a frame kept only in its latest version is about: a newer frame with the same key
+/// replaces one not yet sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latest {
+    /// Whether this person is online.
+    Presence(UserId),
+    /// Whether this person is typing in this room.
+    Typing(RoomId, UserId),
+}
+
+/// What a connection takes from its outbox in one go: frames in the order they were queued,
+/// then the latest frame for each [`Latest`] key.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub frames: VecDeque<Frame>,
+    pub latest: Vec<Frame>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    frames: VecDeque<Frame>,
+    latest: Vec<(Latest, Frame)>,
+    /// Until the connection starts taking frames (the hold after `ready`, at most a moment),
+    /// frames are not limited: a connection is never closed for what arrived while it waited.
+    holding: bool,
+    /// How many frames may wait before the connection is kicked.
+    limit: usize,
+}
+
+impl Waiting {
+    /// Whether the connection would find nothing to take now.
+    fn nothing_to_take(&self) -> bool {
+        self.latest.is_empty() && (self.holding || self.frames.is_empty())
+    }
+}
+
+pub struct Outbox {
+    waiting: Mutex<Waiting>,
+    wake: Notify,
+    capacity: usize,
+    kick: Kick,
+}
+
+impl Outbox {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Outbox {
+            waiting: Mutex::new(Waiting {
+                holding: true,
+                limit: capacity,
+                ..Waiting::default()
+            }),
+            wake: Notify::new(),
+            capacity,
+            kick: Kick::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a frame, or kicks the connection if too many are waiting.
+    pub(crate) fn push(&self, frame: &Frame) {
+        let mut waiting = self.lock();
+        if !waiting.holding && waiting.frames.len() >= waiting.limit {
+            drop(waiting);
+            self.kick.fire(KickReason::Lagged);
+            return;
+        }
+        let wake = waiting.nothing_to_take() && !waiting.holding;
+        waiting.frames.push_back(frame.clone());
+        drop(waiting);
+        if wake {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Queues a frame that replaces any not yet taken with the same key. Never kicks: there
+    /// is at most one entry per key.
+    pub fn push_latest(&self, key: Latest, frame: &Frame) {
+        let mut waiting = self.lock();
+        let wake = waiting.nothing_to_take();
+        match waiting.latest.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = frame.clone(),
+            None => waiting.latest.push((key, frame.clone())),
+        }
+        drop(waiting);
+        if wake {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Ends the hold: from now on frames are taken, and limited. What piled up during the hold is
+    /// allowed on top of the usual limit until the connection has caught up.
+    pub fn flow(&self) {
+        let mut waiting = self.lock();
+        waiting.holding = false;
+        waiting.limit = self.capacity.max(waiting.frames.len() + self.capacity);
+        if !waiting.frames.is_empty() {
+            drop(waiting);
+            // Frames queued during the hold did not wake the connection for themselves.
+            self.wake.notify_one();
+        }
+    }
+
+    /// Waits until something is queued, then takes all of it. During the hold only the
+    /// latest-only frames are taken: they carry no message a replay could also send.
+    pub async fn next_batch(&self) -> Batch {
+        loop {
+            {
+                let mut waiting = self.lock();
+                let holding = waiting.holding;
+                if !waiting.nothing_to_take() {
+                    let frames = if holding {
+                        VecDeque::new()
+                    } else {
+                        waiting.limit = self.capacity;
+                        std::mem::take(&mut waiting.frames)
+                    };
+                    return Batch {
+                        frames,
+                        latest: waiting.latest.drain(..).map(|(_, f)| f).collect(),
+                    };
+                }
+            }
+            // A wake since the check above left a permit, so this returns at once.
+            self.wake.notified().await;
+        }
+    }
+
+    /// Takes whatever is waiting, without waiting.
+    #[cfg(test)]
+    pub(crate) fn take_now(&self) -> Batch {
+        let mut waiting = self.lock();
+        Batch {
+            frames: std::mem::take(&mut waiting.frames),
+            latest: waiting.latest.drain(..).map(|(_, f)| f).collect(),
+        }
+    }
+
+    /// The connection's kick signal.
+    pub fn kick(&self) -> &Kick {
+        &self.kick
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(n: u8) -> Frame {
+        Frame::new(format!("{n}"))
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_taken_in_one_batch_in_order() {
+        let out = Outbox::new(8);
+        out.flow();
+        for n in 0..5 {
+            out.push(&frame(n));
+        }
+        let batch = out.next_batch().await;
+        let got: Vec<_> = batch.frames.iter().map(|f| f.bytes.clone()).collect();
+        assert_eq!(got, ["0", "1", "2", "3", "4"]);
+        assert!(out.lock().nothing_to_take());
+    }
+
+    #[tokio::test]
+    async fn a_latest_frame_replaces_its_key_and_never_kicks() {
+        let out = Outbox::new(1);
+        out.flow();
+        for n in 0..50 {
+            out.push_latest(Latest::Presence(UserId(1)), &frame(n));
+            out.push_latest(Latest::Presence(UserId(n.into())), &frame(n));
+        }
+        out.push_latest(Latest::Typing(RoomId(1), UserId(1)), &frame(0));
+        assert!(!out.kick.is_fired());
+        let batch = out.next_batch().await;
+        assert_eq!(batch.latest.len(), 51, "one per key");
+        assert_eq!(&batch.latest[0].bytes[..], b"49", "the latest wins");
+    }
+
+    #[tokio::test]
+    async fn frames_past_the_limit_kick_but_not_during_the_hold() {
+        let out = Outbox::new(2);
+        for n in 0..10 {
+            out.push(&frame(n));
+        }
+        assert!(!out.kick.is_fired(), "held frames are not limited");
+        out.flow();
+        out.push(&frame(10));
+        out.push(&frame(11));
+        assert!(!out.kick.is_fired(), "the backlog from the hold is allowed");
+        assert_eq!(out.next_batch().await.frames.len(), 12);
+        out.push(&frame(0));
+        out.push(&frame(1));
+        assert!(!out.kick.is_fired());
+        out.push(&frame(2));
+        assert_eq!(out.kick.fired().await, KickReason::Lagged);
+        assert_eq!(
+            out.next_batch().await.frames.len(),
+            2,
+            "the overflow is not queued"
+        );
+    }
+
+    #[tokio::test]
+    async fn during_the_hold_only_latest_frames_are_taken() {
+        let out = Outbox::new(8);
+        out.push(&frame(1));
+        out.push_latest(Latest::Presence(UserId(1)), &frame(2));
+        let batch = out.next_batch().await;
+        assert!(batch.frames.is_empty());
+        assert_eq!(batch.latest.len(), 1);
+        out.flow();
+        assert_eq!(
+            out.next_batch().await.frames.len(),
+            1,
+            "held frames follow the hold"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_waiting_connection_is_woken_by_the_first_frame() {
+        let out = std::sync::Arc::new(Outbox::new(8));
+        out.flow();
+        let taker = tokio::spawn({
+            let out = out.clone();
+            async move { out.next_batch().await }
+        });
+        tokio::task::yield_now().await;
+        out.push(&frame(1));
+        let batch = taker.await.unwrap();
+        assert_eq!(batch.frames.len(), 1);
+    }
+}
