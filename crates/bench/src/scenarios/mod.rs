@@ -4,6 +4,7 @@ mod fanout;
 mod history;
 mod idle;
 mod sends;
+mod storm;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,14 +22,17 @@ pub enum Scenario {
     Fanout,
     /// Many accounts each holding one idle WebSocket: memory per connection.
     Idle,
+    /// Every member of a room connecting at once, then all dropping and resuming.
+    Storm,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 5] = [
         Scenario::Sends,
         Scenario::History,
         Scenario::Fanout,
         Scenario::Idle,
+        Scenario::Storm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Scenario {
             Scenario::History => "history",
             Scenario::Fanout => "fanout",
             Scenario::Idle => "idle",
+            Scenario::Storm => "storm",
         }
     }
 
@@ -47,6 +52,7 @@ impl Scenario {
             Scenario::History => history::run(base, pid, scale).await,
             Scenario::Fanout => fanout::run(base, pid, scale).await,
             Scenario::Idle => idle::run(base, pid, scale).await,
+            Scenario::Storm => storm::run(base, pid, scale).await,
         }
     }
 }
@@ -128,9 +134,9 @@ mod tests {
         for scenario in Scenario::ALL {
             assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
         }
-        let unknown = "storm".parse::<Scenario>().unwrap_err();
+        let unknown = "tempest".parse::<Scenario>().unwrap_err();
         assert!(
-            unknown.contains("sends, history, fanout, idle"),
+            unknown.contains("sends, history, fanout, idle, storm"),
             "{unknown}"
         );
     }
