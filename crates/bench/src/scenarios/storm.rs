@@ -21,6 +21,8 @@ const END: &str = "storm over";
 struct Member {
     /// Its first connection answered a ping after everyone had connected.
     stayed: bool,
+    /// Its second connection stayed open until the end marker.
+    finished: bool,
     /// Seqs of the room's messages it received, in arrival order, live or replayed.
     seqs: Vec<i64>,
 }
@@ -40,10 +42,19 @@ impl Stage {
         self.progress.notify_one();
     }
 
-    async fn until(&self, counter: &AtomicUsize, n: usize) {
-        while counter.load(Ordering::Acquire) < n {
-            self.progress.notified().await;
-        }
+    /// Waits until `counter` reaches `n`, for at most two minutes.
+    async fn until(&self, counter: &AtomicUsize, n: usize) -> anyhow::Result<()> {
+        let waiting = async {
+            while counter.load(Ordering::Acquire) < n {
+                self.progress.notified().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(120), waiting)
+            .await
+            .map_err(|_| {
+                let got = counter.load(Ordering::Acquire);
+                anyhow::anyhow!("only {got} of {n} got there within 2 minutes")
+            })
     }
 }
 
@@ -64,9 +75,14 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let began = Instant::now();
     let tasks: Vec<_> = members
         .iter()
-        .map(|client| tokio::spawn(member(client.clone(), stage.clone(), dropped.clone())))
+        .map(|client| {
+            let stage = stage.clone();
+            let dropped = dropped.clone();
+            let client = client.clone();
+            tokio::spawn(async move { member(client, &stage, dropped).await })
+        })
         .collect();
-    stage.until(&stage.connected, accounts).await;
+    stage.until(&stage.connected, accounts).await?;
     let connect_secs = began.elapsed().as_secs_f64();
     // Let whatever the arrivals caused (presence, mostly) reach everyone before checking.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -74,7 +90,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let sending = tokio::spawn(send_until_stopped(sender.clone(), room, per_second));
     let dropped_at = Instant::now();
     drop_all.send(true)?;
-    stage.until(&stage.resumed, accounts).await;
+    stage.until(&stage.resumed, accounts).await?;
     let resume_secs = dropped_at.elapsed().as_secs_f64();
     // Messages keep coming a moment after the last resume, then the end marker.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -82,11 +98,16 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let _ = sending.await;
     let (end, _) = sender.send_message(&stage.room, END, None).await?;
 
-    let mut stayed = 0;
+    let (mut stayed, mut finished) = (0, 0);
     let (mut lost, mut duplicated) = (0u64, 0u64);
     for task in tasks {
-        let seen = task.await??;
+        let seen = task.await?;
         stayed += usize::from(seen.stayed);
+        finished += usize::from(seen.finished);
+        if !seen.finished {
+            // Closed before the end: a real client would reconnect again; counted as closed.
+            continue;
+        }
         let unique: HashSet<i64> = seen.seqs.iter().copied().collect();
         duplicated += (seen.seqs.len() - unique.len()) as u64;
         // The room was new: its messages are 1 to the end marker's, all sent after everyone
@@ -96,7 +117,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     let server = pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
-    let closed = (accounts - stayed) as u64;
+    let closed = (accounts - stayed + accounts - finished) as u64;
     Ok(Outcome {
         scenario: "storm",
         setup: format!(
@@ -105,8 +126,9 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
         ),
         figures: vec![
             ("connect s".to_owned(), connect_secs),
-            ("stayed".to_owned(), stayed as f64),
+            ("kept".to_owned(), stayed as f64),
             ("resume s".to_owned(), resume_secs),
+            ("kept after resume".to_owned(), finished as f64),
             ("lost msgs".to_owned(), lost as f64),
             ("dup msgs".to_owned(), duplicated as f64),
         ],
@@ -127,22 +149,21 @@ async fn send_until_stopped(sender: Client, room: String, per_second: u64) -> an
     Ok(())
 }
 
-async fn member(
-    client: Client,
-    stage: Arc<Stage>,
-    dropped: watch::Receiver<bool>,
-) -> anyhow::Result<Member> {
+/// One member's life: connect, listen, drop, resume, read to the end. Counts itself in
+/// `connected` and `resumed` whether or not it gets in, so the run always goes on.
+async fn member(client: Client, stage: &Stage, dropped: watch::Receiver<bool>) -> Member {
     let mut seqs = Vec::new();
-    let mut conn = open(
-        &client,
-        &stage,
-        ClientFrame::Sync {
-            since: Default::default(),
-            revs: Default::default(),
-        },
-    )
-    .await?;
+    let live = ClientFrame::Sync {
+        since: Default::default(),
+        revs: Default::default(),
+    };
+    let first = open(&client, stage, live).await;
     stage.arrived(&stage.connected);
+    let Ok(mut conn) = first else {
+        // Never got in: counted as not kept, and it still resumes below.
+        let _ = dropped.clone().wait_for(|d| *d).await;
+        return resume(&client, stage, false, seqs).await;
+    };
     // Read live messages until told to drop; a close by the server ends this early.
     let mut open_until_drop = true;
     let told = dropped.clone();
@@ -165,13 +186,27 @@ async fn member(
     }
     let stayed = open_until_drop && answers_ping(&mut conn, &stage.room, &mut seqs).await;
     drop(conn);
+    resume(&client, stage, stayed, seqs).await
+}
+
+/// Reconnects with `sync` from the last message seen and reads until the end marker. Counts
+/// itself in `resumed` however that goes: a connection that fails has what it got, and the
+/// lost count says the rest.
+async fn resume(client: &Client, stage: &Stage, stayed: bool, mut seqs: Vec<i64>) -> Member {
     let last = seqs.iter().copied().max().unwrap_or(0);
     let resume = ClientFrame::Sync {
         since: [(stage.room.clone(), last)].into(),
         revs: Default::default(),
     };
-    let mut conn = open(&client, &stage, resume).await?;
-    let mut resumed = false;
+    let Ok(mut conn) = open(client, stage, resume).await else {
+        stage.arrived(&stage.resumed);
+        return Member {
+            stayed,
+            finished: false,
+            seqs,
+        };
+    };
+    let (mut resumed, mut finished) = (false, false);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
         let frame = tokio::time::timeout_at(deadline, conn.next_frame()).await;
@@ -180,32 +215,36 @@ async fn member(
                 if more.is_empty() {
                     resumed = true;
                     stage.arrived(&stage.resumed);
-                } else {
-                    // The replay stopped at its cap: ask again from where it got to.
-                    let again = ClientFrame::Sync {
-                        since: more,
-                        revs: Default::default(),
-                    };
-                    conn.send(&again).await?;
+                    continue;
+                }
+                // The replay stopped at its cap: ask again from where it got to.
+                let again = ClientFrame::Sync {
+                    since: more,
+                    revs: Default::default(),
+                };
+                if conn.send(&again).await.is_err() {
+                    break;
                 }
             }
             Ok(Ok(Some(ServerFrame::Message { message }))) if message.room_id == stage.room => {
                 seqs.push(message.seq);
                 if message.body == END {
+                    finished = true;
                     break;
                 }
             }
             Ok(Ok(Some(_))) => {}
-            // Closed or silent: what it has is what it got; the missing count says the rest.
-            _ => {
-                if !resumed {
-                    stage.arrived(&stage.resumed);
-                }
-                break;
-            }
+            _ => break,
         }
     }
-    Ok(Member { stayed, seqs })
+    if !resumed {
+        stage.arrived(&stage.resumed);
+    }
+    Member {
+        stayed,
+        finished,
+        seqs,
+    }
 }
 
 /// Opens a connection within the handshake limit, reads `ready` and sends `sync`.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs `natter bench` against a server of its own pinned to core 0, with the load on core 1, as
+# BENCHMARKS.md's tables were measured. The server binary may differ from the bench's, to
+# compare two builds under the same load.
+#
+#   bench/pinned.sh SERVER_BIN [natter bench arguments...]
+#   bench/pinned.sh target/release/natter storm --json storm.json
+#
+# BENCH_BIN picks the binary that runs the load (default: target/release/natter).
+set -euo pipefail
+server_bin=${1:?usage: bench/pinned.sh SERVER_BIN [bench arguments...]}
+shift
+bench_bin=${BENCH_BIN:-target/release/natter}
+data=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+taskset -c 0 "$server_bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
+    --registration open --rate-limit all=off --max-conns-per-addr 1000000 >/dev/null 2>"$data/log" &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 300); do
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
+taskset -c 1 "$bench_bin" bench --server "http://127.0.0.1:$port" --server-pid "$server" "$@"
+echo "server warnings: $(grep -c '"WARN"' "$data/log" || true)"
