@@ -58,7 +58,7 @@ pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
 
 pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE id = ?1");
-    conn.query_row(&sql, [id.0], rows::user)
+    crate::rows::cached_row(conn, &sql, [id.0], rows::user)
         .optional()
         .map_err(backend)
 }
@@ -70,7 +70,7 @@ pub(crate) fn credentials(
     let sql = format!(
         "SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1 AND deleted_at IS NULL"
     );
-    conn.query_row(&sql, [username], |r| {
+    crate::rows::cached_row(conn, &sql, [username], |r| {
         Ok(Credentials {
             user: rows::user(r)?,
             password_hash: r.get(USER_COL_COUNT)?,
@@ -213,7 +213,7 @@ pub(crate) fn session_by_token_hash(
          WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2
            AND users.deactivated_at IS NULL AND users.deleted_at IS NULL"
     );
-    conn.query_row(&sql, params![&hash[..], now.0], |r| {
+    crate::rows::cached_row(conn, &sql, params![&hash[..], now.0], |r| {
         Ok(Session {
             user: rows::user(r)?,
             id: SessionId(r.get(USER_COL_COUNT)?),

@@ -78,8 +78,7 @@ fn with_uses(conn: &Connection, mut invite: Invite) -> Result<Invite, StoreError
 
 pub(crate) fn invite(conn: &Connection, id: i64) -> Result<Option<Invite>, StoreError> {
     let sql = format!("SELECT {INVITE_COLS} FROM invites WHERE id = ?1");
-    let found = conn
-        .query_row(&sql, [id], invite_row)
+    let found = crate::rows::cached_row(conn, &sql, [id], invite_row)
         .optional()
         .map_err(backend)?;
     found.map(|i| with_uses(conn, i)).transpose()

@@ -1,7 +1,9 @@
 //! The embedded SQLite back-end of [`natter_core::Store`], the default.
 //!
 //! One writer connection and a small pool of reader connections over one WAL-mode database
-//! file. Blocking SQLite calls run on tokio's blocking pool, never on the async threads.
+//! file. Writes (each a transaction that waits for fsync) and long reads (search, exports,
+//! admin listings) run on tokio's blocking pool; the short lookups of requests and sends run
+//! on the calling thread, where they cost less than a hand-off to another thread would.
 //! `synchronous=FULL` makes every commit durable before the caller hears of it; the server
 //! batches message writes, so the fsync is paid once per batch, not once per message.
 
@@ -76,33 +78,54 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))?
     }
 
-    /// Runs `f` on a pooled reader connection on the blocking pool.
+    /// Runs `f` on a pooled reader connection, on the calling thread. For the lookups a
+    /// request or a send makes (a room, a membership, a page of history): they take
+    /// microseconds, and handing each to a blocking-pool thread cost more than the lookup
+    /// itself (a third of the server's CPU went to switching threads under a send load).
+    /// A WAL reader never waits for the writer.
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner
-                .readers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_connection(&inner.path)?,
-            };
-            let result = f(&conn);
-            let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("reader task failed: {e}")))?
+        with_reader(&self.inner, f)
     }
+
+    /// Runs `f` on a pooled reader connection on the blocking pool: for reads that may take
+    /// milliseconds (search, exports, admin listings), which must not hold up an async thread.
+    async fn read_long<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || with_reader(&inner, f))
+            .await
+            .map_err(|e| StoreError::Backend(format!("reader task failed: {e}")))?
+    }
+}
+
+/// Runs `f` on an idle reader connection, opening one if none is idle, and keeps at most
+/// [`MAX_IDLE_READERS`] for next time.
+fn with_reader<T>(
+    inner: &Inner,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let pooled = inner
+        .readers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pop();
+    let conn = match pooled {
+        Some(c) => c,
+        None => open_connection(&inner.path)?,
+    };
+    let result = f(&conn);
+    let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+    if idle.len() < MAX_IDLE_READERS {
+        idle.push(conn);
+    }
+    result
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {

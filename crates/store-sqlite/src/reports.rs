@@ -36,7 +36,7 @@ fn report_row(r: &Row<'_>) -> rusqlite::Result<Report> {
 
 pub(crate) fn report(conn: &Connection, id: i64) -> Result<Option<Report>, StoreError> {
     let sql = format!("SELECT {REPORT_COLS} FROM reports WHERE id = ?1");
-    conn.query_row(&sql, [id], report_row)
+    crate::rows::cached_row(conn, &sql, [id], report_row)
         .optional()
         .map_err(backend)
 }

@@ -31,7 +31,7 @@ pub(crate) fn create_room(conn: &mut Connection, new: NewRoom) -> Result<Room, S
 
 pub(crate) fn room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreError> {
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1");
-    conn.query_row(&sql, [id.0], rows::room)
+    crate::rows::cached_row(conn, &sql, [id.0], rows::room)
         .optional()
         .map_err(backend)
 }
@@ -214,7 +214,7 @@ pub(crate) fn presence_peers(
 
 pub(crate) fn find_dm(conn: &Connection, members: &[UserId]) -> Result<Option<Room>, StoreError> {
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE dm_key = ?1");
-    conn.query_row(&sql, [rows::dm_key(members)], rows::room)
+    crate::rows::cached_row(conn, &sql, [rows::dm_key(members)], rows::room)
         .optional()
         .map_err(backend)
 }
@@ -227,8 +227,7 @@ pub(crate) fn find_or_create_dm(
     let key = rows::dm_key(members);
     let tx = conn.transaction().map_err(backend)?;
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE dm_key = ?1");
-    if let Some(found) = tx
-        .query_row(&sql, [&key], rows::room)
+    if let Some(found) = crate::rows::cached_row(&tx, &sql, [&key], rows::room)
         .optional()
         .map_err(backend)?
     {

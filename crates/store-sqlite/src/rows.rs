@@ -1,7 +1,18 @@
 //! Column lists and row mappers shared by the queries.
 
 use natter_core::{Message, MessageId, ReplyRef, Room, RoomId, RoomKind, Timestamp, User, UserId};
-use rusqlite::Row;
+use rusqlite::{Connection, Params, Row};
+
+/// `query_row` through the connection's statement cache: each statement is parsed once per
+/// connection, not on every call.
+pub(crate) fn cached_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
 
 pub(crate) const USER_COLS: &str =
     "users.id, users.username, users.display_name, users.status, users.is_admin, users.created_at, users.last_seen,

@@ -159,11 +159,11 @@ impl Store for SqliteStore {
         after: MessageId,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        self.read(move |c| messages::by_sender(c, sender, after, limit))
+        self.read_long(move |c| messages::by_sender(c, sender, after, limit))
             .await
     }
     async fn files_of(&self, owner: UserId) -> Result<Vec<FileInfo>, StoreError> {
-        self.read(move |c| files::of_owner(c, owner)).await
+        self.read_long(move |c| files::of_owner(c, owner)).await
     }
     async fn messages_after(
         &self,
@@ -236,7 +236,7 @@ impl Store for SqliteStore {
         self.read(move |c| rich::read_states(c, user)).await
     }
     async fn search(&self, query: SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-        self.read(move |c| rich::search(c, &query)).await
+        self.read_long(move |c| rich::search(c, &query)).await
     }
     async fn set_block(
         &self,
@@ -266,7 +266,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<UserSummary>, StoreError> {
         let search = search.to_owned();
-        self.read(move |c| users::list_users(c, &search, offset, limit))
+        self.read_long(move |c| users::list_users(c, &search, offset, limit))
             .await
     }
     async fn set_deactivated(
@@ -323,7 +323,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<RoomSummary>, StoreError> {
         let search = search.to_owned();
-        self.read(move |c| rooms::all_rooms(c, &search, offset, limit))
+        self.read_long(move |c| rooms::all_rooms(c, &search, offset, limit))
             .await
     }
     async fn put_room_invitation(
@@ -353,7 +353,7 @@ impl Store for SqliteStore {
         rooms: Option<Vec<RoomId>>,
         include_resolved: bool,
     ) -> Result<Vec<Report>, StoreError> {
-        self.read(move |c| reports::reports(c, rooms.as_deref(), include_resolved))
+        self.read_long(move |c| reports::reports(c, rooms.as_deref(), include_resolved))
             .await
     }
     async fn resolve_report(&self, id: i64, resolution: Resolution) -> Result<Report, StoreError> {
@@ -433,7 +433,8 @@ impl Store for SqliteStore {
             .await
     }
     async fn audit_entries(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        self.read(move |c| admin::audit_entries(c, &query)).await
+        self.read_long(move |c| admin::audit_entries(c, &query))
+            .await
     }
     async fn prune_audit(&self, before: Timestamp) -> Result<u64, StoreError> {
         self.write(move |c| admin::prune_audit(c, before)).await
