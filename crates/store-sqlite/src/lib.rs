@@ -31,6 +31,9 @@ pub use maintenance::{backup_database, lock_exclusive, verify_database, DbLock, 
 
 const MAX_IDLE_READERS: usize = 8;
 
+/// Prepared statements kept per connection: more than the store has distinct statements.
+const STATEMENT_CACHE: usize = 256;
+
 /// A `Store` over one SQLite database file. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -138,6 +141,9 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
          PRAGMA secure_delete = ON;",
     )
     .map_err(backend)?;
+    // rusqlite keeps 16 statements per connection by default, fewer than a send or a page of
+    // history uses, so statements were evicted and parsed again all the time.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
