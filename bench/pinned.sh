@@ -6,7 +6,8 @@
 #   bench/pinned.sh SERVER_BIN [natter bench arguments...]
 #   bench/pinned.sh target/release/natter storm --json storm.json
 #
-# BENCH_BIN picks the binary that runs the load (default: target/release/natter).
+# BENCH_BIN picks the binary that runs the load (default: target/release/natter); SERVER_ARGS
+# adds settings to the server, e.g. SERVER_ARGS="--durability normal".
 set -euo pipefail
 server_bin=${1:?usage: bench/pinned.sh SERVER_BIN [bench arguments...]}
 shift
@@ -14,7 +15,8 @@ bench_bin=${BENCH_BIN:-target/release/natter}
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 taskset -c 0 "$server_bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --registration open --rate-limit all=off --max-conns-per-addr 1000000 >/dev/null 2>"$data/log" &
+    --registration open --rate-limit all=off --max-conns-per-addr 1000000 ${SERVER_ARGS:-} \
+    >/dev/null 2>"$data/log" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 300); do

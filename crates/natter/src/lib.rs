@@ -20,7 +20,8 @@ pub async fn bind(config: &Config) -> anyhow::Result<Server> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let db = config.data_dir.join("natter.db");
-    let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let store = SqliteStore::open_with(&db, config.durability.into_store())
+        .with_context(|| format!("opening {}", db.display()))?;
     let hub = LocalHub::new(config.server.outbound_queue)
         .with_max_per_user(config.server.max_ws_per_user);
     let blobs = FsBlobs::new(config.data_dir.join("files"));

@@ -34,6 +34,16 @@ const MAX_IDLE_READERS: usize = 8;
 /// Prepared statements kept per connection: more than the store has distinct statements.
 const STATEMENT_CACHE: usize = 256;
 
+/// When a commit returns. In WAL mode, `Normal` skips the fsync of each commit (the log is
+/// synced at checkpoints): the database never corrupts and a crash of the process loses
+/// nothing, but a power cut or an operating-system crash can roll back the last commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// After the commit's fsync: an acknowledged write survives a power cut.
+    Full,
+    Normal,
+}
+
 /// A `Store` over one SQLite database file. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -50,12 +60,24 @@ struct Inner {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Commits are durable ([`Synchronous::Full`]).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, Synchronous::Full)
+    }
+
+    /// [`SqliteStore::open`], with commits as durable as `sync` says.
+    pub fn open_with(path: &Path, sync: Synchronous) -> Result<Self, StoreError> {
         let lock = maintenance::lock_shared(path)?.ok_or_else(|| {
             StoreError::Backend("the database is being restored; try again when it is done".into())
         })?;
         let mut writer = open_connection(path)?;
         schema::migrate(&mut writer).map_err(backend)?;
+        if sync == Synchronous::Normal {
+            // Only the writer commits; readers keep the default.
+            writer
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(backend)?;
+        }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 _lock: lock,
@@ -165,5 +187,26 @@ pub(crate) fn conflict_or_backend(what: &'static str) -> impl Fn(rusqlite::Error
             StoreError::Conflict(what)
         }
         _ => backend(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer_sync(store: &SqliteStore) -> i64 {
+        let writer = store.inner.writer.lock().unwrap();
+        writer
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_writer_syncs_every_commit_unless_told_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+        assert_eq!(writer_sync(&full), 2, "FULL");
+        let normal = SqliteStore::open_with(&dir.path().join("b.db"), Synchronous::Normal).unwrap();
+        assert_eq!(writer_sync(&normal), 1, "NORMAL");
     }
 }

@@ -14,7 +14,7 @@ use natter_server::ServerConfig;
 use serde::{Deserialize, Serialize};
 
 use parts::{acme_config, mib, rate_config, tls_files, DAY, HOUR, MIB, SECOND};
-pub use parts::{self_signed_files, LogFormat, RateSetting, RegistrationSetting};
+pub use parts::{self_signed_files, Durability, LogFormat, RateSetting, RegistrationSetting};
 
 /// Every setting, all optional: one layer of configuration. The same struct reads the TOML
 /// file and the flags (each flag also reads its `NATTER_*` variable).
@@ -144,6 +144,10 @@ pub struct Settings {
     /// `text` (the default) or `json`, one object per line.
     #[arg(long, env = "NATTER_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// `full` (the default): a message is acknowledged after its commit reached the disk.
+    /// `normal`: faster, but a power cut can lose the last acknowledged messages.
+    #[arg(long, env = "NATTER_DURABILITY", value_enum)]
+    pub durability: Option<Durability>,
     /// Log filter, e.g. `info` or `natter_server=debug`.
     #[arg(long, env = "NATTER_LOG")]
     pub log: Option<String>,
@@ -187,6 +191,7 @@ impl Settings {
             metrics_token: over.metrics_token.or(self.metrics_token),
             metrics_listen: over.metrics_listen.or(self.metrics_listen),
             log_format: over.log_format.or(self.log_format),
+            durability: over.durability.or(self.durability),
             backup_dir: over.backup_dir.or(self.backup_dir),
             acme_domains: over.acme_domains.or(self.acme_domains),
             acme_email: over.acme_email.or(self.acme_email),
@@ -211,6 +216,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub log: String,
     pub log_format: LogFormat,
+    pub durability: Durability,
     /// Scheduled backups, when a backup directory is set.
     pub backup: Option<crate::backup::Schedule>,
     pub server: ServerConfig,
@@ -237,6 +243,7 @@ impl Config {
             data_dir: data_dir.clone(),
             log: s.log.unwrap_or_else(|| "info".to_owned()),
             log_format: s.log_format.unwrap_or_default(),
+            durability: s.durability.unwrap_or_default(),
             backup: s.backup_dir.map(|dir| crate::backup::Schedule {
                 dir,
                 every: HOUR * s.backup_every_hours.unwrap_or(24).clamp(1, 24 * 365) as u32,
@@ -348,6 +355,7 @@ impl Config {
             metrics_token: c.metrics_token.as_ref().map(|_| "(redacted)".to_owned()),
             metrics_listen: c.metrics_listen,
             log_format: Some(self.log_format),
+            durability: Some(self.durability),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
             acme_domains: c.acme.as_ref().map(|a| a.domains.clone()),
             acme_email: c

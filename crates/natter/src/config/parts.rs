@@ -47,6 +47,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// When a commit counts as done. `full` (the default): after its fsync, so an acknowledged
+/// message survives a power cut. `normal`: once it is in the operating system's hands, several
+/// times faster; a crash of natter loses nothing, but a power cut or an operating-system crash
+/// can lose the last moments of acknowledged messages (the database itself stays intact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl Durability {
+    pub fn into_store(self) -> natter_store_sqlite::Synchronous {
+        match self {
+            Durability::Full => natter_store_sqlite::Synchronous::Full,
+            Durability::Normal => natter_store_sqlite::Synchronous::Normal,
+        }
+    }
+}
+
 /// The registration mode as a setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -56,3 +56,11 @@ fn the_printed_config_reads_back_as_the_same_config() {
     let again: Settings = toml::from_str(&config.to_toml()).unwrap();
     assert_eq!(Config::resolve(again).to_toml(), config.to_toml());
 }
+
+#[test]
+fn durability_is_full_unless_asked_and_reads_from_the_file() {
+    assert_eq!(Config::resolve(Settings::default()).durability, Durability::Full);
+    let file: Settings = toml::from_str("durability = \"normal\"").unwrap();
+    assert_eq!(Config::resolve(file).durability, Durability::Normal);
+    assert!(toml::from_str::<Settings>("durability = \"sometimes\"").is_err());
+}
