@@ -97,6 +97,20 @@ impl Counts {
 
 /// Accepts and serves connections until `shutdown` turns true, then lets every HTTP
 /// connection finish its request in flight and waits for them (WebSockets are the caller's).
+/// Bytes the kernel may hold unsent for one connection before the server's writes wait.
+/// Linux otherwise grows a socket's send buffer to 4 MiB for a reader that stops reading; this
+/// bounds what a stalled reader costs to about this much plus one write, and makes its
+/// connection's writes wait, so it is dropped by the write timeout or the queue bound. Bytes
+/// already sent and not yet acknowledged do not count, so fast transfers keep their speed.
+const NOTSENT_LOWAT: u32 = 64 * 1024;
+
+/// Socket options for every accepted connection: no Nagle delay (frames are small and
+/// latency matters), and a bound on unsent bytes.
+fn tune(stream: &tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let _ = socket2::SockRef::from(stream).set_tcp_notsent_lowat(NOTSENT_LOWAT);
+}
+
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -137,7 +151,7 @@ pub async fn serve(
             continue;
         };
         refused_logged = false;
-        let _ = stream.set_nodelay(true);
+        tune(&stream);
         let (alive, stop) = (alive.clone(), shutdown.clone());
         let (slot, app, limits) = (Arc::new(slot), app.clone(), limits.clone());
         tokio::spawn(async move {
@@ -236,4 +250,21 @@ pub fn descriptor_budget() -> usize {
     let soft = limit.current.unwrap_or(1 << 20).min(1 << 20) as usize;
     // A tenth (at least 64) is kept for everything that is not a client connection.
     soft.saturating_sub((soft / 10).max(64)).max(16)
+}
+
+#[cfg(test)]
+mod tune_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_bound_their_unsent_bytes_and_skip_nagle() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        tune(&accepted);
+        let sock = socket2::SockRef::from(&accepted);
+        assert_eq!(sock.tcp_notsent_lowat().unwrap(), NOTSENT_LOWAT);
+        assert!(accepted.nodelay().unwrap());
+    }
 }

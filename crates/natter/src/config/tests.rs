@@ -59,7 +59,10 @@ fn the_printed_config_reads_back_as_the_same_config() {
 
 #[test]
 fn durability_is_full_unless_asked_and_reads_from_the_file() {
-    assert_eq!(Config::resolve(Settings::default()).durability, Durability::Full);
+    assert_eq!(
+        Config::resolve(Settings::default()).durability,
+        Durability::Full
+    );
     let file: Settings = toml::from_str("durability = \"normal\"").unwrap();
     assert_eq!(Config::resolve(file).durability, Durability::Normal);
     assert!(toml::from_str::<Settings>("durability = \"sometimes\"").is_err());
