@@ -31,6 +31,8 @@ pub struct Options {
     pub scenarios: Vec<Scenario>,
     /// Where to write the results as JSON.
     pub json: Option<PathBuf>,
+    /// Accounts that connect in the idle and storm scenarios, instead of their usual number.
+    pub connections: Option<usize>,
 }
 
 /// One scenario's outcome: what was offered, what came back, what it cost.
@@ -60,7 +62,9 @@ pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
     let pid = options.server_pid.or(spawned.as_ref().map(|s| s.pid));
     let mut outcomes = Vec::new();
     for scenario in &options.scenarios {
-        let outcome = scenario.run(&base, pid, options.quick).await?;
+        let outcome = scenario
+            .run(&base, pid, options.quick, options.connections)
+            .await?;
         println!("{}", report::row(&outcome));
         outcomes.push(outcome);
     }

@@ -65,10 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: natter::admin::AdminCommand,
     },
-    /// Put a server under load and measure it: sends, history, fanout, idle (all by default).
+    /// Put a server under load and measure it: sends, history, fanout, idle, storm (all by
+    /// default).
     /// Without --server it starts one of its own on a free port and a temporary directory.
     Bench {
-        /// The scenarios to run, in order: sends, history, fanout, idle.
+        /// The scenarios to run, in order: sends, history, fanout, idle, storm.
         scenarios: Vec<String>,
         /// A running server to drive instead (registration must be open and its rate limits
         /// off for the bench's accounts).
@@ -83,6 +84,10 @@ enum Command {
         /// Also write the results to this file as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// How many accounts connect in the idle and storm scenarios (2,000 by default). Past
+        /// about 19,000, one process runs out of descriptors.
+        #[arg(long)]
+        connections: Option<usize>,
     },
 }
 
@@ -131,6 +136,7 @@ fn main() -> anyhow::Result<()> {
             server_pid,
             quick,
             json,
+            connections,
         } => {
             let scenarios = if scenarios.is_empty() {
                 natter_bench::Scenario::ALL.to_vec()
@@ -146,6 +152,7 @@ fn main() -> anyhow::Result<()> {
                 quick,
                 scenarios,
                 json,
+                connections,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

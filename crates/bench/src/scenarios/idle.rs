@@ -9,8 +9,14 @@ use natter_client::Connection;
 use super::{prefix, Scale};
 use crate::{measure, population, Outcome};
 
-pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<Outcome> {
+pub async fn run(
+    base: &str,
+    pid: Option<u32>,
+    scale: Scale,
+    connections: Option<usize>,
+) -> anyhow::Result<Outcome> {
     let (accounts, at_once) = scale.pick((20, 10), (2_000, 200));
+    let accounts = connections.unwrap_or(accounts);
     let people = population::accounts(base, &prefix("i"), accounts).await?;
     let before = pid.map(measure::sample);
     let began = Instant::now();

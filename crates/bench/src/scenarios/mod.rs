@@ -45,14 +45,22 @@ impl Scenario {
         }
     }
 
-    pub async fn run(self, base: &str, pid: Option<u32>, quick: bool) -> anyhow::Result<Outcome> {
+    /// Runs the scenario; `connections` replaces the number of accounts that connect in
+    /// `idle` and `storm`.
+    pub async fn run(
+        self,
+        base: &str,
+        pid: Option<u32>,
+        quick: bool,
+        connections: Option<usize>,
+    ) -> anyhow::Result<Outcome> {
         let scale = if quick { Scale::Quick } else { Scale::Full };
         match self {
             Scenario::Sends => sends::run(base, pid, scale).await,
             Scenario::History => history::run(base, pid, scale).await,
             Scenario::Fanout => fanout::run(base, pid, scale).await,
-            Scenario::Idle => idle::run(base, pid, scale).await,
-            Scenario::Storm => storm::run(base, pid, scale).await,
+            Scenario::Idle => idle::run(base, pid, scale, connections).await,
+            Scenario::Storm => storm::run(base, pid, scale, connections).await,
         }
     }
 }

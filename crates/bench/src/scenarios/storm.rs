@@ -58,8 +58,14 @@ impl Stage {
     }
 }
 
-pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<Outcome> {
+pub async fn run(
+    base: &str,
+    pid: Option<u32>,
+    scale: Scale,
+    connections: Option<usize>,
+) -> anyhow::Result<Outcome> {
     let (accounts, in_flight, per_second) = scale.pick((30, 10, 20u64), (2_000, 200, 10));
+    let accounts = connections.unwrap_or(accounts);
     let people = population::accounts(base, &prefix("s"), accounts + 1).await?;
     let (sender, members) = people.split_first().expect("at least one account");
     let room = population::room(sender, members, &prefix("storm")).await?;
