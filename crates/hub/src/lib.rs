@@ -111,6 +111,9 @@ impl Kick {
     }
 }
 
+/// Encodes the `presence` frame saying whether a person is online.
+pub type PresenceAnswer = dyn Fn(UserId, bool) -> Frame + Send + Sync;
+
 /// What a connection task gets when it attaches: its id, its outbox (with its kick signal),
 /// and whether this connection brought its user online.
 pub struct Attachment {
@@ -142,8 +145,11 @@ pub trait Hub: Send + Sync + 'static {
         frame: Frame,
         except: Option<ConnId>,
     );
-    /// Replaces the people whose presence `conn` follows besides its user's own audience.
-    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>);
+    /// Replaces the people whose presence `conn` follows besides its user's own audience, and
+    /// queues on it where each of them is now (`answer(user, online)`), under the lock that
+    /// attaching and detaching take: a later change is published after this answer, never
+    /// overtaken by it.
+    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>, answer: &PresenceAnswer);
     /// Kicks every connection of `user` that belongs to one of `sessions`.
     async fn end_sessions(&self, user: UserId, sessions: &[SessionId]);
     /// Whether `user` has at least one connection.

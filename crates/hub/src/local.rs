@@ -7,7 +7,9 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use natter_core::{SessionId, UserId};
 
-use crate::{Attachment, ConnId, Frame, Hub, KickReason, Latest, Outbox, Recipients};
+use crate::{
+    Attachment, ConnId, Frame, Hub, KickReason, Latest, Outbox, PresenceAnswer, Recipients,
+};
 
 struct Conn {
     id: ConnId,
@@ -176,7 +178,7 @@ impl Hub for LocalHub {
         }
     }
 
-    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>) {
+    async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>, answer: &PresenceAnswer) {
         let mut state = self.write();
         let Some(user) = state.user_of.get(&conn).copied() else {
             return;
@@ -189,8 +191,11 @@ impl Hub for LocalHub {
             return;
         };
         let before = std::mem::replace(&mut c.watching, users.clone());
+        let outbox = c.outbox.clone();
         state.unwatch(conn, &before);
         for watched in users {
+            let online = state.by_user.contains_key(&watched);
+            outbox.push_latest(Latest::Presence(watched), &answer(watched, online));
             state.watchers.entry(watched).or_default().push(conn);
         }
     }
@@ -293,7 +298,13 @@ mod tests {
         for x in [&a, &b, &c] {
             x.outbox.flow();
         }
-        hub.watch_presence(c.id, vec![ALICE]).await;
+        let answer = |u: UserId, on: bool| Frame::new(format!("{}:{on}", u.0));
+        hub.watch_presence(c.id, vec![ALICE], &answer).await;
+        assert_eq!(
+            &taken(&c).latest[0].bytes[..],
+            b"1:true",
+            "where alice is now"
+        );
         for n in 0..10 {
             let frame = Frame::new(format!("{n}"));
             hub.publish_presence(ALICE, &[BOB], frame).await;
@@ -303,7 +314,8 @@ mod tests {
         assert!(taken(&a).latest.is_empty(), "not in the audience");
         assert!(!b.outbox.kick().is_fired() && !c.outbox.kick().is_fired());
         // Watching replaces: carol now follows bob only, and leaving drops her watch.
-        hub.watch_presence(c.id, vec![BOB]).await;
+        hub.watch_presence(c.id, vec![BOB], &answer).await;
+        taken(&c);
         hub.publish_presence(ALICE, &[], Frame::new("a".into()))
             .await;
         hub.publish_presence(BOB, &[], Frame::new("b".into())).await;

@@ -31,12 +31,17 @@ pub struct Batch {
     pub latest: Vec<Frame>,
 }
 
+/// How many times its capacity a connection may have queued while it holds after `ready`.
+pub const HOLD_FACTOR: usize = 16;
+
 #[derive(Default)]
 struct Waiting {
     frames: VecDeque<Frame>,
     latest: Vec<(Latest, Frame)>,
-    /// Until the connection starts taking frames (the hold after `ready`, at most a moment),
-    /// frames are not limited: a connection is never closed for what arrived while it waited.
+    /// Until the connection starts taking frames (the hold after `ready`, normally at most a
+    /// second), frames are limited only by [`HOLD_FACTOR`] times the capacity: a connection
+    /// is not closed for what ordinary traffic brought while it waited, but a client that
+    /// draws out its `sync` replay cannot grow the queue without end.
     holding: bool,
     /// How many frames may wait before the connection is kicked.
     limit: usize,
@@ -77,7 +82,12 @@ impl Outbox {
     /// Queues a frame, or kicks the connection if too many are waiting.
     pub(crate) fn push(&self, frame: &Frame) {
         let mut waiting = self.lock();
-        if !waiting.holding && waiting.frames.len() >= waiting.limit {
+        let limit = if waiting.holding {
+            self.capacity * HOLD_FACTOR
+        } else {
+            waiting.limit
+        };
+        if waiting.frames.len() >= limit {
             drop(waiting);
             self.kick.fire(KickReason::Lagged);
             return;
@@ -201,7 +211,10 @@ mod tests {
         for n in 0..10 {
             out.push(&frame(n));
         }
-        assert!(!out.kick.is_fired(), "held frames are not limited");
+        assert!(
+            !out.kick.is_fired(),
+            "held frames may exceed the usual limit"
+        );
         out.flow();
         out.push(&frame(10));
         out.push(&frame(11));
@@ -217,6 +230,17 @@ mod tests {
             2,
             "the overflow is not queued"
         );
+    }
+
+    #[tokio::test]
+    async fn even_during_the_hold_the_queue_has_a_ceiling() {
+        let out = Outbox::new(2);
+        for n in 0..(2 * HOLD_FACTOR) {
+            out.push(&frame(n as u8));
+        }
+        assert!(!out.kick.is_fired());
+        out.push(&frame(0));
+        assert_eq!(out.kick.fired().await, KickReason::Lagged);
     }
 
     #[tokio::test]

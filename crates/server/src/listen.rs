@@ -95,8 +95,6 @@ impl Counts {
     }
 }
 
-/// Accepts and serves connections until `shutdown` turns true, then lets every HTTP
-/// connection finish its request in flight and waits for them (WebSockets are the caller's).
 /// Bytes the kernel may hold unsent for one connection before the server's writes wait.
 /// Linux otherwise grows a socket's send buffer to 4 MiB for a reader that stops reading; this
 /// bounds what a stalled reader costs to about this much plus one write, and makes its
@@ -108,9 +106,13 @@ const NOTSENT_LOWAT: u32 = 64 * 1024;
 /// latency matters), and a bound on unsent bytes.
 fn tune(stream: &tokio::net::TcpStream) {
     let _ = stream.set_nodelay(true);
+    // Linux's option; elsewhere the kernel's own send-buffer sizing stands.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     let _ = socket2::SockRef::from(stream).set_tcp_notsent_lowat(NOTSENT_LOWAT);
 }
 
+/// Accepts and serves connections until `shutdown` turns true, then lets every HTTP
+/// connection finish its request in flight and waits for them (WebSockets are the caller's).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -252,7 +254,7 @@ pub fn descriptor_budget() -> usize {
     soft.saturating_sub((soft / 10).max(64)).max(16)
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tune_tests {
     use super::*;
 

@@ -34,57 +34,86 @@ struct Slot {
     dirty: bool,
 }
 
+/// How often the record of people long offline is cleared out.
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
+
 /// Which people have news waiting, and when each was last announced.
 #[derive(Default)]
 pub(crate) struct Presence {
-    slots: Mutex<HashMap<UserId, Slot>>,
+    board: Mutex<Board>,
     wake: Notify,
 }
 
+#[derive(Default)]
+struct Board {
+    slots: HashMap<UserId, Slot>,
+    /// The people whose slot is dirty, each once: what `due` looks at, so a change costs the
+    /// same with twenty thousand people online as with two.
+    dirty: Vec<UserId>,
+    pruned_at: Option<Instant>,
+}
+
 impl Presence {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Slot>> {
-        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Notes that `user` may have come online or gone offline.
     pub(crate) fn changed(&self, user: UserId) {
-        self.lock()
-            .entry(user)
-            .or_insert(Slot {
-                sent: None,
-                dirty: true,
-            })
-            .dirty = true;
+        let mut board = self.lock();
+        let slot = board.slots.entry(user).or_insert(Slot {
+            sent: None,
+            dirty: false,
+        });
+        if !slot.dirty {
+            slot.dirty = true;
+            board.dirty.push(user);
+        }
+        drop(board);
         self.wake.notify_one();
     }
 
     /// The people whose news may go out at `now`, and when the next of the others may.
-    /// Forgets people last announced offline long enough ago, so the map stays as small
-    /// as the number of people online.
+    /// Every [`PRUNE_EVERY`] it forgets people last announced offline over a second ago, so
+    /// the record stays about as large as the number of people online.
     fn due(&self, now: Instant) -> (Vec<UserId>, Option<Instant>) {
-        let mut slots = self.lock();
+        let mut board = self.lock();
+        let board = &mut *board;
         let mut due = Vec::new();
         let mut next: Option<Instant> = None;
-        slots.retain(|user, slot| {
+        let mut waiting = Vec::new();
+        for user in std::mem::take(&mut board.dirty) {
+            let Some(slot) = board.slots.get_mut(&user) else {
+                continue;
+            };
             let free_at = slot.sent.map(|(_, at)| at + MIN_INTERVAL);
-            let free = free_at.is_none_or(|at| at <= now);
-            if slot.dirty && free {
-                slot.dirty = false;
-                due.push(*user);
-            } else if let (true, Some(at)) = (slot.dirty, free_at) {
-                next = Some(next.map_or(at, |n| n.min(at)));
+            match free_at {
+                Some(at) if at > now => {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                    waiting.push(user);
+                }
+                _ => {
+                    slot.dirty = false;
+                    due.push(user);
+                }
             }
-            // One just taken is recorded again when it is sent.
-            slot.dirty || !free || matches!(slot.sent, Some((true, _)))
-        });
+        }
+        board.dirty = waiting;
+        if board.pruned_at.is_none_or(|at| at + PRUNE_EVERY <= now) {
+            board.pruned_at = Some(now);
+            board.slots.retain(|_, slot| {
+                let recent = slot.sent.is_some_and(|(_, at)| at + MIN_INTERVAL > now);
+                slot.dirty || recent || matches!(slot.sent, Some((true, _)))
+            });
+        }
         (due, next)
     }
 
     /// Records that `user` is `online` at `now`; `false` if that is what was last sent, so
     /// nothing needs sending.
     fn record(&self, user: UserId, online: bool, now: Instant) -> bool {
-        let mut slots = self.lock();
-        let slot = slots.entry(user).or_insert(Slot {
+        let mut board = self.lock();
+        let slot = board.slots.entry(user).or_insert(Slot {
             sent: None,
             dirty: false,
         });
@@ -191,9 +220,9 @@ mod tests {
         p.due(t0);
         assert!(p.record(A, true, t0));
         assert!(p.record(B, false, t0));
-        let (due, next) = p.due(t0 + MIN_INTERVAL);
+        let (due, next) = p.due(t0 + PRUNE_EVERY);
         assert!(due.is_empty() && next.is_none());
-        let slots = p.lock();
-        assert!(slots.contains_key(&A) && !slots.contains_key(&B));
+        let board = p.lock();
+        assert!(board.slots.contains_key(&A) && !board.slots.contains_key(&B));
     }
 }

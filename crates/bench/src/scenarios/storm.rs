@@ -66,6 +66,12 @@ pub async fn run(
 ) -> anyhow::Result<Outcome> {
     let (accounts, in_flight, per_second) = scale.pick((30, 10, 20u64), (2_000, 200, 10));
     let accounts = connections.unwrap_or(accounts);
+    // About 20,000 deliveries a second at full scale, whatever the crowd: enough to make the
+    // resume race live messages, not so many that delivery alone fills the server's core.
+    let per_second = match scale {
+        Scale::Quick => per_second,
+        Scale::Full => (20_000 / accounts.max(1) as u64).clamp(1, per_second),
+    };
     let people = population::accounts(base, &prefix("s"), accounts + 1).await?;
     let (sender, members) = people.split_first().expect("at least one account");
     let room = population::room(sender, members, &prefix("storm")).await?;

@@ -217,10 +217,6 @@ impl Conn {
         }
     }
 
-    pub(super) fn outbox(&self) -> &Outbox {
-        &self.outbox
-    }
-
     /// Lets held frames go: the replay (if any) has been sent.
     pub(super) fn start_flowing(&mut self) {
         self.flowing = true;

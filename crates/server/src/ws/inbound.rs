@@ -1,10 +1,7 @@
 //! What a connection does with each frame its client sends.
 
 use axum::extract::ws::Message;
-use std::collections::HashSet;
-
 use natter_core::{Page, RoomId, UserId};
-use natter_hub::Latest;
 use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
@@ -183,16 +180,16 @@ impl Conn {
         let mut users: Vec<UserId> = ids_from(raw)?;
         users.sort_unstable();
         users.dedup();
-        let hub = self.state.hub();
-        hub.watch_presence(self.id, users.clone()).await;
-        let online: HashSet<UserId> = hub.online_among(&users).await.into_iter().collect();
-        for user in users {
-            let frame = wire::frame(&ServerFrame::Presence {
+        let answer = |user: UserId, online: bool| {
+            wire::frame(&ServerFrame::Presence {
                 user_id: user.to_string(),
-                online: online.contains(&user),
-            });
-            self.outbox().push_latest(Latest::Presence(user), &frame);
-        }
+                online,
+            })
+        };
+        self.state
+            .hub()
+            .watch_presence(self.id, users, &answer)
+            .await;
         Ok(())
     }
 
