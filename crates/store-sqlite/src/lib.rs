@@ -202,6 +202,31 @@ mod tests {
     }
 
     #[test]
+    fn loading_a_room_reads_its_staff_not_all_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+        let writer = store.inner.writer.lock().unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT {} FROM rooms WHERE id = 1",
+            rows::ROOM_COLS
+        );
+        let mut stmt = writer.prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let members: Vec<&String> = plan.iter().filter(|p| p.starts_with("SEARCH s ")).collect();
+        assert_eq!(members.len(), 2, "{plan:?}");
+        for step in members {
+            assert!(
+                step.contains("INDEX room_members_"),
+                "a scan of the members: {step}"
+            );
+        }
+    }
+
+    #[test]
     fn the_writer_syncs_every_commit_unless_told_otherwise() {
         let dir = tempfile::tempdir().unwrap();
         let full = SqliteStore::open(&dir.path().join("a.db")).unwrap();

@@ -19,10 +19,14 @@ pub(crate) const USER_COLS: &str =
     users.deactivated_at, users.deleted_at";
 /// How many columns `USER_COLS` has; a query's own columns follow.
 pub(crate) const USER_COL_COUNT: usize = 9;
+/// The room's columns, with its owner and moderators found through the partial indexes on
+/// staff (`role != 'member'` is what lets SQLite use `room_members_staff`; without it, loading
+/// a room read every one of its members).
 pub(crate) const ROOM_COLS: &str =
     "rooms.id, rooms.name, rooms.kind, rooms.topic, rooms.last_seq, rooms.dm_key, rooms.created_at, rooms.last_rev,
     (SELECT s.user_id FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'owner'),
-    (SELECT group_concat(s.user_id) FROM room_members s WHERE s.room_id = rooms.id AND s.role = 'moderator'),
+    (SELECT group_concat(s.user_id) FROM room_members s
+      WHERE s.room_id = rooms.id AND s.role != 'member' AND s.role = 'moderator'),
     rooms.slow_mode_secs, rooms.archived_at, rooms.members_can_set_topic, rooms.members_can_add";
 /// How many columns `ROOM_COLS` has; a query's own columns follow.
 pub(crate) const ROOM_COL_COUNT: usize = 14;
