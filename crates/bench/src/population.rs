@@ -16,7 +16,8 @@ pub async fn accounts(base: &str, prefix: &str, n: usize) -> anyhow::Result<Vec<
         for &i in chunk {
             let (base, name) = (base.to_owned(), format!("{prefix}{i}"));
             tasks.push(tokio::spawn(async move {
-                let mut client = Client::new(&base);
+                // Thousands of accounts must not hold thousands of idle HTTP connections.
+                let mut client = Client::without_idle_connections(&base);
                 client
                     .register(&name, PASSWORD, None)
                     .await

@@ -42,6 +42,20 @@ impl Client {
         }
     }
 
+    /// A client that closes each HTTP connection after its request instead of keeping it
+    /// for the next: for programs that hold thousands of clients (the load generator), whose
+    /// idle connections would otherwise count against the server's connection cap.
+    pub fn without_idle_connections(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap_or_default();
+        Client {
+            http,
+            ..Client::new(base)
+        }
+    }
+
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
