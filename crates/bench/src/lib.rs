@@ -7,15 +7,19 @@
 //! resident memory from `/proc`, when its process id is known). Results print as a table and
 //! can be written as JSON.
 
+mod matrix;
 mod measure;
+mod peer;
 mod population;
 mod scenarios;
 mod server;
+mod wire;
 
 use std::path::PathBuf;
 
 pub use scenarios::Scenario;
 use serde::Serialize;
+pub use wire::Target;
 
 /// What to run, and against what.
 #[derive(Debug, Clone)]
@@ -31,14 +35,19 @@ pub struct Options {
     pub scenarios: Vec<Scenario>,
     /// Where to write the results as JSON.
     pub json: Option<PathBuf>,
-    /// Accounts that connect in the idle and storm scenarios, instead of their usual number.
+    /// Accounts that connect in the idle, storm and fanout scenarios, instead of their usual
+    /// number.
     pub connections: Option<usize>,
+    /// What kind of server `server` is: natter, or a peer to compare it with.
+    pub target: Target,
 }
 
 /// One scenario's outcome: what was offered, what came back, what it cost.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub scenario: &'static str,
+    /// The kind of server measured (`natter`, `ws`, `socketio`, `matrix`).
+    pub target: &'static str,
     /// What was run, in words (clients, rooms, rates, duration).
     pub setup: String,
     /// Named figures: rates, percentiles in milliseconds, counts.
@@ -50,6 +59,22 @@ pub struct Outcome {
 
 /// Runs the scenarios in order and returns their outcomes; printing is the caller's.
 pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
+    if let Some(s) = options
+        .scenarios
+        .iter()
+        .find(|s| !s.runs_on(options.target))
+    {
+        anyhow::bail!(
+            "the {} scenario cannot run against a {} server",
+            s.name(),
+            options.target.name()
+        );
+    }
+    anyhow::ensure!(
+        options.target == Target::Natter || options.server.is_some(),
+        "a {} server must be started first and given with --server",
+        options.target.name()
+    );
     let spawned = match &options.server {
         Some(_) => None,
         None => Some(server::Spawned::start(&options.serve_with).await?),
@@ -62,9 +87,18 @@ pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
     let pid = options.server_pid.or(spawned.as_ref().map(|s| s.pid));
     let mut outcomes = Vec::new();
     for scenario in &options.scenarios {
-        let outcome = scenario
-            .run(&base, pid, options.quick, options.connections)
-            .await?;
+        let run = scenarios::Run {
+            base: &base,
+            pid,
+            scale: if options.quick {
+                scenarios::Scale::Quick
+            } else {
+                scenarios::Scale::Full
+            },
+            connections: options.connections,
+            target: options.target,
+        };
+        let outcome = scenario.run(&run).await?;
         println!("{}", report::row(&outcome));
         outcomes.push(outcome);
     }

@@ -84,10 +84,16 @@ enum Command {
         /// Also write the results to this file as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// How many accounts connect in the idle and storm scenarios (2,000 by default). Past
-        /// about 19,000, one process runs out of descriptors.
+        /// How many accounts connect in the idle and storm scenarios (2,000 by default), and
+        /// how many members the fanout room has (1,000). Past about 19,000, one process runs
+        /// out of descriptors.
         #[arg(long)]
         connections: Option<usize>,
+        /// What --server is, to compare natter with a peer: natter, ws or socketio (the peers
+        /// under bench/peers/, for sends, fanout and idle), or matrix (Synapse, for sends and
+        /// history).
+        #[arg(long, default_value = "natter")]
+        protocol: natter_bench::Target,
     },
 }
 
@@ -137,9 +143,11 @@ fn main() -> anyhow::Result<()> {
             quick,
             json,
             connections,
+            protocol,
         } => {
             let scenarios = if scenarios.is_empty() {
-                natter_bench::Scenario::ALL.to_vec()
+                let all = natter_bench::Scenario::ALL.into_iter();
+                all.filter(|s| s.runs_on(protocol)).collect()
             } else {
                 let parsed: Result<Vec<natter_bench::Scenario>, String> =
                     scenarios.iter().map(|s| s.parse()).collect();
@@ -153,6 +161,7 @@ fn main() -> anyhow::Result<()> {
                 scenarios,
                 json,
                 connections,
+                target: protocol,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -4,19 +4,23 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use natter_client::proto::{ClientFrame, ServerFrame};
+use super::{prefix, Run};
+use crate::wire::{self, Seen};
+use crate::{measure, Outcome};
 
-use super::{prefix, Scale};
-use crate::{measure, population, Outcome};
-
-pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<Outcome> {
-    let (members, per_second) = scale.pick((20, 20u64), (1_000, 50));
-    let duration = scale.duration();
-    let people = population::accounts(base, &prefix("f"), members).await?;
-    let room = population::room(&people[0], &people[1..], &prefix("fanout")).await?;
+pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
+    let members = run.connections.unwrap_or(run.scale.pick(20, 1_000));
+    // About 50,000 deliveries a second at full scale, whatever the room's size.
+    let per_second = run
+        .scale
+        .pick(20, (50_000 / members.max(1) as u64).clamp(1, 50));
+    let duration = run.scale.duration();
+    let people = wire::people(run.target, run.base, &prefix("f"), members).await?;
+    let room = wire::room(&people, &prefix("fanout")).await?;
+    let rooms = [room.clone()];
     let mut conns = Vec::new();
     for person in &people {
-        conns.push(population::connect(person).await?);
+        conns.push(person.connect(&rooms).await?);
     }
     let total = per_second * duration.as_secs();
     let began = Instant::now();
@@ -29,13 +33,13 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
             let (mut seen, mut latencies) = (HashSet::new(), Vec::new());
             while (seen.len() as u64) < total {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let Ok(frame) = tokio::time::timeout(left, conn.next_frame()).await else {
+                let Ok(arrived) = tokio::time::timeout(left, conn.next()).await else {
                     break;
                 };
-                let Some(ServerFrame::Message { message }) = frame? else {
+                let Some(Seen::Message(body)) = arrived? else {
                     continue;
                 };
-                let mut words = message.body.split(' ').skip(1);
+                let mut words = body.split(' ').skip(1);
                 let (Some(n), Some(at)) = (words.next(), words.next()) else {
                     continue;
                 };
@@ -48,25 +52,18 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
             anyhow::Ok((latencies, total - seen.len() as u64))
         }));
     }
-    let start = pid.map(measure::sample);
+    let start = run.pid.map(measure::sample);
     let mut tick = tokio::time::interval(Duration::from_secs(1) / per_second as u32);
     let mut sent = 0;
     while sent < total {
         tokio::select! {
             _ = tick.tick() => {
                 let at = began.elapsed().as_micros();
-                let frame = ClientFrame::Send {
-                    room_id: room.clone(),
-                    body: format!("fan {sent} {at}"),
-                    client_id: None,
-                    reply_to: None,
-                    attachments: Vec::new(),
-                };
-                sender.send(&frame).await?;
+                sender.send_message(&room, sent, &format!("fan {sent} {at}")).await?;
                 sent += 1;
             }
             // The sender's own acks and echoes, read so its queue never fills.
-            frame = sender.next_frame() => { frame?; }
+            arrived = sender.next() => { arrived?; }
         }
     }
     let (mut latencies, mut lost) = (Vec::new(), 0);
@@ -75,7 +72,8 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
         latencies.extend(l);
         lost += missing;
     }
-    let server = pid
+    let server = run
+        .pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
     let figures = super::rate_figures(
@@ -86,6 +84,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     );
     Ok(Outcome {
         scenario: "fanout",
+        target: run.target.name(),
         setup: format!(
             "{per_second} msg/s into a room of {members}, all connected, {}s",
             duration.as_secs()

@@ -5,14 +5,15 @@ use std::time::Instant;
 
 use natter_client::History;
 
-use super::{prefix, Scale};
-use crate::{measure, population, Outcome};
+use super::{prefix, Run};
+use crate::wire::{self, Person};
+use crate::{measure, Outcome};
 
-pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<Outcome> {
-    let (readers, messages) = scale.pick((4, 200), (16, 5_000));
-    let duration = scale.duration();
-    let people = population::accounts(base, &prefix("h"), readers).await?;
-    let room = population::room(&people[0], &people[1..], &prefix("history")).await?;
+pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
+    let (readers, messages) = run.scale.pick((4, 200), (16, 5_000));
+    let duration = run.scale.duration();
+    let people = wire::people(run.target, run.base, &prefix("h"), readers).await?;
+    let room = wire::room(&people, &prefix("history")).await?;
     // The room's messages, sent over REST by its members in parallel.
     let mut seeding = Vec::new();
     for (i, person) in people.iter().enumerate() {
@@ -20,9 +21,14 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
         let share = messages / readers + usize::from(i < messages % readers);
         seeding.push(tokio::spawn(async move {
             for n in 0..share {
-                person
-                    .send_message(&room, &format!("history {i} {n}"), None)
-                    .await?;
+                let body = format!("history {i} {n}");
+                match &person {
+                    Person::Natter(client) => {
+                        client.send_message(&room, &body, None).await?;
+                    }
+                    Person::Matrix(account) => account.send(&room, &format!("h{n}"), &body).await?,
+                    Person::Peer(_) => anyhow::bail!("peers keep no history"),
+                }
             }
             anyhow::Ok(())
         }));
@@ -30,7 +36,7 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
     for task in seeding {
         task.await??;
     }
-    let start = pid.map(measure::sample);
+    let start = run.pid.map(measure::sample);
     let began = Instant::now();
     let mut tasks = Vec::new();
     for person in people {
@@ -40,18 +46,20 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
             let mut short = 0u64;
             while began.elapsed() < duration {
                 let asked = Instant::now();
-                let page = person
-                    .messages(
-                        &room,
-                        History {
+                let got = match &person {
+                    Person::Natter(client) => {
+                        let newest = History {
                             limit: Some(50),
                             ..Default::default()
-                        },
-                    )
-                    .await?;
+                        };
+                        client.messages(&room, newest).await?.messages.len()
+                    }
+                    Person::Matrix(account) => account.newest_page(&room, 50).await?,
+                    Person::Peer(_) => anyhow::bail!("peers keep no history"),
+                };
                 latencies.push(asked.elapsed());
                 // Every page must be full: the room holds more than 50 messages.
-                short += u64::from(page.messages.len() != 50.min(messages));
+                short += u64::from(got != 50.min(messages));
             }
             anyhow::Ok((latencies, short))
         }));
@@ -63,12 +71,14 @@ pub async fn run(base: &str, pid: Option<u32>, scale: Scale) -> anyhow::Result<O
         lost += short;
     }
     let elapsed = began.elapsed().as_secs_f64();
-    let server = pid
+    let server = run
+        .pid
         .zip(start)
         .map(|(p, s)| measure::usage(s, measure::sample(p)));
     let figures = super::rate_figures(("pages", "page"), &mut latencies, elapsed, server.as_ref());
     Ok(Outcome {
         scenario: "history",
+        target: run.target.name(),
         setup: format!(
             "{readers} readers, newest page of 50 from a room of {messages}, {}s",
             duration.as_secs()

@@ -3,28 +3,21 @@
 
 use std::time::{Duration, Instant};
 
-use natter_client::proto::{ClientFrame, ServerFrame};
-use natter_client::Connection;
+use super::{prefix, Run};
+use crate::wire::{self, Conn, Seen};
+use crate::{measure, Outcome};
 
-use super::{prefix, Scale};
-use crate::{measure, population, Outcome};
-
-pub async fn run(
-    base: &str,
-    pid: Option<u32>,
-    scale: Scale,
-    connections: Option<usize>,
-) -> anyhow::Result<Outcome> {
-    let (accounts, at_once) = scale.pick((20, 10), (2_000, 200));
-    let accounts = connections.unwrap_or(accounts);
-    let people = population::accounts(base, &prefix("i"), accounts).await?;
-    let before = pid.map(measure::sample);
+pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
+    let (accounts, at_once) = run.scale.pick((20, 10), (2_000, 200));
+    let accounts = run.connections.unwrap_or(accounts);
+    let people = wire::people(run.target, run.base, &prefix("i"), accounts).await?;
+    let before = run.pid.map(measure::sample);
     let began = Instant::now();
-    let mut conns: Vec<Connection> = Vec::with_capacity(accounts);
+    let mut conns: Vec<Conn> = Vec::with_capacity(accounts);
     for batch in people.chunks(at_once) {
         let opening = batch.iter().map(|p| {
             let p = p.clone();
-            tokio::spawn(async move { population::connect(&p).await })
+            tokio::spawn(async move { p.connect(&[]).await })
         });
         for task in opening.collect::<Vec<_>>() {
             conns.push(task.await??);
@@ -32,17 +25,17 @@ pub async fn run(
     }
     let connect_secs = began.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = pid.map(measure::sample);
+    let after = run.pid.map(measure::sample);
     // Each connection answers a ping, reading past whatever was queued for it; one that the
     // server closed meanwhile cannot.
     let mut checks = Vec::new();
     for mut conn in conns {
         checks.push(tokio::spawn(async move {
-            conn.send(&ClientFrame::Ping).await.ok()?;
+            conn.ping().await.ok()?;
             let wait = tokio::time::timeout(Duration::from_secs(30), async {
                 loop {
-                    match conn.next_frame().await {
-                        Ok(Some(ServerFrame::Pong)) => return Some(conn),
+                    match conn.next().await {
+                        Ok(Some(Seen::Pong)) => return Some(conn),
                         Ok(Some(_)) => continue,
                         _ => return None,
                     }
@@ -55,7 +48,8 @@ pub async fn run(
     for check in checks {
         alive += u64::from(check.await?.is_some());
     }
-    let server = pid
+    let server = run
+        .pid
         .zip(before)
         .zip(after)
         .map(|((_, b), a)| measure::usage(b, a));
@@ -69,6 +63,7 @@ pub async fn run(
     }
     Ok(Outcome {
         scenario: "idle",
+        target: run.target.name(),
         setup: format!("{accounts} accounts, one WebSocket each, {at_once} opening at once"),
         figures,
         lost: accounts as u64 - alive,

@@ -9,7 +9,18 @@ mod storm;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::wire::Target;
 use crate::Outcome;
+
+/// What every scenario is given.
+pub struct Run<'a> {
+    pub base: &'a str,
+    pub pid: Option<u32>,
+    pub scale: Scale,
+    /// Replaces the number of accounts that connect in `idle`, `storm` and `fanout`.
+    pub connections: Option<usize>,
+    pub target: Target,
+}
 
 /// One kind of load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,22 +56,23 @@ impl Scenario {
         }
     }
 
-    /// Runs the scenario; `connections` replaces the number of accounts that connect in
-    /// `idle` and `storm`.
-    pub async fn run(
-        self,
-        base: &str,
-        pid: Option<u32>,
-        quick: bool,
-        connections: Option<usize>,
-    ) -> anyhow::Result<Outcome> {
-        let scale = if quick { Scale::Quick } else { Scale::Full };
+    /// Whether the scenario can run against `target`: the WebSocket peers keep no history and
+    /// have no resume; Matrix has no WebSocket.
+    pub fn runs_on(self, target: Target) -> bool {
+        match target {
+            Target::Natter => true,
+            Target::Peer(_) => matches!(self, Scenario::Sends | Scenario::Fanout | Scenario::Idle),
+            Target::Matrix => matches!(self, Scenario::Sends | Scenario::History),
+        }
+    }
+
+    pub async fn run(self, run: &Run<'_>) -> anyhow::Result<Outcome> {
         match self {
-            Scenario::Sends => sends::run(base, pid, scale).await,
-            Scenario::History => history::run(base, pid, scale).await,
-            Scenario::Fanout => fanout::run(base, pid, scale).await,
-            Scenario::Idle => idle::run(base, pid, scale, connections).await,
-            Scenario::Storm => storm::run(base, pid, scale, connections).await,
+            Scenario::Sends => sends::run(run).await,
+            Scenario::History => history::run(run).await,
+            Scenario::Fanout => fanout::run(run).await,
+            Scenario::Idle => idle::run(run).await,
+            Scenario::Storm => storm::run(run).await,
         }
     }
 }
@@ -136,6 +148,19 @@ fn prefix(scenario: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peers_run_only_what_they_can_answer() {
+        use crate::peer::Dialect;
+        let ws = Target::Peer(Dialect::Ws);
+        assert!(Scenario::Fanout.runs_on(ws) && Scenario::Idle.runs_on(ws));
+        assert!(!Scenario::History.runs_on(ws) && !Scenario::Storm.runs_on(ws));
+        assert!(Scenario::Sends.runs_on(Target::Matrix));
+        assert!(!Scenario::Fanout.runs_on(Target::Matrix));
+        assert!(Scenario::ALL.iter().all(|s| s.runs_on(Target::Natter)));
+        assert_eq!("socketio".parse(), Ok(Target::Peer(Dialect::SocketIo)));
+        assert!("irc".parse::<Target>().unwrap_err().contains("natter, ws"));
+    }
 
     #[test]
     fn scenarios_are_named_on_the_command_line_by_their_names() {

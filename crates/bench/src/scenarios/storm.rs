@@ -58,12 +58,8 @@ impl Stage {
     }
 }
 
-pub async fn run(
-    base: &str,
-    pid: Option<u32>,
-    scale: Scale,
-    connections: Option<usize>,
-) -> anyhow::Result<Outcome> {
+pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
+    let (base, pid, scale, connections) = (run.base, run.pid, run.scale, run.connections);
     let (accounts, in_flight, per_second) = scale.pick((30, 10, 20u64), (2_000, 200, 10));
     let accounts = connections.unwrap_or(accounts);
     // About 20,000 deliveries a second at full scale, whatever the crowd: enough to make the
@@ -132,6 +128,7 @@ pub async fn run(
     let closed = (accounts - stayed + accounts - finished) as u64;
     Ok(Outcome {
         scenario: "storm",
+        target: "natter",
         setup: format!(
             "{accounts} members of one room connect, {in_flight} handshakes in flight; \
              then all drop and resume with sync while {per_second} msg/s arrive"
