@@ -7,7 +7,8 @@
 #
 # natter runs sends, history, fanout and idle; the Node `ws` and Socket.IO peers
 # (bench/peers/start.sh) sends, fanout and idle; Synapse (bench/peers/synapse/start.sh) sends
-# and history. Each writes OUT_DIR/TARGET.json. PEERS picks the peers (default "ws socketio
+# and history, each scenario against a server started afresh. Each writes
+# OUT_DIR/TARGET.SCENARIO.json. PEERS picks the peers (default "ws socketio
 # matrix"); NATTER_BIN the natter binary (default target/release/natter). Needs Node.js 20 and
 # Python 3.11; the peers install their pinned dependencies on first start.
 set -euo pipefail
@@ -31,23 +32,27 @@ stop() {
 }
 trap stop EXIT
 
-# measure TARGET SCENARIOS -- COMMAND...: starts COMMAND (which must exec the server, and
-# listen on $port) on core 0, waits for it, and runs the scenarios against it on core 1.
+# measure TARGET SCENARIOS -- COMMAND...: for each scenario, starts COMMAND afresh (it must
+# exec the server, listening on $port) on core 0, waits for it, and runs the scenario against
+# it from core 1, so no scenario inherits another's memory or data.
 measure() {
-    local target=$1 scenarios=$2
+    local target=$1 scenarios=$2 scenario
     shift 3
-    echo "== $target: $scenarios" >&2
-    taskset -c 0 "$@" >/dev/null 2>"$out/$target.log" &
-    server=$!
-    for _ in $(seq 600); do
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        kill -0 "$server" 2>/dev/null || { cat "$out/$target.log" >&2; exit 1; }
-        sleep 0.1
+    for scenario in $scenarios; do
+        echo "== $target: $scenario" >&2
+        rm -rf "$data"/*
+        taskset -c 0 "$@" >/dev/null 2>"$out/$target.log" &
+        server=$!
+        for _ in $(seq 600); do
+            (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+            kill -0 "$server" 2>/dev/null || { cat "$out/$target.log" >&2; exit 1; }
+            sleep 0.1
+        done
+        taskset -c 1 "$bin" bench --server "http://127.0.0.1:$port" --server-pid "$server" \
+            --protocol "$target" --json "$out/$target.$scenario.json" "${bench_args[@]}" \
+            "$scenario"
+        stop
     done
-    # shellcheck disable=SC2086 # the scenarios are words
-    taskset -c 1 "$bin" bench --server "http://127.0.0.1:$port" --server-pid "$server" \
-        --protocol "$target" --json "$out/$target.json" "${bench_args[@]}" $scenarios
-    stop
 }
 
 bench_args=("$@")
