@@ -18,18 +18,12 @@ pub struct Account {
 
 /// Registers `n` accounts named `{prefix}{i}`, a few at a time.
 pub async fn accounts(base: &str, prefix: &str, n: usize) -> anyhow::Result<Vec<Account>> {
-    let mut made = Vec::with_capacity(n);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
-        let mut tasks = Vec::new();
-        for &i in chunk {
-            let (base, name) = (base.to_owned(), format!("{prefix}{i}"));
-            tasks.push(tokio::spawn(async move { register(&base, &name).await }));
-        }
-        for task in tasks {
-            made.push(task.await??);
-        }
-    }
-    Ok(made)
+    let base = base.to_owned();
+    crate::population::named_in_batches(prefix, n, move |name| {
+        let base = base.clone();
+        async move { register(&base, &name).await }
+    })
+    .await
 }
 
 /// Registration with the `m.login.dummy` flow: ask, and answer the flow's session if the

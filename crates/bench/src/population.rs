@@ -10,21 +10,34 @@ const PASSWORD: &str = "bench password 1";
 /// Registers `n` accounts named `{prefix}{i}`, a few at a time (each costs the server an
 /// Argon2 hash), and returns them signed in.
 pub async fn accounts(base: &str, prefix: &str, n: usize) -> anyhow::Result<Vec<Client>> {
-    let mut made = Vec::with_capacity(n);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
-        let mut tasks = Vec::new();
-        for &i in chunk {
-            let (base, name) = (base.to_owned(), format!("{prefix}{i}"));
-            tasks.push(tokio::spawn(async move {
-                // Thousands of accounts must not hold thousands of idle HTTP connections.
-                let mut client = Client::without_idle_connections(&base);
-                client
-                    .register(&name, PASSWORD, None)
-                    .await
-                    .with_context(|| format!("registering {name} (is registration open?)"))?;
-                anyhow::Ok(client)
-            }));
+    let base = base.to_owned();
+    named_in_batches(prefix, n, move |name| {
+        let base = base.clone();
+        async move {
+            // Thousands of accounts must not hold thousands of idle HTTP connections.
+            let mut client = Client::without_idle_connections(&base);
+            client
+                .register(&name, PASSWORD, None)
+                .await
+                .with_context(|| format!("registering {name} (is registration open?)"))?;
+            anyhow::Ok(client)
         }
+    })
+    .await
+}
+
+/// Makes `n` of something named `{prefix}{i}` with `make`, eight at a time, in order.
+pub async fn named_in_batches<T, F, Fut>(prefix: &str, n: usize, make: F) -> anyhow::Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>> + Send + 'static,
+{
+    let mut made = Vec::with_capacity(n);
+    for start in (0..n).step_by(8) {
+        let tasks: Vec<_> = (start..n.min(start + 8))
+            .map(|i| tokio::spawn(make(format!("{prefix}{i}"))))
+            .collect();
         for task in tasks {
             made.push(task.await??);
         }

@@ -72,12 +72,15 @@ pub async fn people(
             let http = reqwest::Client::builder()
                 .pool_max_idle_per_host(0)
                 .build()?;
-            let mut made = Vec::with_capacity(n);
-            for i in 0..n {
-                let account = peer::login(&http, base, dialect, &format!("{prefix}{i}")).await?;
-                made.push(Person::Peer(account));
-            }
-            made
+            let base = base.to_owned();
+            population::named_in_batches(prefix, n, move |name| {
+                let (http, base) = (http.clone(), base.clone());
+                async move {
+                    let account = peer::login(&http, &base, dialect, &name).await?;
+                    Ok(Person::Peer(account))
+                }
+            })
+            .await?
         }
         Target::Matrix => matrix::accounts(base, prefix, n)
             .await?
