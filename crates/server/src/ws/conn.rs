@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{FutureExt, SinkExt};
+use futures_util::FutureExt;
 use natter_core::{RoomId, Session, Timestamp, UserId};
 use natter_hub::{Batch, ConnId, Frame, KickReason, Outbox};
 use natter_proto::{self as proto, ServerFrame};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::socket::{self, Outgoing, Socket, WsError};
 use super::tracker::SeqTracker;
 use crate::{wire, AppState};
 
@@ -21,9 +21,12 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long queued frames wait for the client's first frame after `ready`.
 const RESUME_GRACE: Duration = Duration::from_secs(1);
 
-/// Why the loop ended: close with a code, or the peer is already gone.
+/// Why the loop ended: close with a code, answer the client's close, or the peer is already
+/// gone.
 pub(super) enum Exit {
     Close(u16, &'static str),
+    /// The client closed with this code (RFC 6455 §5.5.1: the answer echoes it).
+    Echo(u16),
     Gone,
 }
 
@@ -36,7 +39,7 @@ pub(super) struct Typing {
 
 pub(super) struct Conn {
     pub state: AppState,
-    pub socket: WebSocket,
+    pub socket: Socket,
     pub user: UserId,
     /// The session's token hash: rechecked at each heartbeat, so a session ended elsewhere
     /// (by `natter admin` on the data dir, say) closes this connection too.
@@ -52,7 +55,7 @@ pub(super) struct Conn {
     flowing: bool,
 }
 
-pub async fn run(state: AppState, socket: WebSocket, session: Session, token_hash: [u8; 32]) {
+pub async fn run(state: AppState, socket: Socket, session: Session, token_hash: [u8; 32]) {
     let user = session.user.id;
     let attachment = state.hub().attach(user, session.id).await;
     let span = tracing::info_span!("ws", %user, conn = attachment.id.0);
@@ -63,7 +66,7 @@ pub async fn run(state: AppState, socket: WebSocket, session: Session, token_has
 
 async fn run_attached(
     state: AppState,
-    socket: WebSocket,
+    socket: Socket,
     session: Session,
     token_hash: [u8; 32],
     attachment: natter_hub::Attachment,
@@ -113,6 +116,9 @@ async fn run_attached(
             tracing::warn!(user = %conn.user, conn = conn.id.0, queue, "closed a connection that fell behind (4000)");
         }
         conn.close(code, reason).await;
+    }
+    if let Exit::Echo(code) = exit {
+        conn.close(code, "").await;
     }
     let state = conn.state.clone();
     conn.cleanup().await;
@@ -166,34 +172,44 @@ impl Conn {
         let mut shutdown = self.state.inner.shutdown.clone();
         let period = config.heartbeat_interval;
         let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
-        let hold_until = Instant::now() + RESUME_GRACE;
+        // Each timer is made once and reset, not made again on every turn of the loop.
+        let mut session_ends = std::pin::pin!(tokio::time::sleep_until(session_ends));
+        let mut hold = std::pin::pin!(tokio::time::sleep(RESUME_GRACE));
+        let mut typing_timer = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
+        let mut typing_set: Option<Instant> = None;
         if *shutdown.borrow() {
             return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
         }
         loop {
             let typing_due = self.typing.iter().map(|t| t.expires).min();
-            let far = Instant::now() + Duration::from_secs(3600);
+            if typing_due.is_some() && typing_due != typing_set {
+                typing_timer
+                    .as_mut()
+                    .reset(typing_due.unwrap_or_else(Instant::now));
+            }
+            typing_set = typing_due;
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
                 reason = self.outbox.kick().fired() => return kick_exit(reason),
-                _ = tokio::time::sleep_until(session_ends) => {
+                _ = &mut session_ends => {
                     return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
                 }
                 inbound = self.socket.recv() => match inbound {
-                    Some(Ok(msg)) => {
+                    Ok(msg) => {
                         self.last_heard = Instant::now();
                         self.state.metrics().frames_in.inc();
-                        if let Err(exit) = self.on_message(msg).await {
+                        // Boxed: handling a frame needs far more state than waiting does, and
+                        // only while it runs.
+                        if let Err(exit) = Box::pin(self.on_message(msg)).await {
                             return exit;
                         }
                     }
-                    Some(Err(e)) => return read_error_exit(&e),
-                    None => return Exit::Gone,
+                    Err(e) => return read_error_exit(&e),
                 },
-                _ = tokio::time::sleep_until(hold_until), if !self.flowing => self.start_flowing(),
+                _ = &mut hold, if !self.flowing => self.start_flowing(),
                 batch = self.outbox.next_batch() => {
                     if let Err(exit) = self.deliver(batch).await {
                         return exit;
@@ -206,11 +222,11 @@ impl Conn {
                     if let Ok(None) = self.state.service().session(&self.token_hash).await {
                         return Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended");
                     }
-                    if let Err(exit) = self.write(Message::Ping(Default::default())).await {
+                    if let Err(exit) = self.write(Outgoing::Ping).await {
                         return exit;
                     }
                 }
-                _ = tokio::time::sleep_until(typing_due.unwrap_or(far)), if typing_due.is_some() => {
+                _ = &mut typing_timer, if typing_due.is_some() => {
                     self.expire_typing().await;
                 }
             }
@@ -229,66 +245,70 @@ impl Conn {
             Some((room, seq)) => self.seen.take_live(room, seq),
             None => true,
         });
-        let messages = live
-            .chain(batch.latest)
-            .map(|frame: Frame| Utf8Bytes::try_from(frame.bytes).map(Message::Text))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| Exit::Close(1011, "bad frame"))?;
-        self.write_all(messages).await
+        // Frames are JSON the server made: text as they are, encoded into one buffer for one
+        // write.
+        let frames: Vec<Frame> = live.chain(batch.latest).collect();
+        let size = frames.iter().map(|f| f.bytes.len() + 10).sum();
+        let mut out = Vec::with_capacity(size);
+        for frame in &frames {
+            socket::encode(&mut out, Outgoing::Text(&frame.bytes));
+        }
+        self.write_bytes(&out, frames.len() as u64).await
     }
 
     pub(super) async fn write_frame(&mut self, frame: &ServerFrame) -> Result<(), Exit> {
-        self.write(Message::Text(wire::encode(frame).into())).await
+        self.write(Outgoing::Text(wire::encode(frame).as_bytes()))
+            .await
     }
 
-    pub(super) async fn write(&mut self, msg: Message) -> Result<(), Exit> {
-        self.write_all(vec![msg]).await
+    pub(super) async fn write(&mut self, frame: Outgoing<'_>) -> Result<(), Exit> {
+        let mut out = Vec::new();
+        socket::encode(&mut out, frame);
+        self.write_bytes(&out, 1).await
     }
 
-    /// Writes messages to the socket and flushes once, giving up on a peer that does not
-    /// take the bytes in time, and on a connection the hub kicks while the write is stuck.
-    async fn write_all(&mut self, messages: Vec<Message>) -> Result<(), Exit> {
-        if messages.is_empty() {
+    /// Writes encoded frames to the socket, giving up on a peer that does not take the bytes
+    /// in time, and on a connection the hub kicks while the write is stuck.
+    async fn write_bytes(&mut self, out: &[u8], count: u64) -> Result<(), Exit> {
+        if count == 0 {
             return Ok(());
         }
         let limit = self.state.config().write_timeout;
-        let count = messages.len() as u64;
-        let bytes: usize = messages.iter().map(message_len).sum();
-        let socket = &mut self.socket;
-        let sending = async move {
-            for msg in messages {
-                socket.feed(msg).await?;
+        let bytes = out.len();
+        let mut sending = std::pin::pin!(self.socket.write_all(out));
+        // Most writes complete at once: only one that waits gets a timer.
+        let sent = match (&mut sending).now_or_never() {
+            Some(sent) => Ok(sent),
+            None => {
+                let kick = self.outbox.kick();
+                tokio::select! {
+                    sent = tokio::time::timeout(limit, sending) => sent,
+                    reason = kick.fired() => return Err(kick_exit(reason)),
+                }
             }
-            socket.flush().await
         };
-        tokio::select! {
-            sent = tokio::time::timeout(limit, sending) => match sent {
-                Ok(Ok(())) => {
-                    self.state.metrics().frames_out.inc_by(count);
-                    Ok(())
-                }
-                Ok(Err(e)) => {
-                    // Usually the peer went away; anything else is worth an operator's look.
-                    tracing::info!(user = %self.user, conn = self.id.0, bytes, error = %e, "write failed; dropping connection");
-                    Err(Exit::Gone)
-                }
-                Err(_) => {
-                    tracing::info!(user = %self.user, conn = self.id.0, bytes, "write timed out; dropping connection");
-                    Err(Exit::Gone)
-                }
-            },
-            reason = self.outbox.kick().fired() => Err(kick_exit(reason)),
+        match sent {
+            Ok(Ok(())) => {
+                self.state.metrics().frames_out.inc_by(count);
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                // Usually the peer went away; anything else is worth an operator's look.
+                tracing::info!(user = %self.user, conn = self.id.0, bytes, error = %e, "write failed; dropping connection");
+                Err(Exit::Gone)
+            }
+            Err(_) => {
+                tracing::info!(user = %self.user, conn = self.id.0, bytes, "write timed out; dropping connection");
+                Err(Exit::Gone)
+            }
         }
     }
 
     /// The last word: a close frame, if the peer takes it within a moment.
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let close = CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        };
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.socket.send(Message::Close(Some(close))))
-            .await;
+        let mut out = Vec::new();
+        socket::encode(&mut out, Outgoing::Close(code, reason));
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.socket.write_all(&out)).await;
     }
 
     async fn expire_typing(&mut self) {
@@ -321,14 +341,6 @@ impl Conn {
     }
 }
 
-fn message_len(msg: &Message) -> usize {
-    match msg {
-        Message::Text(t) => t.len(),
-        Message::Binary(b) => b.len(),
-        _ => 0,
-    }
-}
-
 /// The metrics label of a close the server chose.
 fn kick_reason(code: u16) -> Option<&'static str> {
     match code {
@@ -354,19 +366,14 @@ fn kick_exit(reason: KickReason) -> Exit {
     }
 }
 
-/// An oversized message is answered with 1009; any other read error means the peer is gone.
-fn read_error_exit(e: &axum::Error) -> Exit {
-    let text = e.to_string();
-    if text.contains("too long") || text.contains("too big") {
-        return Exit::Close(1009, "message too big");
+/// RFC 6455 §7.4.1: 1009 for a message over the limit, 1007 for data that is not what its
+/// type says (a text frame that is not UTF-8), 1002 for a broken frame (unmasked, reserved
+/// bits, bad opcode or length); any other read error means the peer is gone.
+fn read_error_exit(e: &WsError) -> Exit {
+    match e {
+        WsError::TooBig => Exit::Close(1009, "message too big"),
+        WsError::NotUtf8 => Exit::Close(1007, "text frames must be UTF-8"),
+        WsError::Protocol(_) => Exit::Close(1002, "protocol error"),
+        WsError::Ended | WsError::Io(_) => Exit::Gone,
     }
-    // RFC 6455 §7.4.1: 1007 for data that is not what its type says (a text frame that is
-    // not UTF-8), 1002 for a broken frame (unmasked, reserved bits, bad opcode or length).
-    if text.contains("UTF-8") || text.contains("utf-8") {
-        return Exit::Close(1007, "text frames must be UTF-8");
-    }
-    if text.contains("protocol error") {
-        return Exit::Close(1002, "protocol error");
-    }
-    Exit::Gone
 }

@@ -1,11 +1,11 @@
 //! What a connection does with each frame its client sends.
 
-use axum::extract::ws::Message;
 use natter_core::{Page, RoomId, UserId};
 use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
 use super::conn::{Conn, Exit, Typing};
+use super::socket::{Incoming, Outgoing};
 use crate::extract::{id_from, ids_from};
 use crate::pipeline::ReplyTo;
 use crate::{wire, ApiError, Limit};
@@ -52,22 +52,24 @@ fn room_id(raw: &str) -> Result<RoomId, ApiError> {
 }
 
 impl Conn {
-    pub(super) async fn on_message(&mut self, msg: Message) -> Result<(), Exit> {
+    pub(super) async fn on_message(&mut self, msg: Incoming) -> Result<(), Exit> {
         match msg {
-            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+            Incoming::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
                 Ok(frame) => self.on_frame(frame).await,
                 Err(e) => {
                     let err = classify_parse_error(&text, e);
                     self.write_frame(&err.to_frame(None)).await
                 }
             },
-            Message::Binary(_) => {
+            Incoming::Binary => {
                 let err = bad_frame("unsupported_frame", "send JSON text frames");
                 self.write_frame(&err.to_frame(None)).await
             }
-            // tungstenite answers pings itself; any traffic already counted as liveness.
-            Message::Ping(_) | Message::Pong(_) => Ok(()),
-            Message::Close(_) => Err(Exit::Gone),
+            Incoming::Ping(payload) => self.write(Outgoing::Pong(&payload)).await,
+            // Any traffic already counted as liveness.
+            Incoming::Pong => Ok(()),
+            // The close handshake: the client's code echoed, or 1000 if it gave none.
+            Incoming::Close(code) => Err(Exit::Echo(code.unwrap_or(1000))),
         }
     }
 

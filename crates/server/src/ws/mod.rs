@@ -1,17 +1,20 @@
 //! The WebSocket gateway: authentication and origin checks at upgrade, then one task per
-//! connection ([`conn`]).
+//! connection ([`conn`]) over a lean socket of its own ([`socket`]).
 
 mod conn;
 mod inbound;
+mod socket;
 mod tracker;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::HeaderMap;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::Extension;
+use hyper::upgrade::OnUpgrade;
 
 use crate::auth::{authenticate, AuthVia};
 use crate::csrf;
@@ -19,19 +22,54 @@ use crate::listen::ConnSlot;
 use crate::peer::ClientScheme;
 use crate::{ApiError, AppState};
 
-/// Read buffer per connection. tungstenite's default (128 KiB) would dominate per-connection
-/// memory; chat frames are small, and a larger message just takes more reads.
-const READ_BUFFER: usize = 4 * 1024;
+/// A WebSocket handshake (RFC 6455 §4.2.1) read from the request, or why it is not one.
+pub struct Upgrade(Result<(HeaderValue, OnUpgrade), &'static str>);
 
-/// Bytes of queued frames gathered into one write.
-const WRITE_BATCH: usize = 8 * 1024;
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Upgrade(handshake(parts)))
+    }
+}
+
+fn handshake(parts: &mut Parts) -> Result<(HeaderValue, OnUpgrade), &'static str> {
+    let headers = &parts.headers;
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    if parts.method != Method::GET {
+        return Err("a WebSocket upgrade is a GET request");
+    }
+    if !has(header::CONNECTION, "upgrade") || !has(header::UPGRADE, "websocket") {
+        return Err(
+            "this endpoint needs a WebSocket upgrade (Connection: upgrade, Upgrade: websocket)",
+        );
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION) != Some(&HeaderValue::from_static("13")) {
+        return Err("only WebSocket version 13 is spoken");
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .ok_or("the upgrade lacks Sec-WebSocket-Key")?;
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let accept = HeaderValue::from_str(&accept).map_err(|_| "a bad Sec-WebSocket-Key")?;
+    let on_upgrade = parts
+        .extensions
+        .remove::<OnUpgrade>()
+        .ok_or("this connection cannot be upgraded")?;
+    Ok((accept, on_upgrade))
+}
 
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     slot: Option<Extension<Arc<ConnSlot>>>,
     scheme: Option<Extension<ClientScheme>>,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ws: Upgrade,
 ) -> Result<Response, ApiError> {
     let authed = authenticate(&state, &headers).await?;
     // A cookie-authenticated upgrade must come from the server's own origin (scheme, host and
@@ -42,26 +80,26 @@ pub async fn upgrade(
     if authed.via == AuthVia::Cookie && !csrf::origin_allowed(&headers, scheme, allowed) {
         return Err(ApiError::ForbiddenOrigin);
     }
-    let ws = ws.map_err(|r| ApiError::BadRequest("websocket_required", r.body_text()))?;
+    let (accept, on_upgrade) =
+        ws.0.map_err(|why| ApiError::BadRequest("websocket_required", why.to_owned()))?;
     let limit = state.config().max_body_bytes;
     let (session, token_hash) = (authed.session, authed.token_hash);
     // Taken before the upgrade completes, so a shutdown waits for this connection too.
     let alive = state.inner.ws_alive.clone();
-    Ok(ws
-        .read_buffer_size(READ_BUFFER)
-        // A batch of queued frames is written with one flush: frames collect up to this many
-        // bytes before a write. The connection task awaits each batch's flush before taking
-        // the next, so little more than a batch is ever buffered, and a frame the server built
-        // itself is never refused for its size: a `ready` for someone in a thousand rooms
-        // runs to hundreds of KiB.
-        .write_buffer_size(WRITE_BATCH)
-        .max_write_buffer_size(usize::MAX)
-        .max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| async move {
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            let socket = socket::Socket::new(hyper_util::rt::TokioIo::new(upgraded), limit);
             conn::run(state, socket, session, token_hash).await;
-            // The socket counts against the connection caps until here.
-            drop(slot);
-            drop(alive);
-        }))
+        }
+        // The socket counts against the connection caps until here.
+        drop(slot);
+        drop(alive);
+    });
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    Ok(response)
 }
