@@ -7,10 +7,11 @@ use serde::Serialize;
 /// The kernel's clock tick for `/proc/*/stat` times: `USER_HZ`, 100 on Linux.
 const TICKS_PER_SECOND: f64 = 100.0;
 
-/// A process's CPU seconds and resident KiB at one moment.
+/// A process's CPU seconds (all, and in user space alone) and resident KiB at one moment.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sample {
     pub cpu_secs: f64,
+    pub user_secs: f64,
     pub rss_kib: u64,
 }
 
@@ -23,10 +24,13 @@ pub fn sample(pid: u32) -> Sample {
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
-        .sum();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (user, system) = (field(11), field(12));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let rss_kib = status
         .lines()
@@ -34,7 +38,8 @@ pub fn sample(pid: u32) -> Sample {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0);
     Sample {
-        cpu_secs: ticks / TICKS_PER_SECOND,
+        cpu_secs: (user + system) / TICKS_PER_SECOND,
+        user_secs: user / TICKS_PER_SECOND,
         rss_kib,
     }
 }
@@ -43,6 +48,9 @@ pub fn sample(pid: u32) -> Sample {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Usage {
     pub cpu_secs: f64,
+    /// The part of `cpu_secs` spent in the server's own code, not the kernel's: on loopback
+    /// the kernel's share includes the receiving side of every TCP segment.
+    pub user_secs: f64,
     pub rss_start_mib: f64,
     pub rss_end_mib: f64,
 }
@@ -50,6 +58,7 @@ pub struct Usage {
 pub fn usage(start: Sample, end: Sample) -> Usage {
     Usage {
         cpu_secs: end.cpu_secs - start.cpu_secs,
+        user_secs: end.user_secs - start.user_secs,
         rss_start_mib: start.rss_kib as f64 / 1024.0,
         rss_end_mib: end.rss_kib as f64 / 1024.0,
     }

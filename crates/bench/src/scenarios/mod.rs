@@ -132,6 +132,10 @@ fn rate_figures(
             format!("server µs/{one}"),
             s.cpu_secs * 1e6 / count.max(1.0),
         ));
+        figures.push((
+            format!("server user µs/{one}"),
+            s.user_secs * 1e6 / count.max(1.0),
+        ));
     }
     figures
 }
