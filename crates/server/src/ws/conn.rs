@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use natter_core::{RoomId, Session, Timestamp, UserId};
-use natter_hub::{Batch, ConnId, Frame, KickReason, Outbox};
+use natter_hub::{Batch, ConnId, KickReason, Outbox};
 use natter_proto::{self as proto, ServerFrame};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -182,10 +182,8 @@ impl Conn {
         }
         loop {
             let typing_due = self.typing.iter().map(|t| t.expires).min();
-            if typing_due.is_some() && typing_due != typing_set {
-                typing_timer
-                    .as_mut()
-                    .reset(typing_due.unwrap_or_else(Instant::now));
+            if let Some(due) = typing_due.filter(|_| typing_due != typing_set) {
+                typing_timer.as_mut().reset(due);
             }
             typing_set = typing_due;
             tokio::select! {
@@ -241,19 +239,22 @@ impl Conn {
 
     /// Writes what was queued, in one go, leaving out messages a replay already sent.
     async fn deliver(&mut self, batch: Batch) -> Result<(), Exit> {
+        let size = (batch.frames.iter().chain(&batch.latest))
+            .map(|f| f.bytes.len() + 10)
+            .sum();
         let live = batch.frames.into_iter().filter(|frame| match frame.seq {
             Some((room, seq)) => self.seen.take_live(room, seq),
             None => true,
         });
         // Frames are JSON the server made: text as they are, encoded into one buffer for one
-        // write.
-        let frames: Vec<Frame> = live.chain(batch.latest).collect();
-        let size = frames.iter().map(|f| f.bytes.len() + 10).sum();
+        // write, sized for everything taken (a frame header is at most 10 bytes).
         let mut out = Vec::with_capacity(size);
-        for frame in &frames {
+        let mut count = 0;
+        for frame in live.chain(batch.latest) {
             socket::encode(&mut out, Outgoing::Text(&frame.bytes));
+            count += 1;
         }
-        self.write_bytes(&out, frames.len() as u64).await
+        self.write_bytes(&out, count).await
     }
 
     pub(super) async fn write_frame(&mut self, frame: &ServerFrame) -> Result<(), Exit> {
