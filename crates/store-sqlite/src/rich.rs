@@ -131,7 +131,7 @@ pub(crate) fn changes_after(
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
-        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.rev > ?2 AND m.seq <= ?3 ORDER BY m.rev LIMIT ?4"
+        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.rev > ?2 AND m.seq <= ?3 ORDER BY m.rev LIMIT +?4"
     );
     query(conn, &sql, params![room.0, after_rev, up_to, limit])
 }
@@ -142,8 +142,9 @@ pub(crate) fn thread(
     after: i64,
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
-    let sql =
-        format!("{MESSAGE_SELECT} WHERE m.thread_root = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3");
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.thread_root = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT +?3"
+    );
     query(conn, &sql, params![root.0, after, limit])
 }
 
