@@ -36,8 +36,8 @@ pub use files::MAX_ATTACHMENTS;
 pub use ids::{FileId, MessageId, RoomId, SessionId, UserId};
 pub use invites::{Invite, NewInvite, INVITE_TTL_SECS, MAX_INVITE_USES};
 pub use model::{
-    FileInfo, ImageSize, Message, Reaction, ReadState, ReplyRef, Room, RoomInvitation, RoomKind,
-    RoomRole, RoomSummary, SearchHit, Session, Timestamp, User, UserSummary,
+    FileInfo, ImageSize, Message, PageVersion, Reaction, ReadState, ReplyRef, Room, RoomInvitation,
+    RoomKind, RoomRole, RoomSummary, SearchHit, Session, Timestamp, User, UserSummary,
 };
 pub use moderation::{Sanction, SanctionKind, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS};
 pub use permissions::Limits;

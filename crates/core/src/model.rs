@@ -94,6 +94,17 @@ impl RoomRole {
     }
 }
 
+/// What a room's newest page of history depends on. Any change to a message that page could
+/// show changes it: a new message (`last_seq`), an edit, delete, reaction, pin or reply
+/// (`last_rev`), and what neither shows, a room deleted or an attached file removed (`epoch`,
+/// store-wide). Equal versions mean equal pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageVersion {
+    pub last_seq: i64,
+    pub last_rev: i64,
+    pub epoch: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub id: RoomId,

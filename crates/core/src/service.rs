@@ -7,7 +7,7 @@ use crate::permissions::Limits;
 use crate::rooms::Added;
 use crate::{
     AppendOutcome, ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId,
-    NewMessage, NewRoom, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+    NewMessage, NewRoom, PageVersion, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -315,6 +315,17 @@ impl Service {
             mentions_room: rendered.mentions_room,
             attachments,
         })
+    }
+
+    /// The version of `room`'s newest page, for a reader allowed to read it (as `history`).
+    /// Two reads of the newest page under one version are equal, so it can be served again.
+    pub async fn newest_page_version(
+        &self,
+        user: UserId,
+        room: RoomId,
+    ) -> Result<PageVersion, Error> {
+        self.visible_room(user, room).await?;
+        self.store.page_version(room).await?.ok_or(Error::NotFound)
     }
 
     /// A page of history, ascending, and whether more lies beyond it in the paging direction.

@@ -19,8 +19,9 @@ use crate::moderation::{Sanction, SanctionKind};
 use crate::reports::{NewReport, Report, Resolution};
 use crate::{
     ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
-    ReadState, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary, SearchHit, Session,
-    SessionId, StoreError, Timestamp, Topic, User, UserId, UserSummary, Username,
+    PageVersion, ReadState, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary,
+    SearchHit, Session, SessionId, StoreError, Timestamp, Topic, User, UserId, UserSummary,
+    Username,
 };
 
 pub struct NewUser {
@@ -288,6 +289,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Message>, StoreError>;
     /// Every file `owner` uploaded, attached or not, oldest first.
     async fn files_of(&self, owner: UserId) -> Result<Vec<FileInfo>, StoreError>;
+    /// The version of `room`'s newest page, read in one snapshot; `None` if no such room.
+    async fn page_version(&self, room: RoomId) -> Result<Option<PageVersion>, StoreError>;
     /// The newest `limit` messages with `seq < before`, ascending.
     async fn messages_before(
         &self,

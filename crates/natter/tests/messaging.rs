@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{refused, spawn_app};
+use natter_client::proto::Visibility;
 use natter_client::History;
 
 #[tokio::test]
@@ -122,6 +123,77 @@ async fn history_pages_backwards_and_forwards_by_seq() {
         (err.status(), err.code()),
         (Some(400), Some("invalid_query"))
     );
+}
+
+/// The newest page is kept between reads (`server/src/pages.rs`): every change to what it shows
+/// is seen by the next read, and keeping it changes nobody's access.
+#[tokio::test]
+async fn the_newest_page_shows_every_change_at_once() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user("alice").await; // the first account: an admin
+    let (bob, bob_user) = app.user("bob").await;
+    let (carol, _) = app.user("carol").await;
+    let room = alice
+        .create_room("kept", None, Visibility::Private)
+        .await
+        .unwrap()
+        .id;
+    alice.add_member(&room, &bob_user.id).await.unwrap();
+    let newest = || async {
+        let page = alice.messages(&room, History::default()).await.unwrap();
+        page.messages
+    };
+    let first = alice.send_message(&room, "first", None).await.unwrap().0;
+    assert_eq!(newest().await[0].body, "first");
+    let (status, _) = refused(carol.messages(&room, History::default()).await);
+    assert_eq!(status, 404, "a non-member, with the page kept");
+
+    alice
+        .edit_message(&first.id, "first, edited")
+        .await
+        .unwrap();
+    assert_eq!(newest().await[0].body, "first, edited");
+    bob.react(&first.id, "👍").await.unwrap();
+    assert_eq!(newest().await[0].reactions.len(), 1);
+    alice.pin(&first.id).await.unwrap();
+    assert!(newest().await[0].pinned_at.is_some());
+    bob.reply(&room, &first.id, "a reply", None).await.unwrap();
+    let page = newest().await;
+    assert_eq!((page.len(), page[0].reply_count), (2, 1));
+    let file = bob.upload("b.txt", b"hello".to_vec()).await.unwrap();
+    bob.send_with_files(&room, "attached", &[&file.id])
+        .await
+        .unwrap();
+    assert_eq!(newest().await[2].attachments.len(), 1);
+    alice.delete_user(&bob_user.id, "").await.unwrap();
+    assert!(
+        newest().await[2].attachments.is_empty(),
+        "the file went with its owner's account"
+    );
+    alice.delete_message(&first.id).await.unwrap();
+    assert!(newest().await[0].deleted);
+
+    // SQLite gives a deleted room's id to the next room, which may reach the same seq and rev:
+    // nothing kept for the old room shows in the new one.
+    alice.delete_room(&room, "kept").await.unwrap();
+    let old = alice
+        .create_room("old", None, Visibility::Private)
+        .await
+        .unwrap()
+        .id;
+    alice.send_message(&old, "secret", None).await.unwrap();
+    let page = alice.messages(&old, History::default()).await.unwrap();
+    assert_eq!(page.messages[0].body, "secret");
+    alice.delete_room(&old, "old").await.unwrap();
+    let next = carol
+        .create_room("next", None, Visibility::Private)
+        .await
+        .unwrap()
+        .id;
+    carol.send_message(&next, "hello", None).await.unwrap();
+    let page = carol.messages(&next, History::default()).await.unwrap();
+    let bodies: Vec<&str> = page.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["hello"], "room {old}, then {next}");
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ mod hasher;
 mod limits;
 mod listen;
 mod metrics;
+mod pages;
 mod peer;
 mod pipeline;
 mod presence;
@@ -186,6 +187,7 @@ struct Inner {
     limits: Arc<limits::RateLimits>,
     metrics: Arc<metrics::Metrics>,
     presence: Arc<presence::Presence>,
+    pages: pages::PageCache,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
     ws_alive: mpsc::Sender<()>,
@@ -203,6 +205,9 @@ impl AppState {
     }
     pub(crate) fn hasher(&self) -> &hasher::Hasher {
         &self.inner.hasher
+    }
+    pub(crate) fn pages(&self) -> &pages::PageCache {
+        &self.inner.pages
     }
     pub(crate) fn pipeline(&self) -> &pipeline::Pipeline {
         &self.inner.pipeline
@@ -318,6 +323,7 @@ impl Server {
                 limits,
                 metrics,
                 presence,
+                pages: pages::PageCache::default(),
                 shutdown,
                 ws_alive,
             }),

@@ -1,8 +1,8 @@
 //! Message append (group commit) and history.
 
 use natter_core::{
-    AppendOutcome, Message, MessageId, NewMessage, Reaction, ReplyRef, RoomId, StoreError,
-    Timestamp, UserId,
+    AppendOutcome, Message, MessageId, NewMessage, PageVersion, Reaction, ReplyRef, RoomId,
+    StoreError, Timestamp, UserId,
 };
 use std::sync::LazyLock;
 
@@ -303,6 +303,26 @@ pub(crate) static AFTER_SQL: LazyLock<String> = LazyLock::new(|| {
 pub(crate) static BEFORE_SQL: LazyLock<String> = LazyLock::new(|| {
     format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT +?3")
 });
+
+pub(crate) fn page_version(
+    conn: &Connection,
+    room: RoomId,
+) -> Result<Option<PageVersion>, StoreError> {
+    conn.prepare_cached(
+        "SELECT last_seq, last_rev, (SELECT value FROM page_epoch) FROM rooms WHERE id = ?1",
+    )
+    .and_then(|mut s| {
+        s.query_row([room.0], |r| {
+            Ok(PageVersion {
+                last_seq: r.get(0)?,
+                last_rev: r.get(1)?,
+                epoch: r.get(2)?,
+            })
+        })
+        .optional()
+    })
+    .map_err(backend)
+}
 
 pub(crate) fn after(
     conn: &Connection,

@@ -277,6 +277,22 @@ CREATE TRIGGER room_members_count_out AFTER DELETE ON room_members BEGIN
     UPDATE rooms SET member_count = member_count - 1 WHERE id = OLD.room_id;
 END;
 "#,
+    // 12: a counter for the changes to stored messages that neither a new seq nor a new rev
+    // shows: a room deleted (its id may be given again) and an attached file deleted with its
+    // owner's account. A room's newest page is cached under (last_seq, last_rev, this).
+    r#"
+CREATE TABLE page_epoch (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+);
+INSERT INTO page_epoch (id, value) VALUES (1, 0);
+CREATE TRIGGER page_epoch_room AFTER DELETE ON rooms BEGIN
+    UPDATE page_epoch SET value = value + 1;
+END;
+CREATE TRIGGER page_epoch_file AFTER DELETE ON files WHEN OLD.message_id IS NOT NULL BEGIN
+    UPDATE page_epoch SET value = value + 1;
+END;
+"#,
 ];
 
 /// The version that added `messages.html`.

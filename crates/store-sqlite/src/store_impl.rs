@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use natter_core::{
     AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount, FileId,
     FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
-    NewMessage, NewRoom, NewSession, NewUser, ProfileChange, ReadState, Room, RoomId,
+    NewMessage, NewRoom, NewSession, NewUser, PageVersion, ProfileChange, ReadState, Room, RoomId,
     RoomInvitation, RoomRole, RoomSummary, RoomUpdate, Sanction, SanctionKind, SearchHit,
     SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User,
     UserId, UserSummary, Username,
@@ -173,6 +173,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Message>, StoreError> {
         self.read(move |c| messages::after(c, room, after, limit))
             .await
+    }
+    async fn page_version(&self, room: RoomId) -> Result<Option<PageVersion>, StoreError> {
+        self.read(move |c| messages::page_version(c, room)).await
     }
     async fn messages_before(
         &self,

@@ -5,6 +5,7 @@ mod admin;
 mod changes;
 mod files;
 mod moderation;
+mod pages;
 mod presence;
 mod reading;
 mod roles;
@@ -34,6 +35,7 @@ where
     presence::presence_peers_are_the_people_in_ones_small_rooms(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
+    pages::the_page_version_changes_with_everything_the_newest_page_shows(fresh().await).await;
     // Rich messaging.
     changes::a_change_bumps_the_rev_only_when_it_changes_something(fresh().await).await;
     changes::a_delete_leaves_a_tombstone(fresh().await).await;

@@ -1,8 +1,10 @@
 //! History and sending over REST. Sends take the same pipeline as WebSocket sends.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bytes::Bytes;
 use natter_core::{Page, Send};
 use natter_proto::{Message, MessagesPage, SendMessageRequest};
 use serde::Deserialize;
@@ -34,7 +36,7 @@ pub async fn history(
     authed: Authed,
     IdPath(id): RoomPath,
     ApiQuery(q): ApiQuery<HistoryQuery>,
-) -> Result<Json<MessagesPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let page = match (q.after, q.before) {
         (Some(after), Some(before)) => Page::Between(after, before),
         (Some(after), None) => Page::After(after),
@@ -46,14 +48,31 @@ pub async fn history(
         let msg = "limit must be between 1 and 100".to_owned();
         return Err(ApiError::BadRequest("invalid_query", msg));
     }
-    let (messages, has_more) = state
-        .service()
-        .history(authed.session.user.id, id, page, limit)
-        .await?;
-    Ok(Json(MessagesPage {
+    let user = authed.session.user.id;
+    // The newest page is what most reads ask for; it is kept until the room changes.
+    let version = match page {
+        Page::Latest => Some(state.service().newest_page_version(user, id).await?),
+        _ => None,
+    };
+    if let Some(body) = version.and_then(|v| state.pages().get(id, limit, v)) {
+        return Ok(json_body(body));
+    }
+    let (messages, has_more) = state.service().history(user, id, page, limit).await?;
+    let page = MessagesPage {
         messages: messages.iter().map(wire::message).collect(),
         has_more,
-    }))
+    };
+    let body = Bytes::from(
+        serde_json::to_vec(&page).map_err(|e| ApiError::Internal(format!("a page: {e}")))?,
+    );
+    if let Some(version) = version {
+        state.pages().put(id, limit, version, body.clone());
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// 201 with the new message, or 200 with the original when `client_id` was already used.
