@@ -228,6 +228,9 @@ async fn seed(
         }
         tx.commit().unwrap();
     }
+    // The server indexes each batch as it commits it; here, all at once.
+    conn.execute_batch("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+        .unwrap();
     for (r, seq) in rooms.iter().zip(&seqs) {
         conn.execute(
             "UPDATE rooms SET last_seq = ?2 WHERE id = ?1",

@@ -245,6 +245,64 @@ mod tests {
         }
     }
 
+    /// New messages join the full-text index at the end of their batch, whether the batch
+    /// went through at once or item by item after an item failed.
+    #[tokio::test]
+    async fn every_stored_message_is_indexed_once() {
+        use natter_core::{MessageBody, MessageId, NewMessage, NewUser, Store, Username};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+        let new_user = NewUser {
+            username: Username::parse("alice").unwrap(),
+            display_name: "alice".into(),
+            password_hash: "h".into(),
+            invite: None,
+            default_rooms: None,
+        };
+        let alice = store.create_user(new_user).await.unwrap().id;
+        let room = store.member_rooms(alice).await.unwrap()[0].id;
+        let msg = |body: &str, reply_to: Option<MessageId>| NewMessage {
+            room_id: room,
+            sender_id: alice,
+            body: MessageBody::parse(body).unwrap(),
+            html: String::new(),
+            client_id: None,
+            reply_to,
+            mentions: Vec::new(),
+            mentions_room: false,
+            attachments: Vec::new(),
+        };
+        let at_once = vec![msg("apple one", None), msg("apple two", None)];
+        assert!(store
+            .append_messages(at_once)
+            .await
+            .unwrap()
+            .iter()
+            .all(Result::is_ok));
+        let one_failing = vec![
+            msg("apple three", None),
+            msg("apple nowhere", Some(MessageId(999))),
+            msg("apple four", None),
+        ];
+        let outcomes = store.append_messages(one_failing).await.unwrap();
+        assert!(outcomes[1].is_err());
+        let writer = store.inner.writer.lock().unwrap();
+        let matches = |word: &str| -> i64 {
+            writer
+                .query_row(
+                    "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                    [word],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(matches("apple"), 4);
+        assert_eq!(
+            (matches("two"), matches("four"), matches("nowhere")),
+            (1, 1, 0)
+        );
+    }
+
     #[test]
     fn the_writer_syncs_every_commit_unless_told_otherwise() {
         let dir = tempfile::tempdir().unwrap();

@@ -320,6 +320,24 @@ async fn seqs_are_gapless_across_batches_and_client_ids_dedupe(store: Arc<dyn St
     assert_eq!((third.message.seq, third.duplicate), (3, false));
     assert!(second[3].as_ref().unwrap().duplicate);
     assert_eq!(s.room(room).await.unwrap().unwrap().last_seq, 3);
+    // An item that fails after it took a seq (its parent is missing) gives the seq back.
+    let mut bad_reply = msg(room, a, "to nothing", None);
+    bad_reply.reply_to = Some(MessageId(room.0 + 1000));
+    let third = s
+        .append_messages(vec![
+            msg(room, a, "four", None),
+            bad_reply,
+            msg(room, a, "five", None),
+        ])
+        .await
+        .unwrap();
+    assert!(third[1].is_err());
+    let seqs: Vec<i64> = [&third[0], &third[2]]
+        .iter()
+        .map(|r| r.as_ref().unwrap().message.seq)
+        .collect();
+    assert_eq!(seqs, [4, 5]);
+    assert_eq!(s.room(room).await.unwrap().unwrap().last_seq, 5);
     let other = s
         .create_room(NewRoom {
             name: "other".into(),
