@@ -72,6 +72,9 @@ impl SqliteStore {
         })?;
         let mut writer = open_connection(path)?;
         schema::migrate(&mut writer).map_err(backend)?;
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 4000)
+            .map_err(backend)?;
         if sync == Synchronous::Normal {
             // Only the writer commits; readers keep the default.
             writer
