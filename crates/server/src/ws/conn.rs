@@ -5,14 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use natter_core::{RoomId, Session, Timestamp, UserId};
 use natter_hub::{Batch, ConnId, KickReason, Outbox};
 use natter_proto::{self as proto, ServerFrame};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::socket::{self, Outgoing, Socket, WsError};
 use super::tracker::SeqTracker;
+use crate::listen::ConnSlot;
 use crate::{wire, AppState};
 
 /// How long the final close frame may take; the peer may be the reason we are closing.
@@ -55,27 +59,50 @@ pub(super) struct Conn {
     flowing: bool,
 }
 
-pub async fn run(state: AppState, socket: Socket, session: Session, token_hash: [u8; 32]) {
+/// What a connection task starts from. It is boxed: an async function keeps its arguments
+/// for as long as it runs, so the task holds a pointer rather than a second copy of what it
+/// moves into [`Conn`].
+pub struct Start {
+    pub state: AppState,
+    pub session: Session,
+    pub token_hash: [u8; 32],
+    pub on_upgrade: OnUpgrade,
+    /// The most bytes one message may have.
+    pub limit: usize,
+    /// The connection's place under the caps: the socket counts until the task ends.
+    pub slot: Option<Arc<ConnSlot>>,
+    /// Held until the task ends, so a shutdown waits for it.
+    pub alive: mpsc::Sender<()>,
+}
+
+/// One connection, from the upgrade to the last cleanup. Every step that runs once (`ready`,
+/// the close, the cleanup) is boxed and the session is dropped before the loop: the task's
+/// future is as big as its biggest state, and every idle connection holds one.
+pub async fn run(start: Box<Start>) {
+    let Start {
+        state,
+        session,
+        token_hash,
+        on_upgrade,
+        limit,
+        slot,
+        alive,
+    } = *start;
+    let Ok(upgraded) = on_upgrade.await else {
+        return;
+    };
+    let socket = Socket::new(TokioIo::new(upgraded), limit);
     let user = session.user.id;
     let attachment = state.hub().attach(user, session.id).await;
     let span = tracing::info_span!("ws", %user, conn = attachment.id.0);
-    run_attached(state, socket, session, token_hash, attachment)
-        .instrument(span)
-        .await;
-}
-
-async fn run_attached(
-    state: AppState,
-    socket: Socket,
-    session: Session,
-    token_hash: [u8; 32],
-    attachment: natter_hub::Attachment,
-) {
-    let user = session.user.id;
     state.metrics().websockets.inc();
     tracing::debug!(%user, conn = attachment.id.0, "connected");
     // A logout between the upgrade's check and `attach` would have missed this connection.
-    let still_valid = state.service().session(&token_hash).await;
+    let still_valid = match state.service().session(&token_hash).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended")),
+        Err(_) => Err(Exit::Close(1011, "internal error")),
+    };
     if attachment.came_online {
         state.presence().changed(user);
     }
@@ -91,16 +118,18 @@ async fn run_attached(
         last_heard: Instant::now(),
         flowing: false,
     };
-    let exit = match still_valid {
-        Ok(Some(_)) => conn.send_ready(&session).await,
-        Ok(None) => Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended")),
-        Err(_) => Err(Exit::Close(1011, "internal error")),
-    };
     let expires_in =
         Duration::from_millis((session.expires_at.0 - Timestamp::now().0).max(0) as u64);
+    let exit = match still_valid {
+        Ok(()) => Box::pin(conn.send_ready(session).instrument(span.clone())).await,
+        Err(exit) => {
+            drop(session);
+            Err(exit)
+        }
+    };
     let exit = match exit {
         // A panic inside the loop still closes the socket and runs the cleanup below.
-        Ok(()) => std::panic::AssertUnwindSafe(conn.serve(expires_in))
+        Ok(()) => std::panic::AssertUnwindSafe(conn.serve(expires_in).instrument(span.clone()))
             .catch_unwind()
             .await
             .unwrap_or(Exit::Close(1011, "internal error")),
@@ -115,18 +144,19 @@ async fn run_attached(
             let queue = conn.state.config().outbound_queue;
             tracing::warn!(user = %conn.user, conn = conn.id.0, queue, "closed a connection that fell behind (4000)");
         }
-        conn.close(code, reason).await;
+        Box::pin(conn.close(code, reason)).await;
     }
     if let Exit::Echo(code) = exit {
-        conn.close(code, "").await;
+        Box::pin(conn.close(code, "")).await;
     }
     let state = conn.state.clone();
-    conn.cleanup().await;
+    Box::pin(conn.cleanup().instrument(span)).await;
     state.metrics().websockets.dec();
+    drop((slot, alive));
 }
 
 impl Conn {
-    async fn send_ready(&mut self, session: &Session) -> Result<(), Exit> {
+    async fn send_ready(&mut self, session: Session) -> Result<(), Exit> {
         let rooms = self
             .state
             .service()
@@ -168,9 +198,11 @@ impl Conn {
 
     async fn serve(&mut self, expires_in: Duration) -> Exit {
         let session_ends = Instant::now() + expires_in;
-        let config = self.state.config().clone();
+        let (period, idle_timeout) = {
+            let config = self.state.config();
+            (config.heartbeat_interval, config.idle_timeout)
+        };
         let mut shutdown = self.state.inner.shutdown.clone();
-        let period = config.heartbeat_interval;
         let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
         // Each timer is made once and reset, not made again on every turn of the loop.
         let mut session_ends = std::pin::pin!(tokio::time::sleep_until(session_ends));
@@ -214,7 +246,7 @@ impl Conn {
                     }
                 }
                 _ = heartbeat.tick() => {
-                    if self.last_heard.elapsed() >= config.idle_timeout {
+                    if self.last_heard.elapsed() >= idle_timeout {
                         return Exit::Close(proto::CLOSE_IDLE, "idle timeout");
                     }
                     if let Ok(None) = self.state.service().session(&self.token_hash).await {
@@ -225,7 +257,7 @@ impl Conn {
                     }
                 }
                 _ = &mut typing_timer, if typing_due.is_some() => {
-                    self.expire_typing().await;
+                    Box::pin(self.expire_typing()).await;
                 }
             }
         }
@@ -277,15 +309,19 @@ impl Conn {
         let limit = self.state.config().write_timeout;
         let bytes = out.len();
         let mut sending = std::pin::pin!(self.socket.write_all(out));
-        // Most writes complete at once: only one that waits gets a timer.
+        // Most writes complete at once: only one that waits gets a timer, boxed so that the
+        // waiting connection's future need not have room for it.
         let sent = match (&mut sending).now_or_never() {
             Some(sent) => Ok(sent),
             None => {
                 let kick = self.outbox.kick();
-                tokio::select! {
-                    sent = tokio::time::timeout(limit, sending) => sent,
-                    reason = kick.fired() => return Err(kick_exit(reason)),
-                }
+                let waiting = async {
+                    tokio::select! {
+                        sent = tokio::time::timeout(limit, sending) => Ok(sent),
+                        reason = kick.fired() => Err(kick_exit(reason)),
+                    }
+                };
+                Box::pin(waiting).await?
             }
         };
         match sent {

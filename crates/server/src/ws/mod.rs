@@ -82,19 +82,17 @@ pub async fn upgrade(
     }
     let (accept, on_upgrade) =
         ws.0.map_err(|why| ApiError::BadRequest("websocket_required", why.to_owned()))?;
-    let limit = state.config().max_body_bytes;
-    let (session, token_hash) = (authed.session, authed.token_hash);
-    // Taken before the upgrade completes, so a shutdown waits for this connection too.
-    let alive = state.inner.ws_alive.clone();
-    tokio::spawn(async move {
-        if let Ok(upgraded) = on_upgrade.await {
-            let socket = socket::Socket::new(hyper_util::rt::TokioIo::new(upgraded), limit);
-            conn::run(state, socket, session, token_hash).await;
-        }
-        // The socket counts against the connection caps until here.
-        drop(slot);
-        drop(alive);
-    });
+    let start = conn::Start {
+        limit: state.config().max_body_bytes,
+        // Taken before the upgrade completes, so a shutdown waits for this connection too.
+        alive: state.inner.ws_alive.clone(),
+        state,
+        session: authed.session,
+        token_hash: authed.token_hash,
+        on_upgrade,
+        slot: slot.map(|Extension(slot)| slot),
+    };
+    tokio::spawn(conn::run(Box::new(start)));
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
