@@ -101,7 +101,11 @@ impl Hub for LocalHub {
         let id = ConnId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let outbox = Arc::new(Outbox::new(self.queue_capacity));
         let mut state = self.write();
-        let conns = state.by_user.entry(user).or_default();
+        // Most people have one connection: room for one, not the four a first push makes.
+        let conns = state
+            .by_user
+            .entry(user)
+            .or_insert_with(|| Vec::with_capacity(1));
         let came_online = conns.is_empty();
         // Connections already told to close are on their way out and do not count.
         let mut live = conns.iter().filter(|c| !c.outbox.kick().is_fired());

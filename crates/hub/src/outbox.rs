@@ -61,6 +61,12 @@ pub struct Outbox {
     kick: Kick,
 }
 
+/// Takes the latest-only frames, leaving no capacity behind: an idle connection holds no
+/// buffer for them.
+fn take_latest(latest: &mut Vec<(Latest, Frame)>) -> Vec<Frame> {
+    std::mem::take(latest).into_iter().map(|(_, f)| f).collect()
+}
+
 impl Outbox {
     pub(crate) fn new(capacity: usize) -> Self {
         Outbox {
@@ -144,7 +150,7 @@ impl Outbox {
                     };
                     return Batch {
                         frames,
-                        latest: waiting.latest.drain(..).map(|(_, f)| f).collect(),
+                        latest: take_latest(&mut waiting.latest),
                     };
                 }
             }
@@ -159,7 +165,7 @@ impl Outbox {
         let mut waiting = self.lock();
         Batch {
             frames: std::mem::take(&mut waiting.frames),
-            latest: waiting.latest.drain(..).map(|(_, f)| f).collect(),
+            latest: take_latest(&mut waiting.latest),
         }
     }
 

@@ -197,35 +197,60 @@ impl Conn {
     }
 
     async fn serve(&mut self, expires_in: Duration) -> Exit {
-        let session_ends = Instant::now() + expires_in;
+        let now = Instant::now();
+        let session_ends = now + expires_in;
+        let hold_ends = now + RESUME_GRACE;
         let (period, idle_timeout) = {
             let config = self.state.config();
             (config.heartbeat_interval, config.idle_timeout)
         };
+        let mut next_beat = now + period;
         let mut shutdown = self.state.inner.shutdown.clone();
-        let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
-        // Each timer is made once and reset, not made again on every turn of the loop.
-        let mut session_ends = std::pin::pin!(tokio::time::sleep_until(session_ends));
-        let mut hold = std::pin::pin!(tokio::time::sleep(RESUME_GRACE));
-        let mut typing_timer = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
-        let mut typing_set: Option<Instant> = None;
+        // One timer for every deadline (the session's end, the hold after `ready`, the
+        // heartbeat, typing expiry), reset to the nearest: a timer is about a hundred bytes
+        // that every idle connection would hold, and it is made once, not on every turn.
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(now));
         if *shutdown.borrow() {
             return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
         }
         loop {
             let typing_due = self.typing.iter().map(|t| t.expires).min();
-            if let Some(due) = typing_due.filter(|_| typing_due != typing_set) {
-                typing_timer.as_mut().reset(due);
+            let mut due = session_ends.min(next_beat);
+            if !self.flowing {
+                due = due.min(hold_ends);
             }
-            typing_set = typing_due;
+            if let Some(typing) = typing_due {
+                due = due.min(typing);
+            }
+            if timer.deadline() != due {
+                timer.as_mut().reset(due);
+            }
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
                 reason = self.outbox.kick().fired() => return kick_exit(reason),
-                _ = &mut session_ends => {
-                    return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
+                // Before inbound frames, so a busy client cannot hold off its session's end.
+                // A `sync` that arrives as the hold ends is still read before anything queued
+                // is written: the outbox comes after inbound frames.
+                _ = &mut timer => {
+                    let now = Instant::now();
+                    if now >= session_ends {
+                        return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
+                    }
+                    if !self.flowing && now >= hold_ends {
+                        self.start_flowing();
+                    }
+                    if typing_due.is_some_and(|due| due <= now) {
+                        Box::pin(self.expire_typing()).await;
+                    }
+                    if now >= next_beat {
+                        next_beat = now + period;
+                        if let Err(exit) = Box::pin(self.heartbeat(idle_timeout)).await {
+                            return exit;
+                        }
+                    }
                 }
                 inbound = self.socket.recv() => match inbound {
                     Ok(msg) => {
@@ -239,28 +264,25 @@ impl Conn {
                     }
                     Err(e) => return read_error_exit(&e),
                 },
-                _ = &mut hold, if !self.flowing => self.start_flowing(),
                 batch = self.outbox.next_batch() => {
                     if let Err(exit) = self.deliver(batch).await {
                         return exit;
                     }
                 }
-                _ = heartbeat.tick() => {
-                    if self.last_heard.elapsed() >= idle_timeout {
-                        return Exit::Close(proto::CLOSE_IDLE, "idle timeout");
-                    }
-                    if let Ok(None) = self.state.service().session(&self.token_hash).await {
-                        return Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended");
-                    }
-                    if let Err(exit) = self.write(Outgoing::Ping).await {
-                        return exit;
-                    }
-                }
-                _ = &mut typing_timer, if typing_due.is_some() => {
-                    Box::pin(self.expire_typing()).await;
-                }
             }
         }
+    }
+
+    /// Closes a connection that has gone quiet or whose session has ended elsewhere, and
+    /// pings the rest.
+    async fn heartbeat(&mut self, idle_timeout: Duration) -> Result<(), Exit> {
+        if self.last_heard.elapsed() >= idle_timeout {
+            return Err(Exit::Close(proto::CLOSE_IDLE, "idle timeout"));
+        }
+        if let Ok(None) = self.state.service().session(&self.token_hash).await {
+            return Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended"));
+        }
+        self.write(Outgoing::Ping).await
     }
 
     /// Lets held frames go: the replay (if any) has been sent.
