@@ -16,6 +16,8 @@ use natter_core::{PageVersion, RoomId};
 const MAX_BYTES: usize = 16 << 20;
 /// A bigger page is served but not kept.
 const MAX_PAGE_BYTES: usize = 512 << 10;
+/// What an entry costs besides its page, counted against the budget.
+const ENTRY_BYTES: usize = 64;
 
 #[derive(Default)]
 pub struct PageCache {
@@ -39,26 +41,38 @@ impl PageCache {
         }
     }
 
-    /// Keeps `body` as the page at `version`, replacing any other version of it.
+    /// Keeps `body` as the page at `version`, unless a newer version of it is kept already
+    /// (a slower reader finishing last).
     pub fn put(&self, room: RoomId, limit: u32, version: PageVersion, body: Bytes) {
         if body.len() > MAX_PAGE_BYTES {
             return;
         }
         let mut pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let added = body.len();
-        if let Some((_, old)) = pages.pages.insert((room, limit), (version, body)) {
-            pages.bytes -= old.len();
+        let key = (room, limit);
+        if let Some((kept, _)) = pages.pages.get(&key) {
+            if !newer(version, *kept) {
+                return;
+            }
+        }
+        let added = body.len() + ENTRY_BYTES;
+        if let Some((_, old)) = pages.pages.insert(key, (version, body)) {
+            pages.bytes -= old.len() + ENTRY_BYTES;
         }
         pages.bytes += added;
         while pages.bytes > MAX_BYTES {
-            let Some(key) = pages.pages.keys().find(|k| **k != (room, limit)).copied() else {
+            let Some(other) = pages.pages.keys().find(|k| **k != key).copied() else {
                 break;
             };
-            if let Some((_, gone)) = pages.pages.remove(&key) {
-                pages.bytes -= gone.len();
+            if let Some((_, gone)) = pages.pages.remove(&other) {
+                pages.bytes -= gone.len() + ENTRY_BYTES;
             }
         }
     }
+}
+
+/// Whether `a` is a later state of the room than `b`: every part of a version only grows.
+fn newer(a: PageVersion, b: PageVersion) -> bool {
+    a != b && a.last_seq >= b.last_seq && a.last_rev >= b.last_rev && a.epoch >= b.epoch
 }
 
 #[cfg(test)]
@@ -86,6 +100,12 @@ mod tests {
         cache.put(room, 50, v(4), Bytes::from_static(b"four"));
         assert_eq!(cache.get(room, 50, v(3)), None, "replaced");
         assert_eq!(cache.get(room, 50, v(4)).as_deref(), Some(&b"four"[..]));
+        cache.put(room, 50, v(3), Bytes::from_static(b"three, late"));
+        assert_eq!(
+            cache.get(room, 50, v(4)).as_deref(),
+            Some(&b"four"[..]),
+            "kept the newer"
+        );
     }
 
     #[test]
@@ -98,7 +118,10 @@ mod tests {
         }
         let kept = cache.inner.lock().unwrap();
         assert!(kept.bytes <= MAX_BYTES, "{} bytes", kept.bytes);
-        assert_eq!(kept.bytes, kept.pages.len() * MAX_PAGE_BYTES);
+        assert_eq!(
+            kept.bytes,
+            kept.pages.len() * (MAX_PAGE_BYTES + ENTRY_BYTES)
+        );
         assert!(
             kept.pages.contains_key(&(RoomId(rooms as i64 - 1), 50)),
             "the newest stays"

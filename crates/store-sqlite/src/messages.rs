@@ -43,7 +43,10 @@ fn append_all(
         match append_one(&tx, new.clone()) {
             Ok(outcome) => outcomes.push(Ok(outcome)),
             // Dropping the transaction rolls back what the batch wrote.
-            Err(_) => return Ok(None),
+            Err(e) => {
+                tracing::debug!(error = %e, "a send in the batch failed; storing it one by one");
+                return Ok(None);
+            }
         }
     }
     index(&tx, &outcomes)?;

@@ -14,7 +14,7 @@ async fn version(s: &dyn Store, room: RoomId) -> PageVersion {
         .expect("the room exists")
 }
 
-/// Asserts that `change` gives `room` a version it never had, and returns it.
+/// Asserts that what was just done gave `room` a version it never had, and remembers it.
 async fn changed(s: &dyn Store, room: RoomId, seen: &mut Vec<PageVersion>, what: &str) {
     let now = version(s, room).await;
     assert!(!seen.contains(&now), "{what} left the version at {now:?}");

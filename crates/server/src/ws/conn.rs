@@ -118,8 +118,9 @@ pub async fn run(start: Box<Start>) {
         last_heard: Instant::now(),
         flowing: false,
     };
-    let expires_in =
-        Duration::from_millis((session.expires_at.0 - Timestamp::now().0).max(0) as u64);
+    // A deadline, not a duration: the session ends when it ends, however long `ready` took.
+    let session_ends = Instant::now()
+        + Duration::from_millis((session.expires_at.0 - Timestamp::now().0).max(0) as u64);
     let exit = match still_valid {
         Ok(()) => Box::pin(conn.send_ready(session).instrument(span.clone())).await,
         Err(exit) => {
@@ -129,7 +130,7 @@ pub async fn run(start: Box<Start>) {
     };
     let exit = match exit {
         // A panic inside the loop still closes the socket and runs the cleanup below.
-        Ok(()) => std::panic::AssertUnwindSafe(conn.serve(expires_in).instrument(span.clone()))
+        Ok(()) => std::panic::AssertUnwindSafe(conn.serve(session_ends).instrument(span.clone()))
             .catch_unwind()
             .await
             .unwrap_or(Exit::Close(1011, "internal error")),
@@ -196,9 +197,8 @@ impl Conn {
         self.write_frame(&ready).await
     }
 
-    async fn serve(&mut self, expires_in: Duration) -> Exit {
+    async fn serve(&mut self, session_ends: Instant) -> Exit {
         let now = Instant::now();
-        let session_ends = now + expires_in;
         let hold_ends = now + RESUME_GRACE;
         let (period, idle_timeout) = {
             let config = self.state.config();
@@ -225,20 +225,34 @@ impl Conn {
             if timer.deadline() != due {
                 timer.as_mut().reset(due);
             }
+            // Checked on every turn, so a client that keeps the loop busy cannot hold off
+            // its session's end (the timer below comes after inbound frames).
+            if Instant::now() >= session_ends {
+                return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
+            }
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
                 }
                 reason = self.outbox.kick().fired() => return kick_exit(reason),
-                // Before inbound frames, so a busy client cannot hold off its session's end.
-                // A `sync` that arrives as the hold ends is still read before anything queued
-                // is written: the outbox comes after inbound frames.
+                inbound = self.socket.recv() => match inbound {
+                    Ok(msg) => {
+                        self.last_heard = Instant::now();
+                        self.state.metrics().frames_in.inc();
+                        // Boxed: handling a frame needs far more state than waiting does, and
+                        // only while it runs.
+                        if let Err(exit) = Box::pin(self.on_message(msg)).await {
+                            return exit;
+                        }
+                    }
+                    Err(e) => return read_error_exit(&e),
+                },
+                // After inbound frames: a `sync` that arrived as the hold ended is read before
+                // anything queued is written, and frames already received count as heard
+                // before the idle check. Before the outbox, so deliveries cannot starve it.
                 _ = &mut timer => {
                     let now = Instant::now();
-                    if now >= session_ends {
-                        return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
-                    }
                     if !self.flowing && now >= hold_ends {
                         self.start_flowing();
                     }
@@ -252,18 +266,6 @@ impl Conn {
                         }
                     }
                 }
-                inbound = self.socket.recv() => match inbound {
-                    Ok(msg) => {
-                        self.last_heard = Instant::now();
-                        self.state.metrics().frames_in.inc();
-                        // Boxed: handling a frame needs far more state than waiting does, and
-                        // only while it runs.
-                        if let Err(exit) = Box::pin(self.on_message(msg)).await {
-                            return exit;
-                        }
-                    }
-                    Err(e) => return read_error_exit(&e),
-                },
                 batch = self.outbox.next_batch() => {
                     if let Err(exit) = self.deliver(batch).await {
                         return exit;
