@@ -117,9 +117,9 @@ impl Service {
         Ok(self.store.update_profile(user, change).await?)
     }
 
-    /// Records when the user's last connection closed.
-    pub async fn record_last_seen(&self, user: UserId) -> Result<(), Error> {
-        Ok(self.store.set_last_seen(user, Timestamp::now()).await?)
+    /// Records that these users' last connections closed now, in one write.
+    pub async fn record_last_seen(&self, users: &[UserId]) -> Result<(), Error> {
+        Ok(self.store.set_last_seen(users, Timestamp::now()).await?)
     }
 
     /// Users whose username starts with `prefix`, for any signed-in user: usernames and

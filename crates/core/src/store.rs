@@ -193,7 +193,8 @@ pub trait Store: Send + Sync + 'static {
     /// Users whose username starts with `prefix` (lowercase), by username.
     async fn users_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError>;
     async fn update_profile(&self, id: UserId, change: ProfileChange) -> Result<User, StoreError>;
-    async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError>;
+    /// Sets `last_seen` of every user in `ids`, in one write.
+    async fn set_last_seen(&self, ids: &[UserId], at: Timestamp) -> Result<(), StoreError>;
     /// Makes `user` a server admin or takes it away, and returns them as they now are.
     /// `Conflict("last admin")` if that would leave the server without an admin; the check
     /// and the change are one transaction.

@@ -15,6 +15,7 @@ mod events;
 mod extract;
 mod files;
 mod hasher;
+mod last_seen;
 mod limits;
 mod listen;
 mod metrics;
@@ -187,6 +188,7 @@ struct Inner {
     limits: Arc<limits::RateLimits>,
     metrics: Arc<metrics::Metrics>,
     presence: Arc<presence::Presence>,
+    last_seen: last_seen::LastSeen,
     pages: pages::PageCache,
     shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task; `run` waits until all clones are gone.
@@ -229,6 +231,9 @@ impl AppState {
     }
     pub(crate) fn presence(&self) -> &presence::Presence {
         &self.inner.presence
+    }
+    pub(crate) fn last_seen(&self) -> &last_seen::LastSeen {
+        &self.inner.last_seen
     }
     /// Counts one `limit` action by `user`, or refuses it with how long to wait.
     pub(crate) fn rate(&self, limit: Limit, user: natter_core::UserId) -> Result<(), ApiError> {
@@ -310,6 +315,7 @@ impl Server {
             config.presence_room_limit,
             shutdown.clone(),
         );
+        let last_seen = last_seen::spawn(service.clone(), presence.clone());
         let state = AppState {
             inner: Arc::new(Inner {
                 service,
@@ -323,6 +329,7 @@ impl Server {
                 limits,
                 metrics,
                 presence,
+                last_seen,
                 pages: pages::PageCache::default(),
                 shutdown,
                 ws_alive,

@@ -143,13 +143,13 @@ pub(crate) fn update_profile(
 
 pub(crate) fn set_last_seen(
     conn: &Connection,
-    id: UserId,
+    ids: &[UserId],
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE users SET last_seen = ?1 WHERE id = ?2",
-        params![at.0, id.0],
+    conn.prepare_cached(
+        "UPDATE users SET last_seen = ?1 WHERE id IN (SELECT value FROM json_each(?2))",
     )
+    .and_then(|mut s| s.execute(params![at.0, rows::json_ids(ids)]))
     .map_err(backend)?;
     Ok(())
 }

@@ -46,8 +46,9 @@ impl Store for SqliteStore {
         self.write(move |c| accounts::update_profile(c, id, change))
             .await
     }
-    async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<(), StoreError> {
-        self.write(move |c| accounts::set_last_seen(c, id, at))
+    async fn set_last_seen(&self, ids: &[UserId], at: Timestamp) -> Result<(), StoreError> {
+        let ids = ids.to_vec();
+        self.write(move |c| accounts::set_last_seen(c, &ids, at))
             .await
     }
     async fn set_admin(&self, user: UserId, on: Toggle) -> Result<User, StoreError> {

@@ -127,9 +127,15 @@ async fn users_are_unique_ignoring_case_and_the_first_is_admin(store: Arc<dyn St
     );
     let found = s.users_by_prefix("al", 10).await.unwrap();
     assert_eq!(found.len(), 1);
-    s.set_last_seen(first, Timestamp(42)).await.unwrap();
+    s.set_last_seen(&[first, second], Timestamp(42))
+        .await
+        .unwrap();
     assert_eq!(
         s.user(first).await.unwrap().unwrap().last_seen,
+        Some(Timestamp(42))
+    );
+    assert_eq!(
+        s.user(second).await.unwrap().unwrap().last_seen,
         Some(Timestamp(42))
     );
 }

@@ -392,11 +392,7 @@ impl Conn {
                 .await;
         }
         if self.state.hub().detach(self.id).await {
-            if let Err(e) = self.state.service().record_last_seen(self.user).await {
-                tracing::warn!(error = %e, "could not record last_seen");
-            }
-            // Sent only if the user is still offline when it goes out.
-            self.state.presence().changed(self.user);
+            self.state.last_seen().went_offline(self.user).await;
         }
         tracing::debug!(user = %self.user, conn = self.id.0, "disconnected");
     }
