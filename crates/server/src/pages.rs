@@ -70,9 +70,12 @@ impl PageCache {
     }
 }
 
-/// Whether `a` is a later state of the room than `b`: every part of a version only grows.
+/// Whether `a` is a later state of the room than `b`. A later epoch always is (the room may
+/// have been deleted and its id given to a new room, whose counters start again); within an
+/// epoch, both counters only grow.
 fn newer(a: PageVersion, b: PageVersion) -> bool {
-    a != b && a.last_seq >= b.last_seq && a.last_rev >= b.last_rev && a.epoch >= b.epoch
+    a.epoch > b.epoch
+        || (a.epoch == b.epoch && a != b && a.last_seq >= b.last_seq && a.last_rev >= b.last_rev)
 }
 
 #[cfg(test)]
@@ -105,6 +108,19 @@ mod tests {
             cache.get(room, 50, v(4)).as_deref(),
             Some(&b"four"[..]),
             "kept the newer"
+        );
+    }
+
+    #[test]
+    fn a_later_epoch_replaces_a_page_whose_counters_were_higher() {
+        let cache = PageCache::default();
+        let room = RoomId(1);
+        cache.put(room, 50, v(9), Bytes::from_static(b"old room"));
+        let reused = PageVersion { epoch: 1, ..v(1) };
+        cache.put(room, 50, reused, Bytes::from_static(b"new room"));
+        assert_eq!(
+            cache.get(room, 50, reused).as_deref(),
+            Some(&b"new room"[..])
         );
     }
 
