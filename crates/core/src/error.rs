@@ -21,7 +21,7 @@ pub enum DomainError {
     InvalidBody,
     #[error("client_id must be 1 to 64 printable ASCII characters")]
     InvalidClientId,
-    #[error("a direct message needs 1 to 8 other existing users")]
+    #[error("a direct message needs 1 to 8 existing users besides you (or only you, for notes to yourself)")]
     InvalidDmMembers,
     #[error("a reaction must be a single Unicode emoji")]
     InvalidEmoji,

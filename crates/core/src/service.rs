@@ -239,11 +239,15 @@ impl Service {
     }
 
     /// The one DM room for `opener` and `others`, the same every time for the same people.
+    /// `others` naming only the opener opens the opener's own notes: a DM of one member.
     pub async fn open_dm(&self, opener: UserId, others: &[UserId]) -> Result<DmOutcome, Error> {
+        if others.is_empty() {
+            return Err(DomainError::InvalidDmMembers.into());
+        }
         let mut members: Vec<UserId> = others.iter().copied().filter(|u| *u != opener).collect();
         members.sort();
         members.dedup();
-        if members.is_empty() || members.len() > MAX_DM_OTHERS {
+        if members.len() > MAX_DM_OTHERS {
             return Err(DomainError::InvalidDmMembers.into());
         }
         let mut names = Vec::with_capacity(members.len() + 1);

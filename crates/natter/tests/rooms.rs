@@ -139,7 +139,7 @@ async fn a_dm_needs_one_to_eight_other_existing_users() {
         ids.push(app.user(&format!("user{i}")).await.1.id);
     }
     let nine: Vec<&str> = ids.iter().map(String::as_str).collect();
-    for bad in [&nine[..], &[], &[a.id.as_str()], &["not-an-id"]] {
+    for bad in [&nine[..], &[], &["not-an-id"]] {
         let err = alice.open_dm(bad).await.unwrap_err();
         assert_eq!(
             (err.status(), err.code()),
@@ -151,6 +151,33 @@ async fn a_dm_needs_one_to_eight_other_existing_users() {
     let err = alice.open_dm(&["999999"]).await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(404), Some("not_found")));
     alice.open_dm(&nine[..8]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dm_with_only_yourself_is_your_own_notes_and_nobody_elses() {
+    let app = spawn_app().await;
+    let (alice, a) = app.user("alice").await;
+    let (bob, b) = app.user("bob").await;
+    let notes = alice.open_dm(&[&a.id]).await.unwrap();
+    assert_eq!(notes.kind, RoomKind::Dm);
+    assert_eq!(notes.member_ids.as_deref(), Some(&[a.id.clone()][..]));
+    assert_eq!(notes.name, "alice");
+    assert_eq!(alice.open_dm(&[&a.id, &a.id]).await.unwrap().id, notes.id);
+    alice
+        .send_message(&notes.id, "remember the milk", None)
+        .await
+        .unwrap();
+    let history = alice.messages(&notes.id, History::default()).await.unwrap();
+    assert_eq!(history.messages[0].body, "remember the milk");
+    // Bob's own notes are another room, and alice's stay hidden from him.
+    let his = bob.open_dm(&[&b.id]).await.unwrap();
+    assert_ne!(his.id, notes.id);
+    let err = bob
+        .messages(&notes.id, History::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(!bob.rooms().await.unwrap().iter().any(|r| r.id == notes.id));
 }
 
 #[tokio::test]
