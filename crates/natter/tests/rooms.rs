@@ -133,7 +133,7 @@ async fn a_dm_is_the_same_room_every_time_for_the_same_people() {
 #[tokio::test]
 async fn a_dm_needs_one_to_eight_other_existing_users() {
     let app = spawn_app().await;
-    let (alice, a) = app.user("alice").await;
+    let (alice, _) = app.user("alice").await;
     let mut ids = Vec::new();
     for i in 0..9 {
         ids.push(app.user(&format!("user{i}")).await.1.id);
