@@ -7,18 +7,24 @@
 #   bench/pinned.sh target/release/natter storm --json storm.json
 #
 # BENCH_BIN picks the binary that runs the load (default: target/release/natter); SERVER_ARGS
-# adds settings to the server, e.g. SERVER_ARGS="--durability normal".
+# adds settings to the server, e.g. SERVER_ARGS="--durability normal". DATA_DIR keeps the
+# server's data in that directory instead of a temporary one; with the bench's --accounts
+# FILE, a later run uses the same accounts again instead of registering them anew:
+#
+#   DATA_DIR=/tmp/storm-data bench/pinned.sh BIN storm --connections 19000 --accounts /tmp/storm-data/accounts
 set -euo pipefail
 server_bin=${1:?usage: bench/pinned.sh SERVER_BIN [bench arguments...]}
 shift
 bench_bin=${BENCH_BIN:-target/release/natter}
-data=$(mktemp -d)
+data=${DATA_DIR:-$(mktemp -d)}
+mkdir -p "$data"
+remove=$([ -n "${DATA_DIR:-}" ] || echo "$data")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 taskset -c 0 "$server_bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
     --registration open --rate-limit all=off --max-conns-per-addr 1000000 ${SERVER_ARGS:-} \
     >/dev/null 2>"$data/log" &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; [ -z "$remove" ] || rm -rf "$remove"' EXIT
 for _ in $(seq 300); do
     (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1

@@ -13,6 +13,7 @@ mod peer;
 mod population;
 mod scenarios;
 mod server;
+mod source;
 mod wire;
 
 use std::path::PathBuf;
@@ -40,6 +41,10 @@ pub struct Options {
     pub connections: Option<usize>,
     /// What kind of server `server` is: natter, or a peer to compare it with.
     pub target: Target,
+    /// A file that keeps the natter accounts the scenarios register (username and session
+    /// token), to use them again in later runs against the same server and data instead of
+    /// registering new ones.
+    pub accounts: Option<PathBuf>,
 }
 
 /// One scenario's outcome: what was offered, what came back, what it cost.
@@ -55,6 +60,9 @@ pub struct Outcome {
     /// Messages or requests that should have arrived and did not. Any is a failure.
     pub lost: u64,
     pub server: Option<measure::Usage>,
+    /// What the load generator itself spent over the same time: a figure is the server's only
+    /// while this stays below one core.
+    pub load: measure::Usage,
 }
 
 /// Runs the scenarios in order and returns their outcomes; printing is the caller's.
@@ -97,6 +105,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
             },
             connections: options.connections,
             target: options.target,
+            accounts: options.accounts.as_deref(),
         };
         let outcome = scenario.run(&run).await?;
         println!("{}", report::row(&outcome));

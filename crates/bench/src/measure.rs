@@ -64,6 +64,28 @@ pub fn usage(start: Sample, end: Sample) -> Usage {
     }
 }
 
+/// CPU and memory of the server (when its process id is known) and of this load generator,
+/// from one moment on.
+pub struct Meter {
+    server: Option<(u32, Sample)>,
+    load: Sample,
+}
+
+impl Meter {
+    pub fn start(server_pid: Option<u32>) -> Meter {
+        Meter {
+            server: server_pid.map(|pid| (pid, sample(pid))),
+            load: sample(std::process::id()),
+        }
+    }
+
+    /// What the server and the load generator spent since `start`.
+    pub fn read(&self) -> (Option<Usage>, Usage) {
+        let server = self.server.map(|(pid, start)| usage(start, sample(pid)));
+        (server, usage(self.load, sample(std::process::id())))
+    }
+}
+
 /// The `q` quantile (0..=1) of `samples`, in milliseconds; 0 with no samples.
 pub fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {
     if samples.is_empty() {

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -96,9 +97,14 @@ impl Account {
             Dialect::Ws => format!("{ws_base}/ws?token={}", self.token),
             Dialect::SocketIo => format!("{ws_base}/socket.io/?EIO=4&transport=websocket"),
         };
-        let (ws, _) = tokio_tungstenite::connect_async(&url)
-            .await
-            .with_context(|| format!("opening {url}"))?;
+        // As natter's own client does: from one of several source addresses, reading 8 KiB at
+        // a time (tungstenite zeroes its whole read size before each read).
+        let tcp = crate::source::tcp(&self.base).await?;
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+        let (ws, _) =
+            tokio_tungstenite::client_async_tls_with_config(&url, tcp, Some(config), None)
+                .await
+                .with_context(|| format!("opening {url}"))?;
         let mut conn = Conn {
             ws,
             dialect: self.dialect,

@@ -2,7 +2,7 @@
 
 use crate::Outcome;
 
-/// `scenario  setup  name value, ...  lost N  server: CPU s, RSS a → b MiB`.
+/// `scenario  setup  name value, ...  lost N  server: CPU s, RSS a → b MiB  load: CPU s`.
 pub fn row(o: &Outcome) -> String {
     let figures: Vec<String> = o
         .figures
@@ -19,11 +19,12 @@ pub fn row(o: &Outcome) -> String {
         None => String::new(),
     };
     format!(
-        "{:<8} {}\n         {}  lost {}{server}",
+        "{:<8} {}\n         {}  lost {}{server}  load: {} CPU s",
         o.scenario,
         o.setup,
         figures.join(", "),
-        o.lost
+        o.lost,
+        round(o.load.cpu_secs)
     )
 }
 

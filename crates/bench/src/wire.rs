@@ -61,9 +61,10 @@ pub async fn people(
     base: &str,
     prefix: &str,
     n: usize,
+    saved: Option<&std::path::Path>,
 ) -> anyhow::Result<Vec<Person>> {
     Ok(match target {
-        Target::Natter => population::accounts(base, prefix, n)
+        Target::Natter => population::accounts(base, prefix, n, saved)
             .await?
             .into_iter()
             .map(Person::Natter)

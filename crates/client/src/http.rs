@@ -34,8 +34,14 @@ pub struct Client {
 impl Client {
     /// `base` is the server's root URL, e.g. `http://127.0.0.1:8080`.
     pub fn new(base: &str) -> Self {
+        Client::with_http(base, reqwest::Client::new())
+    }
+
+    /// A client that makes its requests with `http`: many clients can share one (each new
+    /// `reqwest::Client` loads the system's root certificates).
+    pub fn with_http(base: &str, http: reqwest::Client) -> Self {
         Client {
-            http: reqwest::Client::new(),
+            http,
             base: base.trim_end_matches('/').to_owned(),
             token: None,
             device_token: None,
@@ -46,14 +52,15 @@ impl Client {
     /// for the next: for programs that hold thousands of clients (the load generator), whose
     /// idle connections would otherwise count against the server's connection cap.
     pub fn without_idle_connections(base: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Client::with_http(base, Self::http_without_idle_connections())
+    }
+
+    /// The HTTP client of [`Client::without_idle_connections`], to share among many.
+    pub fn http_without_idle_connections() -> reqwest::Client {
+        reqwest::Client::builder()
             .pool_max_idle_per_host(0)
             .build()
-            .unwrap_or_default();
-        Client {
-            http,
-            ..Client::new(base)
-        }
+            .unwrap_or_default()
     }
 
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
@@ -325,6 +332,16 @@ impl Client {
     /// Opens the real-time connection, authenticated with this client's token.
     pub async fn connect(&self) -> Result<Connection, ClientError> {
         let token = self.token.as_deref().ok_or(ClientError::NotLoggedIn)?;
-        Connection::open(&self.base, token).await
+        Connection::open(&self.base, token, None).await
+    }
+
+    /// [`Client::connect`] over a TCP connection to the server that the caller opened (a
+    /// load generator spreads its connections over several source addresses this way).
+    pub async fn connect_over(
+        &self,
+        tcp: tokio::net::TcpStream,
+    ) -> Result<Connection, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::NotLoggedIn)?;
+        Connection::open(&self.base, token, Some(tcp)).await
     }
 }

@@ -94,6 +94,12 @@ enum Command {
         /// history).
         #[arg(long, default_value = "natter")]
         protocol: natter_bench::Target,
+        /// Keep the natter accounts the scenarios register in this file (a username and a
+        /// session token per line) and use them again in later runs against the same server
+        /// and data directory, instead of registering new ones (each costs the server an
+        /// Argon2 hash: 19,000 take minutes).
+        #[arg(long)]
+        accounts: Option<PathBuf>,
     },
 }
 
@@ -144,6 +150,7 @@ fn main() -> anyhow::Result<()> {
             json,
             connections,
             protocol,
+            accounts,
         } => {
             let scenarios = if scenarios.is_empty() {
                 let all = natter_bench::Scenario::ALL.into_iter();
@@ -162,6 +169,7 @@ fn main() -> anyhow::Result<()> {
                 json,
                 connections,
                 target: protocol,
+                accounts,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

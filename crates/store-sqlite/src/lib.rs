@@ -9,6 +9,7 @@
 
 mod accounts;
 mod admin;
+mod checkpoint;
 mod files;
 mod maintenance;
 mod messages;
@@ -51,6 +52,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// First, so its thread and connection are gone before the lock below is let go.
+    checkpointer: checkpoint::Checkpointer,
     /// Held shared while the store is open, so a restore cannot replace the file under it.
     _lock: DbLock,
     path: PathBuf,
@@ -73,7 +76,11 @@ impl SqliteStore {
         let mut writer = open_connection(path)?;
         schema::migrate(&mut writer).map_err(backend)?;
         writer
-            .pragma_update(None, "wal_autocheckpoint", 4000)
+            .pragma_update(
+                None,
+                "wal_autocheckpoint",
+                checkpoint::WRITER_BACKSTOP_PAGES,
+            )
             .map_err(backend)?;
         if sync == Synchronous::Normal {
             // Only the writer commits; readers keep the default.
@@ -81,8 +88,10 @@ impl SqliteStore {
                 .pragma_update(None, "synchronous", "NORMAL")
                 .map_err(backend)?;
         }
+        let checkpointer = checkpoint::Checkpointer::start(path)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                checkpointer,
                 _lock: lock,
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
@@ -100,7 +109,10 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
+            let result = f(&mut conn);
+            drop(conn);
+            inner.checkpointer.nudge();
+            result
         })
         .await
         .map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))?
@@ -228,6 +240,53 @@ mod tests {
                 "a scan of the members: {step}"
             );
         }
+    }
+
+    /// Commits leave the copying of the log into the database file to the checkpointer's
+    /// thread: the writer's own threshold is far beyond these few writes, yet they reach the
+    /// file.
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_log_into_the_database_file() {
+        use natter_core::{NewUser, Store, Username};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        let new_user = |name: &str| NewUser {
+            username: Username::parse(name).unwrap(),
+            display_name: name.into(),
+            password_hash: "h".into(),
+            invite: None,
+            default_rooms: None,
+        };
+        store.create_user(new_user("alice")).await.unwrap();
+        let mut waited = 0;
+        while size() == before && waited < 100 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 1;
+        }
+        assert!(size() > before, "nothing reached the database file in 10 s");
+        // And it keeps up: a write after a checkpoint is checkpointed too.
+        let grown = size();
+        for i in 0..200 {
+            store
+                .create_user(new_user(&format!("user{i}")))
+                .await
+                .unwrap();
+        }
+        let mut waited = 0;
+        while size() == grown && waited < 100 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 1;
+        }
+        assert!(
+            size() > grown,
+            "later writes never reached the database file"
+        );
+        // Closing the store ends the thread and its connection: the file can be restored.
+        drop(store);
+        assert!(maintenance::lock_exclusive(&path).unwrap().is_some());
     }
 
     /// A statement that SQLite prepares again on every run costs as much as the query itself

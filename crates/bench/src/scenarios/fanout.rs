@@ -17,7 +17,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         .scale
         .pick(20, (20_000 / members.max(1) as u64).clamp(1, 50));
     let duration = run.scale.duration();
-    let people = wire::people(run.target, run.base, &prefix("f"), members).await?;
+    let people = wire::people(run.target, run.base, &prefix("f"), members, run.accounts).await?;
     let room = wire::room(&people, &prefix("fanout")).await?;
     let rooms = [room.clone()];
     let mut conns = Vec::new();
@@ -54,7 +54,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
             anyhow::Ok((latencies, total - seen.len() as u64))
         }));
     }
-    let start = run.pid.map(measure::sample);
+    let meter = measure::Meter::start(run.pid);
     let mut tick = tokio::time::interval(Duration::from_secs(1) / per_second as u32);
     let mut sent = 0;
     while sent < total {
@@ -74,10 +74,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         latencies.extend(l);
         lost += missing;
     }
-    let server = run
-        .pid
-        .zip(start)
-        .map(|(p, s)| measure::usage(s, measure::sample(p)));
+    let (server, load) = meter.read();
     let figures = super::rate_figures(
         ("deliveries", "delivery"),
         &mut latencies,
@@ -94,5 +91,6 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         figures,
         lost,
         server,
+        load,
     })
 }

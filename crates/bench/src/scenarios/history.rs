@@ -13,7 +13,7 @@ use crate::{measure, Outcome};
 pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     let (readers, messages) = run.scale.pick((4, 200), (16, 5_000));
     let duration = run.scale.duration();
-    let people = wire::people(run.target, run.base, &prefix("h"), readers).await?;
+    let people = wire::people(run.target, run.base, &prefix("h"), readers, run.accounts).await?;
     let room = wire::room(&people, &prefix("history")).await?;
     // The room's messages, sent over REST by its members in parallel.
     let mut seeding = Vec::new();
@@ -55,7 +55,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
             other => Reader::Other(other),
         })
         .collect();
-    let start = run.pid.map(measure::sample);
+    let meter = measure::Meter::start(run.pid);
     let began = Instant::now();
     let mut tasks = Vec::new();
     for reader in clients {
@@ -90,10 +90,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         lost += short;
     }
     let elapsed = began.elapsed().as_secs_f64();
-    let server = run
-        .pid
-        .zip(start)
-        .map(|(p, s)| measure::usage(s, measure::sample(p)));
+    let (server, load) = meter.read();
     let figures = super::rate_figures(("pages", "page"), &mut latencies, elapsed, server.as_ref());
     Ok(Outcome {
         scenario: "history",
@@ -105,6 +102,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         figures,
         lost,
         server,
+        load,
     })
 }
 

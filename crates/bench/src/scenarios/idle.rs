@@ -10,8 +10,8 @@ use crate::{measure, Outcome};
 pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     let (accounts, at_once) = run.scale.pick((20, 10), (2_000, 200));
     let accounts = run.connections.unwrap_or(accounts);
-    let people = wire::people(run.target, run.base, &prefix("i"), accounts).await?;
-    let before = run.pid.map(measure::sample);
+    let people = wire::people(run.target, run.base, &prefix("i"), accounts, run.accounts).await?;
+    let meter = measure::Meter::start(run.pid);
     let began = Instant::now();
     let mut conns: Vec<Conn> = Vec::with_capacity(accounts);
     for batch in people.chunks(at_once) {
@@ -25,7 +25,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     }
     let connect_secs = began.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = run.pid.map(measure::sample);
+    let (server, load) = meter.read();
     // Each connection answers a ping, reading past whatever was queued for it; one that the
     // server closed meanwhile cannot.
     let mut checks = Vec::new();
@@ -48,11 +48,6 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     for check in checks {
         alive += u64::from(check.await?.is_some());
     }
-    let server = run
-        .pid
-        .zip(before)
-        .zip(after)
-        .map(|((_, b), a)| measure::usage(b, a));
     let mut figures = vec![
         ("connect s".to_owned(), connect_secs),
         ("still open".to_owned(), alive as f64),
@@ -68,5 +63,6 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         figures,
         lost: accounts as u64 - alive,
         server,
+        load,
     })
 }

@@ -20,6 +20,8 @@ pub struct Run<'a> {
     /// Replaces the number of accounts that connect in `idle`, `storm` and `fanout`.
     pub connections: Option<usize>,
     pub target: Target,
+    /// Where natter accounts are kept between runs (see [`crate::Options::accounts`]).
+    pub accounts: Option<&'a std::path::Path>,
 }
 
 /// One kind of load.

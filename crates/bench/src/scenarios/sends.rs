@@ -12,13 +12,13 @@ use crate::{measure, Outcome};
 pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     let (clients, window) = run.scale.pick((4, 4), (16, 16));
     let duration = run.scale.duration();
-    let people = wire::people(run.target, run.base, &prefix("s"), clients).await?;
+    let people = wire::people(run.target, run.base, &prefix("s"), clients, run.accounts).await?;
     let mut rooms = Vec::new();
     for (i, person) in people.iter().enumerate() {
         let name = format!("sends {i} {}", prefix("r"));
         rooms.push(wire::room(std::slice::from_ref(person), &name).await?);
     }
-    let start = run.pid.map(measure::sample);
+    let meter = measure::Meter::start(run.pid);
     let began = Instant::now();
     let mut tasks = Vec::new();
     for (person, room) in people.into_iter().zip(rooms) {
@@ -82,10 +82,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         lost += missing;
     }
     let elapsed = began.elapsed().as_secs_f64();
-    let server = run
-        .pid
-        .zip(start)
-        .map(|(p, s)| measure::usage(s, measure::sample(p)));
+    let (server, load) = meter.read();
     let figures = super::rate_figures(("acks", "ack"), &mut latencies, elapsed, server.as_ref());
     let how = match run.target {
         Target::Matrix => "over HTTP",
@@ -101,5 +98,6 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
         figures,
         lost,
         server,
+        load,
     })
 }

@@ -68,7 +68,7 @@ pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
         Scale::Quick => per_second,
         Scale::Full => (20_000 / accounts.max(1) as u64).clamp(1, per_second),
     };
-    let people = population::accounts(base, &prefix("s"), accounts + 1).await?;
+    let people = population::accounts(base, &prefix("s"), accounts + 1, run.accounts).await?;
     let (sender, members) = people.split_first().expect("at least one account");
     let room = population::room(sender, members, &prefix("storm")).await?;
     let stage = Arc::new(Stage {
@@ -79,7 +79,7 @@ pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
         progress: Notify::new(),
     });
     let (drop_all, dropped) = watch::channel(false);
-    let start = pid.map(measure::sample);
+    let meter = measure::Meter::start(pid);
     let began = Instant::now();
     let tasks: Vec<_> = members
         .iter()
@@ -92,14 +92,17 @@ pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
         .collect();
     stage.until(&stage.connected, accounts).await?;
     let connect_secs = began.elapsed().as_secs_f64();
+    let connecting = meter.read();
     // Let whatever the arrivals caused (presence, mostly) reach everyone before checking.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let sending = tokio::spawn(send_until_stopped(sender.clone(), room, per_second));
     let dropped_at = Instant::now();
+    let resume_meter = measure::Meter::start(pid);
     drop_all.send(true)?;
     stage.until(&stage.resumed, accounts).await?;
     let resume_secs = dropped_at.elapsed().as_secs_f64();
+    let resuming = resume_meter.read();
     // Messages keep coming a moment after the last resume, then the end marker.
     tokio::time::sleep(Duration::from_secs(1)).await;
     sending.abort();
@@ -122,9 +125,7 @@ pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
         // had connected, so every member should have every one.
         lost += (1..=end.seq).filter(|s| !unique.contains(s)).count() as u64;
     }
-    let server = pid
-        .zip(start)
-        .map(|(p, s)| measure::usage(s, measure::sample(p)));
+    let (server, load) = meter.read();
     let closed = (accounts - stayed + accounts - finished) as u64;
     Ok(Outcome {
         scenario: "storm",
@@ -140,10 +141,28 @@ pub async fn run(run: &super::Run<'_>) -> anyhow::Result<Outcome> {
             ("kept after resume".to_owned(), finished as f64),
             ("lost msgs".to_owned(), lost as f64),
             ("dup msgs".to_owned(), duplicated as f64),
-        ],
+        ]
+        .into_iter()
+        .chain(phase_cpu("connect", connecting))
+        .chain(phase_cpu("resume", resuming))
+        .collect(),
         lost: lost + duplicated + closed,
         server,
+        load,
     })
+}
+
+/// CPU seconds the server (when known) and the load generator spent in one phase: whichever
+/// was near a full core for the phase's length was what it waited for.
+fn phase_cpu(
+    phase: &str,
+    (server, load): (Option<measure::Usage>, measure::Usage),
+) -> Vec<(String, f64)> {
+    let mut figures = vec![(format!("load CPU {phase} s"), load.cpu_secs)];
+    if let Some(server) = server {
+        figures.push((format!("server CPU {phase} s"), server.cpu_secs));
+    }
+    figures
 }
 
 /// Posts numbered messages at a steady rate until aborted.
@@ -259,7 +278,8 @@ async fn resume(client: &Client, stage: &Stage, stayed: bool, mut seqs: Vec<i64>
 /// Opens a connection within the handshake limit, reads `ready` and sends `sync`.
 async fn open(client: &Client, stage: &Stage, sync: ClientFrame) -> anyhow::Result<Connection> {
     let _slot = stage.handshakes.acquire().await?;
-    let mut conn = client.connect().await?;
+    let tcp = crate::source::tcp(client.base_url()).await?;
+    let mut conn = client.connect_over(tcp).await?;
     match conn.next_frame().await? {
         Some(ServerFrame::Ready { .. }) => {}
         other => anyhow::bail!("expected ready first, got {other:?}"),
