@@ -152,6 +152,12 @@ pub trait Hub: Send + Sync + 'static {
     async fn watch_presence(&self, conn: ConnId, users: Vec<UserId>, answer: &PresenceAnswer);
     /// Kicks every connection of `user` that belongs to one of `sessions`.
     async fn end_sessions(&self, user: UserId, sessions: &[SessionId]);
+    /// A count that grows each time `end_sessions` runs here, before it looks for the
+    /// connections to kick. A connection that read it before its session was checked and
+    /// finds it unchanged once attached cannot have missed an ending of its session: any
+    /// `end_sessions` after the check either counted before the second read or kicks the
+    /// attached connection.
+    fn sessions_ended(&self) -> u64;
     /// Whether `user` has at least one connection.
     async fn is_online(&self, user: UserId) -> bool;
     /// Those of `users` with at least one connection, in the same order.

@@ -65,6 +65,8 @@ impl State {
 pub struct LocalHub {
     state: RwLock<State>,
     next_id: AtomicU64,
+    /// See [`Hub::sessions_ended`].
+    sessions_ended: AtomicU64,
     queue_capacity: usize,
     max_per_user: usize,
 }
@@ -75,6 +77,7 @@ impl LocalHub {
         LocalHub {
             state: RwLock::default(),
             next_id: AtomicU64::new(1),
+            sessions_ended: AtomicU64::new(0),
             queue_capacity: queue_capacity.max(1),
             max_per_user: usize::MAX,
         }
@@ -205,11 +208,16 @@ impl Hub for LocalHub {
     }
 
     async fn end_sessions(&self, user: UserId, sessions: &[SessionId]) {
+        self.sessions_ended.fetch_add(1, Ordering::SeqCst);
         let state = self.read();
         let conns = state.by_user.get(&user).into_iter().flatten();
         for conn in conns.filter(|c| sessions.contains(&c.session)) {
             conn.outbox.kick().fire(KickReason::SessionEnded);
         }
+    }
+
+    fn sessions_ended(&self) -> u64 {
+        self.sessions_ended.load(Ordering::SeqCst)
     }
 
     async fn is_online(&self, user: UserId) -> bool {
@@ -338,6 +346,21 @@ mod tests {
         hub.end_sessions(ALICE, &[SessionId(1)]).await;
         assert_eq!(ended.outbox.kick().fired().await, KickReason::SessionEnded);
         assert!(!kept.outbox.kick().is_fired());
+    }
+
+    /// A connection checked its session, then attached: it must learn of any ending of a
+    /// session in between, either from the count or from the kick.
+    #[tokio::test]
+    async fn every_ending_of_sessions_is_counted_even_with_nobody_to_kick() {
+        let hub = LocalHub::new(8);
+        let before = hub.sessions_ended();
+        hub.end_sessions(BOB, &[SessionId(7)]).await;
+        assert_eq!(hub.sessions_ended(), before + 1);
+        let after_check = hub.sessions_ended();
+        let conn = hub.attach(ALICE, SessionId(1)).await;
+        hub.end_sessions(ALICE, &[SessionId(1)]).await;
+        assert_ne!(hub.sessions_ended(), after_check);
+        assert_eq!(conn.outbox.kick().fired().await, KickReason::SessionEnded);
     }
 
     #[tokio::test]

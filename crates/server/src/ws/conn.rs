@@ -66,6 +66,8 @@ pub struct Start {
     pub state: AppState,
     pub session: Session,
     pub token_hash: [u8; 32],
+    /// [`natter_hub::Hub::sessions_ended`] before the session was checked.
+    pub sessions_ended: u64,
     pub on_upgrade: OnUpgrade,
     /// The most bytes one message may have.
     pub limit: usize,
@@ -83,6 +85,7 @@ pub async fn run(start: Box<Start>) {
         state,
         session,
         token_hash,
+        sessions_ended,
         on_upgrade,
         limit,
         slot,
@@ -98,10 +101,16 @@ pub async fn run(start: Box<Start>) {
     state.metrics().websockets.inc();
     tracing::debug!(%user, conn = attachment.id.0, "connected");
     // A logout between the upgrade's check and `attach` would have missed this connection.
-    let still_valid = match state.service().session(&token_hash).await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended")),
-        Err(_) => Err(Exit::Close(1011, "internal error")),
+    // Only if sessions were ended meanwhile is the session looked up again (a lookup per
+    // handshake was a tenth of the database's work while thousands reconnected).
+    let still_valid = if state.hub().sessions_ended() == sessions_ended {
+        Ok(())
+    } else {
+        match state.service().session(&token_hash).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Exit::Close(proto::CLOSE_SESSION_ENDED, "session ended")),
+            Err(_) => Err(Exit::Close(1011, "internal error")),
+        }
     };
     if attachment.came_online {
         state.presence().changed(user);
@@ -326,7 +335,7 @@ impl Conn {
 
     /// Writes encoded frames to the socket, giving up on a peer that does not take the bytes
     /// in time, and on a connection the hub kicks while the write is stuck.
-    async fn write_bytes(&mut self, out: &[u8], count: u64) -> Result<(), Exit> {
+    pub(super) async fn write_bytes(&mut self, out: &[u8], count: u64) -> Result<(), Exit> {
         if count == 0 {
             return Ok(());
         }

@@ -5,7 +5,7 @@ use natter_proto::{ClientFrame, ServerFrame};
 use tokio::time::Instant;
 
 use super::conn::{Conn, Exit, Typing};
-use super::socket::{Incoming, Outgoing};
+use super::socket::{self, Incoming, Outgoing};
 use crate::extract::{id_from, ids_from};
 use crate::pipeline::ReplyTo;
 use crate::{wire, ApiError, Limit};
@@ -14,6 +14,19 @@ use crate::{wire, ApiError, Limit};
 const MAX_SYNC_ROOMS: usize = 1000;
 /// Messages read from the store per replay page.
 const REPLAY_PAGE: u32 = 100;
+
+/// A sync's frames are gathered and written together once they reach this many bytes, and
+/// at its end.
+const GATHER_BYTES: usize = 64 * 1024;
+
+/// Frames encoded for one write: a sync's replay and its `synced` go out in one write (or a
+/// few, for a long replay) instead of one system call per frame, which was a fifth of the
+/// server's CPU while thousands of clients resumed at once.
+#[derive(Default)]
+struct Gathered {
+    out: Vec<u8>,
+    count: u64,
+}
 
 /// People one `watch_presence` frame may name.
 pub(crate) const MAX_WATCHED: usize = 500;
@@ -124,8 +137,9 @@ impl Conn {
                     return self.write_frame(&e.to_frame(None)).await;
                 }
                 let mut more = std::collections::BTreeMap::new();
+                let mut out = Gathered::default();
                 for (room, seq) in since {
-                    match self.replay(&room, seq).await? {
+                    match self.replay(&mut out, &room, seq).await? {
                         Replayed::Refused => continue,
                         Replayed::Capped(up_to) => {
                             more.insert(room.clone(), up_to);
@@ -134,10 +148,11 @@ impl Conn {
                     }
                     // Changes only to messages the client had: later ones went out whole.
                     if let Some(rev) = revs.get(&room) {
-                        self.replay_changes(&room, *rev, seq).await?;
+                        self.replay_changes(&mut out, &room, *rev, seq).await?;
                     }
                 }
-                self.write_frame(&ServerFrame::Synced { more }).await?;
+                self.gather(&mut out, &ServerFrame::Synced { more }).await?;
+                self.flush(&mut out).await?;
                 // Live frames held since `ready` now follow the replay.
                 self.start_flowing();
                 Ok(())
@@ -245,7 +260,12 @@ impl Conn {
 
     /// Sends every message of `room` after `since` that this connection has not yet been sent,
     /// up to the server's cap per room.
-    async fn replay(&mut self, room: &str, since: i64) -> Result<Replayed, Exit> {
+    async fn replay(
+        &mut self,
+        out: &mut Gathered,
+        room: &str,
+        since: i64,
+    ) -> Result<Replayed, Exit> {
         let checked = match room_id(room) {
             Ok(id) => self
                 .state
@@ -259,7 +279,7 @@ impl Conn {
             Ok(found) => (found.id, found.last_seq),
             Err(e) => {
                 return self
-                    .write_frame(&e.to_frame(None))
+                    .gather(out, &e.to_frame(None))
                     .await
                     .map(|()| Replayed::Refused)
             }
@@ -279,7 +299,7 @@ impl Conn {
                 Ok(found) => found,
                 Err(e) => {
                     let err = ApiError::from(e).to_frame(None);
-                    return self.write_frame(&err).await.map(|()| Replayed::Refused);
+                    return self.gather(out, &err).await.map(|()| Replayed::Refused);
                 }
             };
             for m in page {
@@ -295,7 +315,7 @@ impl Conn {
                 let frame = ServerFrame::Message {
                     message: wire::message(&m),
                 };
-                self.write_frame(&frame).await?;
+                self.gather(out, &frame).await?;
                 cursor = m.seq;
             }
             if !full {
@@ -308,7 +328,13 @@ impl Conn {
 
     /// Sends, as `message_updated`, every message up to `up_to` (the client's `since`) that
     /// changed after `rev`. Messages after `up_to` went out whole in the replay, changes included.
-    async fn replay_changes(&mut self, room: &str, rev: i64, up_to: i64) -> Result<(), Exit> {
+    async fn replay_changes(
+        &mut self,
+        out: &mut Gathered,
+        room: &str,
+        rev: i64,
+        up_to: i64,
+    ) -> Result<(), Exit> {
         let Ok(room) = room_id(room) else {
             return Ok(()); // the replay already answered with an error
         };
@@ -322,7 +348,7 @@ impl Conn {
             {
                 Ok(page) => page,
                 Err(e) => {
-                    return self.write_frame(&ApiError::from(e).to_frame(None)).await;
+                    return self.gather(out, &ApiError::from(e).to_frame(None)).await;
                 }
             };
             let full = page.len() == REPLAY_PAGE as usize;
@@ -331,11 +357,29 @@ impl Conn {
                 let frame = ServerFrame::MessageUpdated {
                     message: wire::message(&m),
                 };
-                self.write_frame(&frame).await?;
+                self.gather(out, &frame).await?;
             }
             if !full {
                 return Ok(());
             }
         }
+    }
+
+    /// Adds `frame` to `out`, writing what was gathered once it is big enough.
+    async fn gather(&mut self, out: &mut Gathered, frame: &ServerFrame) -> Result<(), Exit> {
+        socket::encode(&mut out.out, Outgoing::Text(wire::encode(frame).as_bytes()));
+        out.count += 1;
+        if out.out.len() >= GATHER_BYTES {
+            self.flush(out).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what `out` gathered, in one write.
+    async fn flush(&mut self, out: &mut Gathered) -> Result<(), Exit> {
+        let written = self.write_bytes(&out.out, out.count).await;
+        out.out.clear();
+        out.count = 0;
+        written
     }
 }

@@ -71,6 +71,8 @@ pub async fn upgrade(
     scheme: Option<Extension<ClientScheme>>,
     ws: Upgrade,
 ) -> Result<Response, ApiError> {
+    // Read before the session is checked; see `Hub::sessions_ended`.
+    let sessions_ended = state.hub().sessions_ended();
     let authed = authenticate(&state, &headers).await?;
     // A cookie-authenticated upgrade must come from the server's own origin (scheme, host and
     // port) or a configured one: otherwise any site the user visits could open a socket with
@@ -89,6 +91,7 @@ pub async fn upgrade(
         state,
         session: authed.session,
         token_hash: authed.token_hash,
+        sessions_ended,
         on_upgrade,
         slot: slot.map(|Extension(slot)| slot),
     };
