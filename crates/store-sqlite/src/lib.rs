@@ -289,6 +289,30 @@ mod tests {
         assert!(maintenance::lock_exclusive(&path).unwrap().is_some());
     }
 
+    /// `ready` lists a person's rooms, and the people who hear of their presence, from their
+    /// memberships, whatever number of rooms and members the server has.
+    #[test]
+    fn a_persons_rooms_are_found_from_their_memberships_not_by_testing_every_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+        let writer = store.inner.writer.lock().unwrap();
+        for sql in [&*rooms::MEMBER_ROOMS_SQL, rooms::PRESENCE_PEERS_SQL] {
+            let mut stmt = writer
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(
+                    rusqlite::params_from_iter([1, 250].iter().take(stmt.parameter_count())),
+                    |r| r.get::<_, String>(3),
+                )
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(plan[0].starts_with("SEARCH mine USING"), "{plan:?}");
+            assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "{plan:?}");
+        }
+    }
+
     /// A statement that SQLite prepares again on every run costs as much as the query itself
     /// (it was 11% of the server's CPU serving history pages).
     #[test]

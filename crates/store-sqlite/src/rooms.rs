@@ -75,8 +75,23 @@ pub(crate) fn visible_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>
     rooms_where(conn, &format!("{listed} OR {IS_MEMBER}"), user)
 }
 
+/// A person's rooms, found through their memberships (the `room_members_user` index): a
+/// condition on `rooms` would test every room of the server for each `ready`.
+pub(crate) static MEMBER_ROOMS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {ROOM_COLS} FROM room_members mine JOIN rooms ON rooms.id = mine.room_id
+          WHERE mine.user_id = ?1 ORDER BY rooms.name, rooms.id"
+    )
+});
+
 pub(crate) fn member_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
-    rooms_where(conn, IS_MEMBER, user)
+    let mut stmt = conn.prepare_cached(&MEMBER_ROOMS_SQL).map_err(backend)?;
+    let found = stmt
+        .query_map([user.0], rows::room)
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(found)
 }
 
 pub(crate) fn is_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
@@ -187,21 +202,20 @@ pub(crate) fn member_ids(conn: &Connection, room: RoomId) -> Result<Vec<UserId>,
     Ok(ids)
 }
 
+/// The people who share a room of at most `?2` members with `?1`.
+pub(crate) const PRESENCE_PEERS_SQL: &str = "SELECT DISTINCT peer.user_id
+   FROM room_members mine
+   JOIN rooms r ON r.id = mine.room_id AND r.member_count <= ?2
+   JOIN room_members peer ON peer.room_id = mine.room_id
+  WHERE mine.user_id = ?1 AND peer.user_id != ?1
+  ORDER BY peer.user_id";
+
 pub(crate) fn presence_peers(
     conn: &Connection,
     user: UserId,
     max_members: u32,
 ) -> Result<Vec<UserId>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT DISTINCT peer.user_id
-               FROM room_members mine
-               JOIN rooms r ON r.id = mine.room_id AND r.member_count <= ?2
-               JOIN room_members peer ON peer.room_id = mine.room_id
-              WHERE mine.user_id = ?1 AND peer.user_id != ?1
-              ORDER BY peer.user_id",
-        )
-        .map_err(backend)?;
+    let mut stmt = conn.prepare_cached(PRESENCE_PEERS_SQL).map_err(backend)?;
     let ids = stmt
         .query_map(rusqlite::params![user.0, max_members], |r| {
             r.get(0).map(UserId)
