@@ -20,7 +20,7 @@ use natter_core::{RoomId, SessionId, UserId};
 use tokio::sync::Notify;
 
 pub use local::LocalHub;
-pub use outbox::{Batch, Latest, Outbox};
+pub use outbox::{Batch, Latest, Next, Outbox};
 
 /// One live WebSocket connection, unique within a process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +67,8 @@ pub enum KickReason {
     SessionEnded,
     /// Its user opened more connections than allowed; the oldest make way.
     Replaced,
+    /// The server is shutting down.
+    ShuttingDown,
 }
 
 /// A one-way signal from the hub to a connection task: close, for this reason.
@@ -82,6 +84,7 @@ impl Kick {
             KickReason::Lagged => 1,
             KickReason::SessionEnded => 2,
             KickReason::Replaced => 3,
+            KickReason::ShuttingDown => 4,
         };
         // The first reason wins; later ones do not overwrite it.
         if self
@@ -98,14 +101,23 @@ impl Kick {
         self.reason.load(Ordering::Acquire) != 0
     }
 
+    /// Why the connection was kicked, if it was.
+    pub fn reason(&self) -> Option<KickReason> {
+        match self.reason.load(Ordering::Acquire) {
+            1 => Some(KickReason::Lagged),
+            2 => Some(KickReason::SessionEnded),
+            3 => Some(KickReason::Replaced),
+            4 => Some(KickReason::ShuttingDown),
+            _ => None,
+        }
+    }
+
     /// Waits until the connection is kicked and says why.
     pub async fn fired(&self) -> KickReason {
         loop {
-            match self.reason.load(Ordering::Acquire) {
-                1 => return KickReason::Lagged,
-                2 => return KickReason::SessionEnded,
-                3 => return KickReason::Replaced,
-                _ => self.notify.notified().await,
+            match self.reason() {
+                Some(reason) => return reason,
+                None => self.notify.notified().await,
             }
         }
     }
@@ -158,6 +170,10 @@ pub trait Hub: Send + Sync + 'static {
     /// `end_sessions` after the check either counted before the second read or kicks the
     /// attached connection.
     fn sessions_ended(&self) -> u64;
+    /// Kicks every connection attached here: the server is shutting down. A connection that
+    /// attaches after this must see the shutdown some other way (the server's shutdown flag,
+    /// set before this is called).
+    async fn close_all(&self);
     /// Whether `user` has at least one connection.
     async fn is_online(&self, user: UserId) -> bool;
     /// Those of `users` with at least one connection, in the same order.

@@ -114,7 +114,7 @@ impl Hub for LocalHub {
         let mut live = conns.iter().filter(|c| !c.outbox.kick().is_fired());
         if live.clone().count() >= self.max_per_user {
             if let Some(oldest) = live.next() {
-                oldest.outbox.kick().fire(KickReason::Replaced);
+                oldest.outbox.kick_now(KickReason::Replaced);
             }
         }
         conns.push(Conn {
@@ -212,7 +212,14 @@ impl Hub for LocalHub {
         let state = self.read();
         let conns = state.by_user.get(&user).into_iter().flatten();
         for conn in conns.filter(|c| sessions.contains(&c.session)) {
-            conn.outbox.kick().fire(KickReason::SessionEnded);
+            conn.outbox.kick_now(KickReason::SessionEnded);
+        }
+    }
+
+    async fn close_all(&self) {
+        let state = self.read();
+        for conn in state.by_user.values().flatten() {
+            conn.outbox.kick_now(KickReason::ShuttingDown);
         }
     }
 

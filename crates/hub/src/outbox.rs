@@ -54,6 +54,12 @@ impl Waiting {
     }
 }
 
+/// What [`Outbox::next`] found.
+pub enum Next {
+    Batch(Batch),
+    Kicked(KickReason),
+}
+
 pub struct Outbox {
     waiting: Mutex<Waiting>,
     wake: Notify,
@@ -95,7 +101,7 @@ impl Outbox {
         };
         if waiting.frames.len() >= limit {
             drop(waiting);
-            self.kick.fire(KickReason::Lagged);
+            self.kick_now(KickReason::Lagged);
             return;
         }
         let wake = waiting.nothing_to_take() && !waiting.holding;
@@ -134,10 +140,23 @@ impl Outbox {
         }
     }
 
-    /// Waits until something is queued, then takes all of it. During the hold only the
-    /// latest-only frames are taken: they carry no message a replay could also send.
-    pub async fn next_batch(&self) -> Batch {
+    /// Tells the connection to close, for `reason`: whoever waits in [`Outbox::next`] or on
+    /// [`Kick::fired`] hears of it.
+    pub(crate) fn kick_now(&self, reason: KickReason) {
+        self.kick.fire(reason);
+        self.wake.notify_one();
+    }
+
+    /// Waits until something is queued, then takes all of it, or until the connection is
+    /// kicked. During the hold only the latest-only frames are taken: they carry no message a
+    /// replay could also send. One wait for both: a connection task waiting on a second signal
+    /// registered and removed a waiter on every turn of its loop (7% of the server's CPU under
+    /// fan-out).
+    pub async fn next(&self) -> Next {
         loop {
+            if let Some(reason) = self.kick.reason() {
+                return Next::Kicked(reason);
+            }
             {
                 let mut waiting = self.lock();
                 let holding = waiting.holding;
@@ -148,14 +167,23 @@ impl Outbox {
                         waiting.limit = self.capacity;
                         std::mem::take(&mut waiting.frames)
                     };
-                    return Batch {
+                    return Next::Batch(Batch {
                         frames,
                         latest: take_latest(&mut waiting.latest),
-                    };
+                    });
                 }
             }
             // A wake since the check above left a permit, so this returns at once.
             self.wake.notified().await;
+        }
+    }
+
+    /// [`Outbox::next`] for a connection that is not kicked.
+    #[cfg(test)]
+    pub(crate) async fn next_batch(&self) -> Batch {
+        match self.next().await {
+            Next::Batch(batch) => batch,
+            Next::Kicked(reason) => panic!("kicked: {reason:?}"),
         }
     }
 
@@ -231,11 +259,23 @@ mod tests {
         assert!(!out.kick.is_fired());
         out.push(&frame(2));
         assert_eq!(out.kick.fired().await, KickReason::Lagged);
-        assert_eq!(
-            out.next_batch().await.frames.len(),
-            2,
-            "the overflow is not queued"
+        assert!(
+            matches!(out.next().await, Next::Kicked(KickReason::Lagged)),
+            "the waiting connection task hears of the kick before anything queued"
         );
+        assert_eq!(out.take_now().frames.len(), 2, "the overflow is not queued");
+    }
+
+    #[tokio::test]
+    async fn a_kick_wakes_a_task_waiting_for_frames() {
+        let out = std::sync::Arc::new(Outbox::new(2));
+        let waiting = tokio::spawn({
+            let out = out.clone();
+            async move { matches!(out.next().await, Next::Kicked(KickReason::SessionEnded)) }
+        });
+        tokio::task::yield_now().await;
+        out.kick_now(KickReason::SessionEnded);
+        assert!(waiting.await.unwrap());
     }
 
     #[tokio::test]

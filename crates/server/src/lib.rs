@@ -415,10 +415,13 @@ impl Server {
             );
         }
         tracing::info!(max = limits.max_total, "connection cap");
+        let hub = state.inner.hub.clone();
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: closing WebSockets, finishing writes");
+            // The flag first: a connection that attaches after the kicks below sees it.
             let _ = shutdown_tx.send(true);
+            hub.close_all().await;
         });
         let grace = Duration::from_secs(10);
         let mut stopping = state.inner.shutdown.clone();

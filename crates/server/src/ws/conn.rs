@@ -8,7 +8,7 @@ use futures_util::FutureExt;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use natter_core::{RoomId, Session, Timestamp, UserId};
-use natter_hub::{Batch, ConnId, KickReason, Outbox};
+use natter_hub::{Batch, ConnId, KickReason, Next, Outbox};
 use natter_proto::{self as proto, ServerFrame};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -214,12 +214,13 @@ impl Conn {
             (config.heartbeat_interval, config.idle_timeout)
         };
         let mut next_beat = now + period;
-        let mut shutdown = self.state.inner.shutdown.clone();
         // One timer for every deadline (the session's end, the hold after `ready`, the
         // heartbeat, typing expiry), reset to the nearest: a timer is about a hundred bytes
         // that every idle connection would hold, and it is made once, not on every turn.
         let mut timer = std::pin::pin!(tokio::time::sleep_until(now));
-        if *shutdown.borrow() {
+        // A shutdown kicks every attached connection through the hub; one that attached
+        // after those kicks finds the flag set here.
+        if *self.state.inner.shutdown.borrow() {
             return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
         }
         loop {
@@ -239,12 +240,13 @@ impl Conn {
             if Instant::now() >= session_ends {
                 return Exit::Close(proto::CLOSE_SESSION_ENDED, "session expired");
             }
+            // A kick wakes the outbox's wait below; checked here too, so a client that keeps
+            // the loop busy with frames cannot hold it off either.
+            if let Some(reason) = self.outbox.kick().reason() {
+                return kick_exit(reason);
+            }
             tokio::select! {
                 biased;
-                _ = shutdown.changed() => {
-                    return Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down");
-                }
-                reason = self.outbox.kick().fired() => return kick_exit(reason),
                 inbound = self.socket.recv() => match inbound {
                     Ok(msg) => {
                         self.last_heard = Instant::now();
@@ -275,11 +277,14 @@ impl Conn {
                         }
                     }
                 }
-                batch = self.outbox.next_batch() => {
-                    if let Err(exit) = self.deliver(batch).await {
-                        return exit;
+                next = self.outbox.next() => match next {
+                    Next::Batch(batch) => {
+                        if let Err(exit) = self.deliver(batch).await {
+                            return exit;
+                        }
                     }
-                }
+                    Next::Kicked(reason) => return kick_exit(reason),
+                },
             }
         }
     }
@@ -429,6 +434,7 @@ fn kick_exit(reason: KickReason) -> Exit {
             proto::CLOSE_TOO_MANY,
             "too many connections for this account; this, the oldest, was closed",
         ),
+        KickReason::ShuttingDown => Exit::Close(proto::CLOSE_GOING_AWAY, "server shutting down"),
     }
 }
 
