@@ -171,10 +171,27 @@ async fn schemathesis_with_every_check_finds_nothing() {
         .values()
         .map(|item| item.as_object().unwrap().len())
         .sum();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(900), cmd.output())
-        .await
-        .expect("schemathesis finishes within 15 minutes")
-        .unwrap();
+    // CPython 3.11 (Debian 12's) keeps the `ast` module's recursion counter per interpreter,
+    // not per thread (python/cpython#106905): with two workers, hypothesis describing a
+    // strategy now and then fails inside schemathesis with "AST constructor recursion depth
+    // mismatch". That is the tool failing, not a finding, so such a run is run once more; any
+    // other failure, and the same error twice, still fails the test. (One worker avoids it but
+    // took 13 minutes instead of 3.)
+    let mut attempts = 0;
+    let out = loop {
+        attempts += 1;
+        let out = tokio::time::timeout(std::time::Duration::from_secs(900), cmd.output())
+            .await
+            .expect("schemathesis finishes within 15 minutes")
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        let tool_failed = report.contains("AST constructor recursion depth mismatch")
+            && !report.contains("= FAILURES =");
+        if out.status.success() || !tool_failed || attempts == 2 {
+            break out;
+        }
+        eprintln!("schemathesis hit CPython's AST recursion bug; running it again:\n{report}");
+    };
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
