@@ -58,7 +58,12 @@ pub(crate) fn set_topic(
 
 fn rooms_where(conn: &Connection, cond: &str, user: UserId) -> Result<Vec<Room>, StoreError> {
     let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE {cond} ORDER BY rooms.name, rooms.id");
-    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    rooms_of(conn, &sql, user)
+}
+
+/// The rooms `sql` selects (`ROOM_COLS` first) for the user bound as `?1`.
+fn rooms_of(conn: &Connection, sql: &str, user: UserId) -> Result<Vec<Room>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let found = stmt
         .query_map([user.0], rows::room)
         .map_err(backend)?
@@ -85,13 +90,7 @@ pub(crate) static MEMBER_ROOMS_SQL: std::sync::LazyLock<String> = std::sync::Laz
 });
 
 pub(crate) fn member_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>, StoreError> {
-    let mut stmt = conn.prepare_cached(&MEMBER_ROOMS_SQL).map_err(backend)?;
-    let found = stmt
-        .query_map([user.0], rows::room)
-        .map_err(backend)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(backend)?;
-    Ok(found)
+    rooms_of(conn, &MEMBER_ROOMS_SQL, user)
 }
 
 pub(crate) fn is_member(conn: &Connection, room: RoomId, user: UserId) -> Result<bool, StoreError> {
