@@ -56,9 +56,12 @@ pub async fn accounts(
             let token = client.token().context("a registered account has a token")?;
             lines.push_str(&format!("{name} {token}\n"));
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // The file holds live session tokens: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
             .open(path)
             .with_context(|| format!("opening {}", path.display()))?;
         std::io::Write::write_all(&mut file, lines.as_bytes())?;

@@ -6,7 +6,8 @@
 //! else it did during a reconnect storm, and it made the storm measure the load generator. So
 //! connections to a loopback server come from 127.0.0.1 to 127.0.0.[`SOURCES`] in turn, each
 //! bound with `IP_BIND_ADDRESS_NO_PORT` so that the port is still chosen at connect, per
-//! address. Other servers are connected to as usual.
+//! address. Other servers, and any server on systems other than Linux (where only 127.0.0.1
+//! answers unless configured), are connected to as usual.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -26,11 +27,18 @@ pub async fn tcp(base: &str) -> anyhow::Result<TcpStream> {
     let port = url
         .port_or_known_default()
         .context("the server's URL has no port")?;
-    let server = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+    let found: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
         .await?
-        .next()
+        .collect();
+    // `localhost` may name ::1 first; a server on 127.0.0.1 answers only there.
+    let server = found
+        .iter()
+        .find(|a| a.is_ipv4() && a.ip().is_loopback())
+        .or(found.first())
+        .copied()
         .with_context(|| format!("{host} has no address"))?;
-    if !server.ip().is_loopback() || !server.is_ipv4() {
+    // Only Linux answers on all of 127.0.0.0/8 without configuration.
+    if !cfg!(target_os = "linux") || !server.ip().is_loopback() || !server.is_ipv4() {
         let stream = TcpStream::connect(server).await?;
         stream.set_nodelay(true)?;
         return Ok(stream);
