@@ -65,11 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: natter::admin::AdminCommand,
     },
-    /// Put a server under load and measure it: sends, history, fanout, idle, storm (all by
-    /// default).
+    /// Put a server under load and measure it: sends, history, fanout, idle, storm, mix (all
+    /// by default).
     /// Without --server it starts one of its own on a free port and a temporary directory.
     Bench {
-        /// The scenarios to run, in order: sends, history, fanout, idle, storm.
+        /// The scenarios to run, in order: sends, history, fanout, idle, storm, mix.
         scenarios: Vec<String>,
         /// A running server to drive instead (registration must be open and its rate limits
         /// off for the bench's accounts).
@@ -84,8 +84,8 @@ enum Command {
         /// Also write the results to this file as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// How many accounts connect in the idle and storm scenarios (2,000 by default), and
-        /// how many members the fanout room has (1,000). Past about 19,000, one process runs
+        /// How many accounts connect in the idle, storm and mix scenarios (2,000 by default),
+        /// and how many members the fanout room has (1,000). Past about 19,000, one process runs
         /// out of descriptors.
         #[arg(long)]
         connections: Option<usize>,

@@ -3,6 +3,7 @@
 mod fanout;
 mod history;
 mod idle;
+mod mix;
 mod sends;
 mod storm;
 
@@ -37,15 +38,18 @@ pub enum Scenario {
     Idle,
     /// Every member of a room connecting at once, then all dropping and resuming.
     Storm,
+    /// Many rooms of Zipf-distributed sizes, everyone connected, typing, sending and reading.
+    Mix,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::Sends,
         Scenario::History,
         Scenario::Fanout,
         Scenario::Idle,
         Scenario::Storm,
+        Scenario::Mix,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Scenario {
             Scenario::Fanout => "fanout",
             Scenario::Idle => "idle",
             Scenario::Storm => "storm",
+            Scenario::Mix => "mix",
         }
     }
 
@@ -75,6 +80,7 @@ impl Scenario {
             Scenario::Fanout => fanout::run(run).await,
             Scenario::Idle => idle::run(run).await,
             Scenario::Storm => storm::run(run).await,
+            Scenario::Mix => mix::run(run).await,
         }
     }
 }
@@ -175,7 +181,7 @@ mod tests {
         }
         let unknown = "tempest".parse::<Scenario>().unwrap_err();
         assert!(
-            unknown.contains("sends, history, fanout, idle, storm"),
+            unknown.contains("sends, history, fanout, idle, storm, mix"),
             "{unknown}"
         );
     }
