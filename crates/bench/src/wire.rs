@@ -148,7 +148,7 @@ impl Conn {
                 let frame = ClientFrame::Send {
                     room_id: room.to_owned(),
                     body: body.to_owned(),
-                    client_id: Some(format!("c{id}")),
+                    client_id: Some(client_id(room, id)),
                     reply_to: None,
                     attachments: Vec::new(),
                 };
@@ -172,7 +172,8 @@ impl Conn {
                 None => return Ok(None),
                 Some(ServerFrame::Message { message }) => Seen::Message(message.body),
                 Some(ServerFrame::Ack { client_id, .. }) => client_id
-                    .and_then(|id| id.strip_prefix('c')?.parse().ok())
+                    .as_deref()
+                    .and_then(sent_id)
                     .map_or(Seen::Other, Seen::Ack),
                 Some(ServerFrame::Pong) => Seen::Pong,
                 Some(ServerFrame::Error { code, message, .. }) => {
@@ -190,4 +191,16 @@ impl Conn {
             },
         }))
     }
+}
+
+/// The client id of send `id` into `room`. A server remembers each person's client ids, and
+/// accounts kept with `--accounts` come back in later runs, each with rooms of its own: so the
+/// room is part of it.
+pub fn client_id(room: &str, id: u64) -> String {
+    format!("{room}/{id}")
+}
+
+/// The send id in a client id made by [`client_id`].
+pub fn sent_id(client_id: &str) -> Option<u64> {
+    client_id.rsplit_once('/')?.1.parse().ok()
 }

@@ -16,7 +16,7 @@ use natter_client::{Client, Connection};
 use tokio::time::Instant;
 
 use super::{prefix, Run};
-use crate::{measure, population, Outcome};
+use crate::{measure, population, wire, Outcome};
 use town::{Say, Script, Town};
 
 /// How far apart one member's read marks for the room it has open are, at least.
@@ -188,13 +188,14 @@ async fn member(
                 let say = part.says[next];
                 next += 1;
                 let room_id = part.rooms[say.room].clone();
+                let client_id = Some(wire::client_id(&room_id, say.id));
                 conn.send(&ClientFrame::Typing { room_id: room_id.clone(), active: true })
                     .await?;
                 let at = began.elapsed().as_micros();
                 conn.send(&ClientFrame::Send {
                     room_id,
                     body: format!("mix {} {at}", say.id),
-                    client_id: Some(format!("c{}", say.id)),
+                    client_id,
                     reply_to: None,
                     attachments: Vec::new(),
                 })
@@ -235,7 +236,7 @@ async fn member(
                 }
             }
             Some(ServerFrame::Ack { client_id, .. }) => {
-                let id = client_id.and_then(|c| c.strip_prefix('c')?.parse::<u64>().ok());
+                let id = client_id.as_deref().and_then(wire::sent_id);
                 if let Some(sent) = id.and_then(|id| pending.remove(&id)) {
                     heard.acks.push(sent.elapsed());
                 }

@@ -56,7 +56,7 @@ pub struct Say {
     /// When, from the start of the load.
     pub at: Duration,
     pub room: usize,
-    /// Unique across the run: the body carries it, and `c{id}` is the send's client id.
+    /// Unique across the run: the body carries it, and so does the send's client id.
     pub id: u64,
 }
 
