@@ -59,6 +59,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// How the writer commits, unless a write says otherwise ([`SqliteStore::write_unsynced`]).
+    sync: Synchronous,
 }
 
 impl SqliteStore {
@@ -96,6 +98,7 @@ impl SqliteStore {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                sync,
             }),
         })
     }
@@ -116,6 +119,34 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))?
+    }
+
+    /// [`SqliteStore::write`] without waiting for the disk, for writes a power cut may undo at
+    /// no real cost (read marks: the client marks again when next shown the room). A crash of
+    /// the process loses nothing (the commit is in the log), and the next durable commit
+    /// syncs the log with it. Under a chat load, a read mark's fsync cost more than the rest
+    /// of it, and held up the commits of messages queued behind it.
+    async fn write_unsynced<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.inner.sync == Synchronous::Normal {
+            return self.write(f).await;
+        }
+        self.write(move |c| {
+            c.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(backend)?;
+            let result = f(c);
+            // Whatever `f` did, the next write must be durable again.
+            let restored = c
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(backend);
+            let result = result?;
+            restored?;
+            Ok(result)
+        })
+        .await
     }
 
     /// Runs `f` on a pooled reader connection, on the calling thread. For the lookups a
@@ -396,5 +427,44 @@ mod tests {
         assert_eq!(writer_sync(&full), 2, "FULL");
         let normal = SqliteStore::open_with(&dir.path().join("b.db"), Synchronous::Normal).unwrap();
         assert_eq!(writer_sync(&normal), 1, "NORMAL");
+    }
+
+    /// A read mark commits without its own fsync, and the writer is durable again after it.
+    #[tokio::test]
+    async fn a_read_mark_leaves_the_writer_as_durable_as_before() {
+        use natter_core::{NewRoom, NewUser, RoomKind, Store, Username};
+        let dir = tempfile::tempdir().unwrap();
+        for (name, sync, code) in [
+            ("a.db", Synchronous::Full, 2),
+            ("b.db", Synchronous::Normal, 1),
+        ] {
+            let path = dir.path().join(name);
+            let store = SqliteStore::open_with(&path, sync).unwrap();
+            let user = store
+                .create_user(NewUser {
+                    username: Username::parse("alice").unwrap(),
+                    display_name: "alice".into(),
+                    password_hash: "h".into(),
+                    invite: None,
+                    default_rooms: None,
+                })
+                .await
+                .unwrap();
+            let room = store
+                .create_room(NewRoom {
+                    name: "lobby".into(),
+                    topic: String::new(),
+                    kind: RoomKind::Public,
+                    creator: user.id,
+                })
+                .await
+                .unwrap();
+            store.mark_read(room.id, user.id, 0).await.unwrap();
+            assert_eq!(writer_sync(&store), code, "{name}");
+            // Not a member: the write fails, and the writer is still restored.
+            let other = RoomId(room.id.0 + 1000);
+            assert!(store.mark_read(other, user.id, 0).await.is_err());
+            assert_eq!(writer_sync(&store), code, "{name} after a failed mark");
+        }
     }
 }

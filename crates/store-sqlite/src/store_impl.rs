@@ -233,7 +233,7 @@ impl Store for SqliteStore {
         user: UserId,
         seq: i64,
     ) -> Result<ReadState, StoreError> {
-        self.write(move |c| rich::mark_read(c, room, user, seq))
+        self.write_unsynced(move |c| rich::mark_read(c, room, user, seq))
             .await
     }
     async fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError> {
