@@ -24,6 +24,7 @@ mod rooms;
 mod service;
 mod settings;
 mod store;
+mod sync;
 pub mod testkit;
 mod users;
 mod values;
@@ -51,6 +52,7 @@ pub use store::{
     NewRoom, NewSession, NewUser, ProfileChange, RoomUpdate, SearchQuery, Store, Toggle,
     Unattached,
 };
+pub use sync::Replay;
 pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{
     ClientId, DisplayName, Emoji, FileName, MessageBody, Password, Reason, RoomName, SearchTerms,

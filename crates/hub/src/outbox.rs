@@ -157,25 +157,31 @@ impl Outbox {
             if let Some(reason) = self.kick.reason() {
                 return Next::Kicked(reason);
             }
-            {
-                let mut waiting = self.lock();
-                let holding = waiting.holding;
-                if !waiting.nothing_to_take() {
-                    let frames = if holding {
-                        VecDeque::new()
-                    } else {
-                        waiting.limit = self.capacity;
-                        std::mem::take(&mut waiting.frames)
-                    };
-                    return Next::Batch(Batch {
-                        frames,
-                        latest: take_latest(&mut waiting.latest),
-                    });
-                }
+            if let Some(batch) = self.take_ready() {
+                return Next::Batch(batch);
             }
             // A wake since the check above left a permit, so this returns at once.
             self.wake.notified().await;
         }
+    }
+
+    /// What [`Outbox::next`] would return now, without waiting: `None` if nothing may go yet.
+    /// For a connection about to write anyway, so what is queued goes in the same write.
+    pub fn take_ready(&self) -> Option<Batch> {
+        let mut waiting = self.lock();
+        if waiting.nothing_to_take() {
+            return None;
+        }
+        let frames = if waiting.holding {
+            VecDeque::new()
+        } else {
+            waiting.limit = self.capacity;
+            std::mem::take(&mut waiting.frames)
+        };
+        Some(Batch {
+            frames,
+            latest: take_latest(&mut waiting.latest),
+        })
     }
 
     /// [`Outbox::next`] for a connection that is not kicked.
@@ -303,6 +309,18 @@ mod tests {
             1,
             "held frames follow the hold"
         );
+    }
+
+    #[test]
+    fn what_may_go_now_is_taken_without_waiting_and_held_frames_only_after_the_hold() {
+        let out = Outbox::new(8);
+        assert!(out.take_ready().is_none(), "nothing queued");
+        out.push(&frame(1));
+        assert!(out.take_ready().is_none(), "held during the hold");
+        out.flow();
+        let batch = out.take_ready().expect("the held frame may go");
+        assert_eq!(batch.frames.len(), 1);
+        assert!(out.take_ready().is_none(), "taken once");
     }
 
     #[tokio::test]

@@ -312,19 +312,34 @@ impl Conn {
         let size = (batch.frames.iter().chain(&batch.latest))
             .map(|f| f.bytes.len() + 10)
             .sum();
+        // Sized for everything taken (a frame header is at most 10 bytes).
+        let mut out = Vec::with_capacity(size);
+        let count = self.encode_batch(batch, &mut out);
+        self.write_bytes(&out, count).await
+    }
+
+    /// Adds to `out` whatever is queued and may go now, for a write the caller is about to
+    /// make anyway; how many frames.
+    pub(super) fn take_queued(&mut self, out: &mut Vec<u8>) -> u64 {
+        match self.outbox.take_ready() {
+            Some(batch) => self.encode_batch(batch, out),
+            None => 0,
+        }
+    }
+
+    /// Encodes `batch` into `out` (frames are JSON the server made: text as they are), leaving
+    /// out messages a replay already sent; how many frames.
+    fn encode_batch(&mut self, batch: Batch, out: &mut Vec<u8>) -> u64 {
         let live = batch.frames.into_iter().filter(|frame| match frame.seq {
             Some((room, seq)) => self.seen.take_live(room, seq),
             None => true,
         });
-        // Frames are JSON the server made: text as they are, encoded into one buffer for one
-        // write, sized for everything taken (a frame header is at most 10 bytes).
-        let mut out = Vec::with_capacity(size);
         let mut count = 0;
         for frame in live.chain(batch.latest) {
-            socket::encode(&mut out, Outgoing::Text(&frame.bytes));
+            socket::encode(out, Outgoing::Text(&frame.bytes));
             count += 1;
         }
-        self.write_bytes(&out, count).await
+        count
     }
 
     pub(super) async fn write_frame(&mut self, frame: &ServerFrame) -> Result<(), Exit> {

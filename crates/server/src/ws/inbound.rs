@@ -152,9 +152,10 @@ impl Conn {
                     }
                 }
                 self.gather(&mut out, &ServerFrame::Synced { more }).await?;
-                self.flush(&mut out).await?;
-                // Live frames held since `ready` now follow the replay.
+                // Live frames held since `ready` now follow the replay, in the same write.
                 self.start_flowing();
+                out.count += self.take_queued(&mut out.out);
+                self.flush(&mut out).await?;
                 Ok(())
             }
         }
@@ -266,17 +267,18 @@ impl Conn {
         room: &str,
         since: i64,
     ) -> Result<Replayed, Exit> {
-        let checked = match room_id(room) {
+        let first = match room_id(room) {
             Ok(id) => self
                 .state
                 .service()
-                .visible_room(self.user, id)
+                .replay_from(self.user, id, since, REPLAY_PAGE)
                 .await
+                .map(|first| (id, first))
                 .map_err(ApiError::from),
             Err(e) => Err(e),
         };
-        let (room, last_seq) = match checked {
-            Ok(found) => (found.id, found.last_seq),
+        let (room, first) = match first {
+            Ok(found) => found,
             Err(e) => {
                 return self
                     .gather(out, &e.to_frame(None))
@@ -286,22 +288,11 @@ impl Conn {
         };
         let mut budget = self.state.config().sync_replay_max;
         let limit = self.seen.replay_limit(room);
-        // A `since` beyond the room's end (a stale client, a restored database) must not make
-        // the connection drop live messages it has never sent.
-        let mut cursor = since.clamp(0, last_seq);
+        // Starts no later than the room's end: a `since` beyond it (a stale client, a restored
+        // database) must not make the connection drop live messages it has never sent.
+        let mut cursor = first.from;
+        let (mut page, mut full) = (first.messages, first.more);
         loop {
-            let page = self
-                .state
-                .service()
-                .history(self.user, room, Page::After(cursor), REPLAY_PAGE)
-                .await;
-            let (page, full) = match page {
-                Ok(found) => found,
-                Err(e) => {
-                    let err = ApiError::from(e).to_frame(None);
-                    return self.gather(out, &err).await.map(|()| Replayed::Refused);
-                }
-            };
             for m in page {
                 if limit.is_some_and(|l| m.seq > l) {
                     self.seen.replayed(room, cursor);
@@ -321,6 +312,18 @@ impl Conn {
             if !full {
                 break;
             }
+            let next = self
+                .state
+                .service()
+                .history(self.user, room, Page::After(cursor), REPLAY_PAGE)
+                .await;
+            (page, full) = match next {
+                Ok(found) => found,
+                Err(e) => {
+                    let err = ApiError::from(e).to_frame(None);
+                    return self.gather(out, &err).await.map(|()| Replayed::Refused);
+                }
+            };
         }
         self.seen.replayed(room, cursor);
         Ok(Replayed::All)
