@@ -4,7 +4,7 @@
 /// jemalloc instead of the system's allocator: with 19,000 clients reconnecting at once, glibc's
 /// malloc was a sixth of the server's CPU, and the server spent a quarter less with jemalloc,
 /// with less memory per idle connection and memory that returns after a burst of sign-ups
-/// (BENCHMARKS.md, "The allocator").
+/// (BENCHMARKS.md, "jemalloc").
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
