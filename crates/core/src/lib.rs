@@ -52,7 +52,7 @@ pub use store::{
     NewRoom, NewSession, NewUser, ProfileChange, RoomUpdate, SearchQuery, Store, Toggle,
     Unattached,
 };
-pub use sync::Replay;
+pub use sync::{Arrival, Replay};
 pub use users::{MAX_USER_PAGE, RESET_TTL_SECS};
 pub use values::{
     ClientId, DisplayName, Emoji, FileName, MessageBody, Password, Reason, RoomName, SearchTerms,

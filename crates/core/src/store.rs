@@ -18,10 +18,10 @@ use crate::invites::{Invite, NewInvite};
 use crate::moderation::{Sanction, SanctionKind};
 use crate::reports::{NewReport, Report, Resolution};
 use crate::{
-    ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
-    PageVersion, ReadState, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary,
-    SearchHit, Session, SessionId, StoreError, Timestamp, Topic, User, UserId, UserSummary,
-    Username,
+    Arrival, ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody,
+    MessageId, PageVersion, ReadState, Room, RoomId, RoomInvitation, RoomKind, RoomRole,
+    RoomSummary, SearchHit, Session, SessionId, StoreError, Timestamp, Topic, User, UserId,
+    UserSummary, Username,
 };
 
 pub struct NewUser {
@@ -352,6 +352,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// Everyone `user` has blocked.
     async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError>;
+    /// What `user`'s `ready` lists: [`Store::member_rooms`], [`Store::read_states`],
+    /// [`Store::blocked_by`] and [`Store::presence_peers`]. A back-end that can read them in one
+    /// transaction should: every connection asks for them.
+    async fn arrival(&self, user: UserId, max_members: u32) -> Result<Arrival, StoreError> {
+        Ok(Arrival {
+            rooms: self.member_rooms(user).await?,
+            reads: self.read_states(user).await?,
+            blocked: self.blocked_by(user).await?,
+            peers: self.presence_peers(user, max_members).await?,
+        })
+    }
     /// Whether a member of `room` other than `user` has blocked `user`.
     async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
     /// Whether any of `others` has blocked `user`.

@@ -1,7 +1,21 @@
-//! What a reconnecting client missed: the first page of a `sync`'s replay, with the room's
-//! visibility checked and its row read once.
+//! What a connecting client is told: everything its `ready` lists, read at one moment, and
+//! what it missed, the first page of a `sync`'s replay with the room's visibility checked and
+//! its row read once.
 
-use crate::{Error, Message, RoomId, Service, UserId};
+use crate::{Error, Message, ReadState, Room, RoomId, Service, UserId};
+
+/// What a person's `ready` lists, as one read of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The rooms they are a member of.
+    pub rooms: Vec<Room>,
+    /// Their read state in each of those rooms.
+    pub reads: Vec<ReadState>,
+    /// The people they blocked.
+    pub blocked: Vec<UserId>,
+    /// The people who hear them come and go unasked (see `Service::presence_peers`).
+    pub peers: Vec<UserId>,
+}
 
 /// The start of a replay: the room's messages after the point the client asked from.
 #[derive(Debug)]
@@ -16,6 +30,13 @@ pub struct Replay {
 }
 
 impl Service {
+    /// Everything `user`'s `ready` lists, with the presence audience of rooms of at most
+    /// `room_limit` members. Read together: every connection asks, thousands at once after a
+    /// restart.
+    pub async fn arrival(&self, user: UserId, room_limit: u32) -> Result<Arrival, Error> {
+        Ok(self.store().arrival(user, room_limit).await?)
+    }
+
     /// The first page of `room`'s messages after `since`, if `user` may read the room. A
     /// client that already has everything costs one read of the room, no read of messages:
     /// after a restart, thousands of clients reconnect at once, most of them missing nothing.

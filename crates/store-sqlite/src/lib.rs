@@ -162,6 +162,23 @@ impl SqliteStore {
         with_reader(&self.inner, f)
     }
 
+    /// [`SqliteStore::read`] for several statements, in one read transaction: they see one
+    /// snapshot, and the file locks each statement would take and release (two `fcntl` calls)
+    /// are taken once.
+    async fn read_together<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read(move |c| {
+            let tx = c.unchecked_transaction().map_err(backend)?;
+            let result = f(&tx)?;
+            tx.commit().map_err(backend)?;
+            Ok(result)
+        })
+        .await
+    }
+
     /// Runs `f` on a pooled reader connection on the blocking pool: for reads that may take
     /// milliseconds (search, exports, admin listings), which must not hold up an async thread.
     async fn read_long<T, F>(&self, f: F) -> Result<T, StoreError>

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use natter_core::{
-    AppendOutcome, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount, FileId,
-    FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
+    AppendOutcome, Arrival, AuditEntry, AuditQuery, ChangeOutcome, Credentials, DeletedAccount,
+    FileId, FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
     NewMessage, NewRoom, NewSession, NewUser, PageVersion, ProfileChange, ReadState, Room, RoomId,
     RoomInvitation, RoomRole, RoomSummary, RoomUpdate, Sanction, SanctionKind, SearchHit,
     SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User,
@@ -172,7 +172,7 @@ impl Store for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        self.read(move |c| messages::after(c, room, after, limit))
+        self.read_together(move |c| messages::after(c, room, after, limit))
             .await
     }
     async fn page_version(&self, room: RoomId) -> Result<Option<PageVersion>, StoreError> {
@@ -253,6 +253,17 @@ impl Store for SqliteStore {
     }
     async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
         self.read(move |c| rich::blocked_by(c, user)).await
+    }
+    async fn arrival(&self, user: UserId, max_members: u32) -> Result<Arrival, StoreError> {
+        self.read_together(move |c| {
+            Ok(Arrival {
+                rooms: rooms::member_rooms(c, user)?,
+                reads: rich::read_states(c, user)?,
+                blocked: rich::blocked_by(c, user)?,
+                peers: rooms::presence_peers(c, user, max_members)?,
+            })
+        })
+        .await
     }
     async fn blocked_in(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
         self.read(move |c| rich::blocked_in(c, room, user)).await

@@ -2,6 +2,7 @@
 //! empty stores; passing it is what "implements Store" means.
 
 mod admin;
+mod arrival;
 mod changes;
 mod files;
 mod moderation;
@@ -33,6 +34,7 @@ where
     a_topic_is_replaced_and_can_be_cleared(fresh().await).await;
     a_dm_is_the_same_room_for_the_same_people(fresh().await).await;
     presence::presence_peers_are_the_people_in_ones_small_rooms(fresh().await).await;
+    arrival::arrival_is_what_the_reads_it_gathers_say(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
     pages::the_page_version_changes_with_everything_the_newest_page_shows(fresh().await).await;

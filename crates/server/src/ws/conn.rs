@@ -167,33 +167,22 @@ pub async fn run(start: Box<Start>) {
 
 impl Conn {
     async fn send_ready(&mut self, session: Session) -> Result<(), Exit> {
-        let rooms = self
+        let limit = self.state.config().presence_room_limit;
+        let arrival = self
             .state
             .service()
-            .my_rooms(self.user)
+            .arrival(self.user, limit)
             .await
             .map_err(|e| {
-                tracing::error!(error = %e, "could not load rooms for ready");
+                tracing::error!(error = %e, "could not load what ready lists");
                 Exit::Close(1011, "internal error")
             })?;
-        let service = self.state.service();
-        let personal = async {
-            let reads = service.read_states(self.user).await?;
-            let blocked = service.blocked(self.user).await?;
-            Ok::<_, natter_core::Error>((reads, blocked))
-        };
-        let (reads, blocked) = personal.await.map_err(|e| {
-            tracing::error!(error = %e, "could not load read state for ready");
-            Exit::Close(1011, "internal error")
-        })?;
-        let limit = self.state.config().presence_room_limit;
-        let peers = service
-            .presence_peers(self.user, limit)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "could not load presence peers for ready");
-                Exit::Close(1011, "internal error")
-            })?;
+        let natter_core::Arrival {
+            rooms,
+            reads,
+            blocked,
+            peers,
+        } = arrival;
         let mut online = self.state.hub().online_among(&peers).await;
         online.push(self.user);
         let ready = ServerFrame::Ready {
