@@ -259,48 +259,6 @@ async fn a_reconnect_with_sync_yields_exactly_the_missed_messages_then_live_ones
 }
 
 #[tokio::test]
-async fn a_sync_from_the_rooms_end_or_beyond_replays_nothing_and_live_messages_follow() {
-    let app = spawn_app().await;
-    let (alice, _) = app.user("alice").await;
-    let (bob, _) = app.user("bob").await;
-    let (_, ready) = connect(&bob).await;
-    let room = general(&ready);
-    for body in ["one", "two"] {
-        alice.send_message(&room, body, None).await.unwrap();
-    }
-    // From the end (seq 2), and from beyond it, as a client of a restored database might.
-    for since in [2, 1_000] {
-        let (mut b, _) = connect(&bob).await;
-        b.send(&ClientFrame::Sync {
-            since: BTreeMap::from([(room.clone(), since)]),
-            revs: Default::default(),
-        })
-        .await
-        .unwrap();
-        let mut early = Vec::new();
-        within("synced", async {
-            loop {
-                match b.next_frame().await.unwrap() {
-                    Some(ServerFrame::Synced { more }) => break assert!(more.is_empty()),
-                    Some(frame) => early.extend(message_body(&frame).map(str::to_owned)),
-                    None => panic!("closed"),
-                }
-            }
-        })
-        .await;
-        assert!(
-            early.is_empty(),
-            "from {since}, nothing to replay: {early:?}"
-        );
-        // Live messages still come: the replay did not count the room as read to `since`.
-        let body = format!("after {since}");
-        alice.send_message(&room, &body, None).await.unwrap();
-        let arrived = expect_frame(&mut b, "live", |f| message_body(f).is_some()).await;
-        assert_eq!(message_body(&arrived), Some(body.as_str()));
-    }
-}
-
-#[tokio::test]
 async fn sync_answers_synced_and_refuses_rooms_the_user_is_not_in() {
     let app = spawn_app().await;
     let (alice, _) = app.user("alice").await;

@@ -184,7 +184,7 @@ impl Store for SqliteStore {
         before: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        self.read(move |c| messages::before(c, room, before, limit))
+        self.read_together(move |c| messages::before(c, room, before, limit))
             .await
     }
     async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {

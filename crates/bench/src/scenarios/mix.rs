@@ -1,8 +1,9 @@
 //! A chat-like mix: many rooms of Zipf-distributed sizes (one holds everyone, most are
-//! small), every member connected. People pick one of their rooms, show that they are typing,
-//! and send; everyone reads what arrives, and marks the room they have open as read at most
-//! once a second, as a client does. Each member knows from the script what it should receive:
-//! counts every message lost or duplicated, times each from send to arrival and each ack.
+//! small), every member connected. People pick one of their rooms, start typing there a moment
+//! before they send; everyone reads what arrives, and marks the room they have open as read at
+//! most once a second. Each member knows from the script which messages it should receive:
+//! counts every one lost, duplicated or delivered where it should not be, and times each from
+//! send to arrival, and each ack. Everyone stays connected until the last member is done.
 
 mod town;
 
@@ -13,6 +14,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use natter_client::proto::{ClientFrame, ServerFrame, Visibility};
 use natter_client::{Client, Connection};
+use tokio::sync::Barrier;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{prefix, Run};
@@ -21,6 +24,9 @@ use town::{Say, Script, Town};
 
 /// How far apart one member's read marks for the room it has open are, at least.
 const READ_EVERY: Duration = Duration::from_secs(1);
+
+/// How long before sending a message its sender starts typing.
+const TYPING_LEAD: Duration = Duration::from_millis(1500);
 
 pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     let people_n = run.connections.unwrap_or(run.scale.pick(30, 2_000));
@@ -43,38 +49,41 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
     let meter = measure::Meter::start(run.pid);
     let began = Instant::now();
     let deadline = began + duration + Duration::from_secs(10);
-    let tasks: Vec<_> = conns
-        .into_iter()
-        .zip(script.says)
-        .zip(script.expected)
-        .zip(&town.rooms_of)
-        .map(|(((conn, says), expected), mine)| {
-            let part = Part {
-                says,
-                expected,
-                // The room it has open: its smallest, where it talks the most.
-                open: mine.last().map(|&r| rooms[r].clone()),
-                rooms: rooms.clone(),
-            };
-            tokio::spawn(member(conn, part, began, deadline))
-        })
-        .collect();
+    let all_done = Arc::new(Barrier::new(conns.len()));
+    // Dropped on an early return, which aborts every member still running.
+    let mut tasks = JoinSet::new();
+    let parts = conns.into_iter().zip(script.says).zip(script.expected);
+    for (((conn, says), expected), mine) in parts.zip(&town.rooms_of) {
+        let part = Part {
+            says,
+            expected: expected.into_iter().collect(),
+            // The room it has open: its smallest.
+            open: mine.last().map(|&r| rooms[r].clone()),
+            rooms: rooms.clone(),
+        };
+        tasks.spawn(member(conn, part, (began, deadline), all_done.clone()));
+    }
     let mut heard = Heard::default();
-    for task in tasks {
-        heard.add(task.await??);
+    while let Some(done) = tasks.join_next().await {
+        heard.add(done??);
     }
     let (server, load) = meter.read();
-    let secs = duration.as_secs_f64();
+    // Over the time things actually arrived in: a server that fell behind shows a lower rate.
+    let secs = heard
+        .last
+        .map_or(duration, |last| (last - began).max(duration))
+        .as_secs_f64();
     let mut figures = super::rate_figures(
         ("deliveries", "delivery"),
         &mut heard.latencies,
         secs,
         server.as_ref(),
     );
+    let acks = heard.acks.len() as f64;
     figures.splice(
         0..0,
         [
-            ("msgs/s".to_owned(), total as f64 / secs),
+            ("msgs/s".to_owned(), acks / secs),
             (
                 "ack p99 ms".to_owned(),
                 measure::percentile_ms(&mut heard.acks, 0.99),
@@ -83,6 +92,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
             ("reads/s".to_owned(), heard.reads as f64 / secs),
             ("lost msgs".to_owned(), heard.lost as f64),
             ("dup msgs".to_owned(), heard.duplicated as f64),
+            ("stray msgs".to_owned(), heard.stray as f64),
         ],
     );
     Ok(Outcome {
@@ -96,7 +106,7 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<Outcome> {
             duration.as_secs()
         ),
         figures,
-        lost: heard.lost + heard.duplicated + heard.unacked + heard.closed,
+        lost: heard.lost + heard.duplicated + heard.stray + heard.unacked + heard.closed,
         server,
         load,
     })
@@ -129,8 +139,8 @@ async fn make_rooms(people: &[Client], town: &Town) -> anyhow::Result<Vec<String
 /// One member's part in the script.
 struct Part {
     says: Vec<Say>,
-    /// Messages from others it should receive.
-    expected: usize,
+    /// The ids of the messages from others it should receive.
+    expected: HashSet<u64>,
     /// The room whose messages it marks as read.
     open: Option<String>,
     rooms: Arc<Vec<String>>,
@@ -141,13 +151,18 @@ struct Part {
 struct Heard {
     latencies: Vec<Duration>,
     acks: Vec<Duration>,
+    /// Notices that someone started typing.
     typing: u64,
     reads: u64,
     lost: u64,
     duplicated: u64,
+    /// Messages a member received that the script did not send to it.
+    stray: u64,
     unacked: u64,
     /// Members whose connection the server closed.
     closed: u64,
+    /// When the last message or ack arrived.
+    last: Option<Instant>,
 }
 
 impl Heard {
@@ -158,49 +173,70 @@ impl Heard {
         self.reads += other.reads;
         self.lost += other.lost;
         self.duplicated += other.duplicated;
+        self.stray += other.stray;
         self.unacked += other.unacked;
         self.closed += other.closed;
+        self.last = self.last.max(other.last);
     }
 }
 
-/// Sends its part on time and reads until it has everything it expects and every ack, or the
-/// deadline.
+/// What a member does next: start typing before a message, or send it.
+#[derive(Clone, Copy)]
+enum Act {
+    Type(Say),
+    Send(Say),
+}
+
+impl Act {
+    fn at(self) -> Duration {
+        match self {
+            Act::Type(say) => say.at.saturating_sub(TYPING_LEAD),
+            Act::Send(say) => say.at,
+        }
+    }
+}
+
+/// Plays its part on time and reads until it has everything it expects and every ack, or the
+/// deadline; then keeps reading, connected, until every member is done.
 async fn member(
     mut conn: Connection,
     part: Part,
-    began: Instant,
-    deadline: Instant,
+    (began, deadline): (Instant, Instant),
+    all_done: Arc<Barrier>,
 ) -> anyhow::Result<Heard> {
+    let mut acts: Vec<Act> = part
+        .says
+        .iter()
+        .flat_map(|&s| [Act::Type(s), Act::Send(s)])
+        .collect();
+    acts.sort_by_key(|a| a.at());
     let mut heard = Heard::default();
     let own: HashSet<u64> = part.says.iter().map(|s| s.id).collect();
     let mut pending: HashMap<u64, Instant> = HashMap::new();
-    let mut seen = HashSet::with_capacity(part.expected);
-    let mut next = 0;
+    let mut seen = HashSet::with_capacity(part.expected.len());
+    let (mut next, mut sent) = (0, 0);
     let mut last_read: Option<Instant> = None;
     loop {
-        let all_said = next == part.says.len();
-        if all_said && pending.is_empty() && seen.len() >= part.expected {
+        let all_sent = next == acts.len();
+        if all_sent && pending.is_empty() && seen.len() >= part.expected.len() {
             break;
         }
-        let say_at = part.says.get(next).map_or(deadline, |s| began + s.at);
+        let act_at = acts.get(next).map_or(deadline, |a| began + a.at());
         let frame = tokio::select! {
-            _ = tokio::time::sleep_until(say_at), if !all_said => {
-                let say = part.says[next];
+            _ = tokio::time::sleep_until(act_at), if !all_sent => {
+                let act = acts[next];
                 next += 1;
-                let room_id = part.rooms[say.room].clone();
-                let client_id = Some(wire::client_id(&room_id, say.id));
-                conn.send(&ClientFrame::Typing { room_id: room_id.clone(), active: true })
-                    .await?;
-                let at = began.elapsed().as_micros();
-                conn.send(&ClientFrame::Send {
-                    room_id,
-                    body: format!("mix {} {at}", say.id),
-                    client_id,
-                    reply_to: None,
-                    attachments: Vec::new(),
-                })
-                .await?;
-                pending.insert(say.id, Instant::now());
+                match act {
+                    Act::Type(say) => {
+                        let room_id = part.rooms[say.room].clone();
+                        conn.send(&ClientFrame::Typing { room_id, active: true }).await?;
+                    }
+                    Act::Send(say) => {
+                        send(&mut conn, &part.rooms[say.room], say.id, began).await?;
+                        pending.insert(say.id, Instant::now());
+                        sent += 1;
+                    }
+                }
                 continue;
             }
             _ = tokio::time::sleep_until(deadline) => break,
@@ -218,12 +254,19 @@ async fn member(
                 if own.contains(&id) {
                     continue;
                 }
+                if !part.expected.contains(&id) {
+                    heard.stray += 1;
+                    continue;
+                }
                 if !seen.insert(id) {
                     heard.duplicated += 1;
                     continue;
                 }
-                let sent = began + Duration::from_micros(at);
-                heard.latencies.push(sent.elapsed());
+                let now = Instant::now();
+                heard
+                    .latencies
+                    .push(now.saturating_duration_since(began + Duration::from_micros(at)));
+                heard.last = Some(now);
                 let due = last_read.is_none_or(|t| t.elapsed() >= READ_EVERY);
                 if due && part.open.as_deref() == Some(message.room_id.as_str()) {
                     conn.send(&ClientFrame::Read {
@@ -232,25 +275,53 @@ async fn member(
                     })
                     .await?;
                     heard.reads += 1;
-                    last_read = Some(Instant::now());
+                    last_read = Some(now);
                 }
             }
             Some(ServerFrame::Ack { client_id, .. }) => {
                 let id = client_id.as_deref().and_then(wire::sent_id);
                 if let Some(sent) = id.and_then(|id| pending.remove(&id)) {
                     heard.acks.push(sent.elapsed());
+                    heard.last = Some(Instant::now());
                 }
             }
-            Some(ServerFrame::Typing { .. }) => heard.typing += 1,
+            Some(ServerFrame::Typing { active: true, .. }) => heard.typing += 1,
             Some(ServerFrame::Error { code, message, .. }) => {
                 anyhow::bail!("the server refused: {code}: {message}")
             }
             Some(_) => {}
         }
     }
-    heard.lost = part.expected.saturating_sub(seen.len()) as u64;
-    heard.unacked = (part.says.len() - next + pending.len()) as u64;
+    heard.lost = part.expected.len().saturating_sub(seen.len()) as u64;
+    heard.unacked = (part.says.len() - sent + pending.len()) as u64;
+    // Stays connected, reading, until everyone is done: a member that left early would make
+    // the others' last seconds pay for its presence and `last_seen`.
+    let mut everyone = std::pin::pin!(all_done.wait());
+    loop {
+        tokio::select! {
+            _ = &mut everyone => break,
+            frame = conn.next_frame() => if !matches!(frame, Ok(Some(_))) {
+                heard.closed = 1;
+                everyone.await;
+                break;
+            },
+        }
+    }
     Ok(heard)
+}
+
+/// Sends message `id` into `room`, its body carrying its id and when it was sent.
+async fn send(conn: &mut Connection, room: &str, id: u64, began: Instant) -> anyhow::Result<()> {
+    let at = began.elapsed().as_micros();
+    conn.send(&ClientFrame::Send {
+        room_id: room.to_owned(),
+        body: format!("mix {id} {at}"),
+        client_id: Some(wire::client_id(room, id)),
+        reply_to: None,
+        attachments: Vec::new(),
+    })
+    .await?;
+    Ok(())
 }
 
 /// The id and the send time in microseconds of a body `mix {id} {at}`.

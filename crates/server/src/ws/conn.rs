@@ -310,6 +310,10 @@ impl Conn {
     /// Adds to `out` whatever is queued and may go now, for a write the caller is about to
     /// make anyway; how many frames.
     pub(super) fn take_queued(&mut self, out: &mut Vec<u8>) -> u64 {
+        // A kicked connection writes nothing more: the loop closes it next.
+        if self.outbox.kick().reason().is_some() {
+            return 0;
+        }
         match self.outbox.take_ready() {
             Some(batch) => self.encode_batch(batch, out),
             None => 0,

@@ -320,8 +320,13 @@ impl Conn {
             (page, full) = match next {
                 Ok(found) => found,
                 Err(e) => {
+                    // What went out so far counts, and the client asks again from there.
+                    self.seen.replayed(room, cursor);
                     let err = ApiError::from(e).to_frame(None);
-                    return self.gather(out, &err).await.map(|()| Replayed::Refused);
+                    return self
+                        .gather(out, &err)
+                        .await
+                        .map(|()| Replayed::Capped(cursor));
                 }
             };
         }

@@ -60,12 +60,13 @@ pub struct Say {
     pub id: u64,
 }
 
-/// What each person sends and how many messages from others each should receive, for
+/// What each person sends and which messages from others each should receive, for
 /// `total` messages spread evenly over `duration`, each by a person drawn at random into one
 /// of their rooms drawn at random.
 pub struct Script {
     pub says: Vec<Vec<Say>>,
-    pub expected: Vec<usize>,
+    /// The ids each person should receive, ascending.
+    pub expected: Vec<Vec<u64>>,
     pub deliveries: u64,
 }
 
@@ -74,7 +75,7 @@ impl Script {
         let people = town.rooms_of.len();
         let mut script = Script {
             says: vec![Vec::new(); people],
-            expected: vec![0; people],
+            expected: vec![Vec::new(); people],
             deliveries: 0,
         };
         let speakers: Vec<usize> = (0..people)
@@ -90,7 +91,7 @@ impl Script {
             let room = mine[rng.usize(..mine.len())];
             script.says[person].push(Say { at, room, id });
             for &member in town.rooms[room].iter().filter(|&&m| m != person) {
-                script.expected[member] += 1;
+                script.expected[member].push(id);
                 script.deliveries += 1;
             }
         }
@@ -128,18 +129,25 @@ mod tests {
         );
         let said: Vec<&Say> = script.says.iter().flatten().collect();
         assert_eq!(said.len(), 400);
-        let mut expected = vec![0; 50];
-        for (person, says) in script.says.iter().enumerate() {
-            for say in says {
-                assert!(town.rooms[say.room].contains(&person));
-                for &m in &town.rooms[say.room] {
-                    expected[m] += usize::from(m != person);
-                }
+        let mut expected = vec![Vec::new(); 50];
+        for say in said.iter().copied() {
+            let person = (0..50).find(|&p| script.says[p].iter().any(|s| s.id == say.id));
+            let person = person.expect("every message has a sender");
+            assert!(town.rooms[say.room].contains(&person));
+            for &m in town.rooms[say.room].iter().filter(|&&m| m != person) {
+                expected[m].push(say.id);
             }
-            assert!(says.windows(2).all(|w| w[0].at <= w[1].at));
         }
+        for e in &mut expected {
+            e.sort_unstable();
+        }
+        assert!(script
+            .says
+            .iter()
+            .all(|s| s.windows(2).all(|w| w[0].at <= w[1].at)));
         assert_eq!(script.expected, expected);
-        assert_eq!(script.deliveries, expected.iter().sum::<usize>() as u64);
+        let total: usize = expected.iter().map(Vec::len).sum();
+        assert_eq!(script.deliveries, total as u64);
         let mean = script.deliveries as f64 / 400.0;
         assert!(
             (mean - town.mean_fanout()).abs() < mean * 0.25,
