@@ -20,8 +20,16 @@ data=${DATA_DIR:-$(mktemp -d)}
 mkdir -p "$data"
 remove=$([ -n "${DATA_DIR:-}" ] || echo "$data")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The server keeps a tenth of its open-files limit for itself unless told a cap; a crowd as big
+# as the limit allows needs all but a few hundred (unless SERVER_ARGS sets a cap of its own).
+cap=()
+if [[ " ${SERVER_ARGS:-} " != *" --max-connections "* ]]; then
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] || cap=(--max-connections $((hard > 1000 ? hard - 200 : hard)))
+fi
 taskset -c 0 "$server_bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --registration open --rate-limit all=off --max-conns-per-addr 1000000 ${SERVER_ARGS:-} \
+    --registration open --rate-limit all=off --max-conns-per-addr 1000000 \
+    "${cap[@]}" ${SERVER_ARGS:-} \
     >/dev/null 2>"$data/log" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; [ -z "$remove" ] || rm -rf "$remove"' EXIT
