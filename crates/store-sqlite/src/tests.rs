@@ -4,6 +4,17 @@
 use super::*;
 use natter_core::RoomId;
 
+/// An account named `name`, for stores under test.
+fn new_user(name: &str) -> natter_core::NewUser {
+    natter_core::NewUser {
+        username: natter_core::Username::parse(name).unwrap(),
+        display_name: name.into(),
+        password_hash: "h".into(),
+        invite: None,
+        default_rooms: None,
+    }
+}
+
 fn writer_sync(store: &SqliteStore) -> i64 {
     let writer = store.inner.writer.lock().unwrap();
     writer
@@ -41,19 +52,12 @@ fn loading_a_room_reads_its_staff_not_all_its_members() {
 /// file.
 #[tokio::test]
 async fn the_checkpointer_copies_the_log_into_the_database_file() {
-    use natter_core::{NewUser, Store, Username};
+    use natter_core::Store;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.db");
     let store = SqliteStore::open(&path).unwrap();
     let size = || std::fs::metadata(&path).unwrap().len();
     let before = size();
-    let new_user = |name: &str| NewUser {
-        username: Username::parse(name).unwrap(),
-        display_name: name.into(),
-        password_hash: "h".into(),
-        invite: None,
-        default_rooms: None,
-    };
     store.create_user(new_user("alice")).await.unwrap();
     let mut waited = 0;
     while size() == before && waited < 100 {
@@ -129,17 +133,10 @@ fn history_statements_are_not_prepared_again_on_every_run() {
 /// went through at once or item by item after an item failed.
 #[tokio::test]
 async fn every_stored_message_is_indexed_once() {
-    use natter_core::{MessageBody, MessageId, NewMessage, NewUser, Store, Username};
+    use natter_core::{MessageBody, MessageId, NewMessage, Store};
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
-    let new_user = NewUser {
-        username: Username::parse("alice").unwrap(),
-        display_name: "alice".into(),
-        password_hash: "h".into(),
-        invite: None,
-        default_rooms: None,
-    };
-    let alice = store.create_user(new_user).await.unwrap().id;
+    let alice = store.create_user(new_user("alice")).await.unwrap().id;
     let room = store.member_rooms(alice).await.unwrap()[0].id;
     let msg = |body: &str, reply_to: Option<MessageId>| NewMessage {
         room_id: room,
@@ -196,7 +193,7 @@ fn the_writer_syncs_every_commit_unless_told_otherwise() {
 /// even after a read mark that failed.
 #[tokio::test]
 async fn after_a_read_mark_the_next_durable_write_is_durable_again() {
-    use natter_core::{NewRoom, NewUser, RoomKind, Store, Username};
+    use natter_core::{NewRoom, RoomKind, Store};
     let dir = tempfile::tempdir().unwrap();
     // (file, how the store was opened, FULL (2) or NORMAL (1) after a mark, after a write)
     for (name, sync, after_mark, after_write) in [
@@ -205,13 +202,6 @@ async fn after_a_read_mark_the_next_durable_write_is_durable_again() {
     ] {
         let path = dir.path().join(name);
         let store = SqliteStore::open_with(&path, sync).unwrap();
-        let new_user = |name: &str| NewUser {
-            username: Username::parse(name).unwrap(),
-            display_name: name.into(),
-            password_hash: "h".into(),
-            invite: None,
-            default_rooms: None,
-        };
         let user = store.create_user(new_user("alice")).await.unwrap();
         assert_eq!(writer_sync(&store), after_write, "{name} at first");
         let room = store
