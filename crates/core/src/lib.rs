@@ -49,7 +49,7 @@ pub use service::{DmOutcome, Page, Send, Service, MAX_DM_OTHERS};
 pub use settings::{Registration, ServerSettings, SettingsChange};
 pub use store::{
     AppendOutcome, ChangeOutcome, Credentials, DeletedAccount, MessageChange, NewFile, NewMessage,
-    NewRoom, NewSession, NewUser, ProfileChange, RoomUpdate, SearchQuery, Store, Toggle,
+    NewRoom, NewSession, NewUser, ProfileChange, RoomUpdate, SearchQuery, Standing, Store, Toggle,
     Unattached,
 };
 pub use sync::{Arrival, Replay};

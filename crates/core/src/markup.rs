@@ -62,6 +62,9 @@ fn is_language_class(value: &str) -> bool {
 
 /// Renders a message body to sanitized HTML.
 pub fn render(body: &str) -> String {
+    if let Some(html) = plain_paragraph(body) {
+        return html;
+    }
     let parser = Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH);
     let mut in_code_block = false;
     let mut in_link = false;
@@ -116,6 +119,20 @@ pub fn render(body: &str) -> String {
     let mut clean = SANITIZER.clean(&html).to_string();
     clean.truncate(clean.trim_end().len());
     clean
+}
+
+/// A body that is one line of words, spaces and plain punctuation, starting with a letter,
+/// renders as a paragraph of itself: no Markdown (lists, headings and quotes start with a
+/// digit or a mark; emphasis, code and links need marks), link (`:`), emoji shortcode (`:`)
+/// or character HTML escapes can start in it. Most chat is like this, and the full render (a
+/// Markdown parse, then the sanitizer's own HTML parse) was a tenth of a send's CPU. A test
+/// checks that both ways give the same HTML.
+fn plain_paragraph(body: &str) -> Option<String> {
+    let plain = body.chars().next()?.is_alphabetic()
+        && body.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, ' ' | '.' | ',' | '?' | '!' | '\'' | '(' | ')')
+        });
+    plain.then(|| format!("<p>{body}</p>"))
 }
 
 /// Plain text with bare `http(s)://` links made into links and `:shortcode:` emoji replaced.
@@ -201,6 +218,54 @@ pub fn mentioned_names(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The full render, without the plain-paragraph shortcut.
+    fn full_render(body: &str) -> String {
+        let padded = format!("{body}\n");
+        assert!(plain_paragraph(&padded).is_none());
+        render(&padded)
+    }
+
+    #[test]
+    fn plain_paragraphs_render_as_the_full_render_does() {
+        let examples = [
+            "ok",
+            "see you tomorrow!",
+            "Did it work? (yes, it did.)",
+            "it's 5 o'clock",
+            "Grüße aus Köln",
+            "日本語 テキスト",
+            "a  b",
+        ];
+        for body in examples {
+            assert!(plain_paragraph(body).is_some(), "{body}");
+            assert_eq!(render(body), full_render(body), "{body}");
+        }
+        // Random lines over an alphabet that mixes what the shortcut takes with what it must
+        // not: each either is refused by the shortcut or renders exactly as the full render.
+        let taken: Vec<char> = "aZé日1 .,?!'()".chars().collect();
+        let others: Vec<char> = "-*_#>`[]<>&\":~@|=+\u{a0}\u{200b}\u{301}".chars().collect();
+        let mut rng = fastrand::Rng::with_seed(14);
+        let mut plain = 0;
+        for _ in 0..20_000 {
+            let len = rng.usize(1..24);
+            let body: String = (0..len)
+                .map(|_| match rng.u8(..20) {
+                    0 => others[rng.usize(..others.len())],
+                    _ => taken[rng.usize(..taken.len())],
+                })
+                .collect();
+            let body = body.trim();
+            if body.is_empty() {
+                continue;
+            }
+            if let Some(html) = plain_paragraph(body) {
+                plain += 1;
+                assert_eq!(html, full_render(body), "{body:?}");
+            }
+        }
+        assert!(plain > 1_000, "the shortcut was tried on {plain} bodies");
+    }
 
     #[test]
     fn the_markdown_subset_renders() {

@@ -307,15 +307,31 @@ impl Service {
         if room.kind == RoomKind::Dm {
             return Ok(());
         }
+        let now = Timestamp::now();
+        let muted = self
+            .store
+            .sanction(room.id, user, SanctionKind::Mute, now)
+            .await?;
+        self.check_may_post_muted(user, room, what, muted, now)
+            .await
+    }
+
+    /// [`Service::check_may_post`] with `user`'s mute in force at `now` already read.
+    pub(crate) async fn check_may_post_muted(
+        &self,
+        user: UserId,
+        room: &Room,
+        what: Contribution,
+        muted: Option<Sanction>,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        if room.kind == RoomKind::Dm {
+            return Ok(());
+        }
         if room.archived {
             return Err(Error::Forbidden("this room is archived; it is read-only"));
         }
-        let now = Timestamp::now();
-        if let Some(mute) = self
-            .store
-            .sanction(room.id, user, SanctionKind::Mute, now)
-            .await?
-        {
+        if let Some(mute) = muted {
             return Err(Error::Muted(mute.until));
         }
         if what == Contribution::Reaction

@@ -7,7 +7,8 @@ use crate::permissions::Limits;
 use crate::rooms::Added;
 use crate::{
     AppendOutcome, ClientId, DomainError, Error, FileId, Message, MessageBody, MessageId,
-    NewMessage, NewRoom, PageVersion, Room, RoomId, RoomKind, RoomName, Store, Topic, User, UserId,
+    NewMessage, NewRoom, PageVersion, Room, RoomId, RoomKind, RoomName, Store, Timestamp, Topic,
+    User, UserId,
 };
 
 /// The most other people one DM can hold.
@@ -101,12 +102,9 @@ impl Service {
 
     /// The room if `user` is a member of it; `NotFound` if invisible, `Forbidden` if only visible.
     pub async fn member_room(&self, user: UserId, room: RoomId) -> Result<Room, Error> {
-        let found = self.visible_room(user, room).await?;
-        if found.kind != RoomKind::Public || self.store.is_member(room, user).await? {
-            Ok(found)
-        } else {
-            Err(Error::Forbidden("join the room first"))
-        }
+        let found = self.store.room(room).await?.ok_or(Error::NotFound)?;
+        let member = self.store.is_member(room, user).await?;
+        as_member(found, member)
     }
 
     pub async fn create_room(
@@ -288,8 +286,16 @@ impl Service {
             MessageBody::parse_caption(send.body)?
         };
         let client_id = send.client_id.map(ClientId::parse).transpose()?;
-        let room = self.member_room(sender, send.room).await?;
-        self.check_may_post(sender, &room, Contribution::Message)
+        // The room, membership and mute in one read: every send asks (as `member_room` and
+        // `check_may_post` would).
+        let now = Timestamp::now();
+        let standing = self
+            .store
+            .standing(send.room, sender, now)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let room = as_member(standing.room, standing.member)?;
+        self.check_may_post_muted(sender, &room, Contribution::Message, standing.muted, now)
             .await?;
         if room.kind == RoomKind::Dm && self.store.blocked_in(room.id, sender).await? {
             return Err(Error::Forbidden("you cannot message this person"));
@@ -368,5 +374,15 @@ impl Service {
             }
         }
         Ok((messages, has_more))
+    }
+}
+
+/// `room` for one of its members; for anyone else, `NotFound` if it is private (its existence
+/// does not leak) and `Forbidden` if it is public.
+fn as_member(room: Room, member: bool) -> Result<Room, Error> {
+    match (member, room.kind) {
+        (true, _) => Ok(room),
+        (false, RoomKind::Public) => Err(Error::Forbidden("join the room first")),
+        (false, _) => Err(Error::NotFound),
     }
 }

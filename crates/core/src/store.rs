@@ -285,6 +285,24 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
         kind: SanctionKind,
     ) -> Result<bool, StoreError>;
+    /// `room` (`None` if there is none), whether `user` is a member, and their mute in force at
+    /// `now`: [`Store::room`], [`Store::is_member`] and [`Store::sanction`]. A back-end that can
+    /// read them in one transaction should: every send asks.
+    async fn standing(
+        &self,
+        room: RoomId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Option<Standing>, StoreError> {
+        let Some(found) = self.room(room).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Standing {
+            room: found,
+            member: self.is_member(room, user).await?,
+            muted: self.sanction(room, user, SanctionKind::Mute, now).await?,
+        }))
+    }
     /// The ban or mute of `user` in `room` in force at `now`, if any.
     async fn sanction(
         &self,

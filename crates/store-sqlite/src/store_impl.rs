@@ -6,8 +6,8 @@ use natter_core::{
     FileId, FileInfo, Invite, Message, MessageChange, MessageId, NewAuditEntry, NewFile, NewInvite,
     NewMessage, NewRoom, NewSession, NewUser, PageVersion, ProfileChange, ReadState, Room, RoomId,
     RoomInvitation, RoomRole, RoomSummary, RoomUpdate, Sanction, SanctionKind, SearchHit,
-    SearchQuery, Session, SessionId, Store, StoreError, Timestamp, Toggle, Topic, Unattached, User,
-    UserId, UserSummary, Username,
+    SearchQuery, Session, SessionId, Standing, Store, StoreError, Timestamp, Toggle, Topic,
+    Unattached, User, UserId, UserSummary, Username,
 };
 
 use crate::{
@@ -400,6 +400,24 @@ impl Store for SqliteStore {
     ) -> Result<Option<Sanction>, StoreError> {
         self.read(move |c| moderation::sanction(c, room, user, kind, now))
             .await
+    }
+    async fn standing(
+        &self,
+        room: RoomId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Option<Standing>, StoreError> {
+        self.read_together(move |c| {
+            let Some(found) = rooms::room(c, room)? else {
+                return Ok(None);
+            };
+            Ok(Some(Standing {
+                room: found,
+                member: rooms::is_member(c, room, user)?,
+                muted: moderation::sanction(c, room, user, SanctionKind::Mute, now)?,
+            }))
+        })
+        .await
     }
     async fn sanctions(
         &self,

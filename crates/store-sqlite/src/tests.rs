@@ -228,3 +228,22 @@ async fn after_a_read_mark_the_next_durable_write_is_durable_again() {
         );
     }
 }
+
+#[test]
+fn the_full_text_index_merges_lazily_and_never_all_at_once_in_a_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+    let writer = store.inner.writer.lock().unwrap();
+    let setting = |key: &str| -> i64 {
+        writer
+            .query_row(
+                "SELECT v FROM messages_fts_config WHERE k = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(setting("automerge"), 16);
+    assert_eq!(setting("crisismerge"), 64);
+    assert_eq!(setting("secure-delete"), 1, "set by an earlier migration");
+}

@@ -1,8 +1,9 @@
 //! What goes into the store and what comes back beside the domain model: new accounts, rooms,
 //! messages and files, changes, and the outcomes of appends and changes.
 
+use crate::moderation::Sanction;
 use crate::{
-    ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId,
+    ClientId, Emoji, FileId, FileInfo, FileName, ImageSize, Message, MessageBody, MessageId, Room,
     RoomId, RoomKind, SessionId, Timestamp, User, UserId, Username,
 };
 
@@ -160,4 +161,15 @@ pub struct SearchQuery {
     pub to: Option<Timestamp>,
     pub offset: u32,
     pub limit: u32,
+}
+
+/// How one person stands in a room, read at one moment: what every send checks
+/// ([`crate::Store::standing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub room: Room,
+    /// Whether they are a member.
+    pub member: bool,
+    /// Their mute in force, if any.
+    pub muted: Option<Sanction>,
 }

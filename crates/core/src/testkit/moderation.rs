@@ -104,3 +104,50 @@ pub(super) async fn slow_mode_is_stored_and_last_posts_are_found(store: Arc<dyn 
     let last = out[1].as_ref().unwrap().message.created_at;
     assert_eq!(s.last_post_at(room.id, a).await.unwrap(), Some(last));
 }
+
+/// A send's standing read together says what the three reads it stands for say.
+pub(super) async fn standing_is_what_the_reads_it_gathers_say(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b, c) = (
+        user(s, "alice").await,
+        user(s, "bob").await,
+        user(s, "carol").await,
+    );
+    let room = s
+        .create_room(NewRoom {
+            name: "r".into(),
+            topic: String::new(),
+            kind: RoomKind::Public,
+            creator: a,
+        })
+        .await
+        .unwrap();
+    assert!(s.add_member(room.id, b).await.unwrap());
+    s.put_sanction(sanction(room.id, b, SanctionKind::Mute, Some(2_000)))
+        .await
+        .unwrap();
+    s.put_sanction(sanction(room.id, c, SanctionKind::Mute, Some(2_000)))
+        .await
+        .unwrap();
+    let now = Timestamp(1_000);
+    for (who, member) in [(a, true), (b, true), (c, false)] {
+        let standing = s.standing(room.id, who, now).await.unwrap().unwrap();
+        assert_eq!(
+            Some(&standing.room),
+            s.room(room.id).await.unwrap().as_ref()
+        );
+        assert_eq!(standing.member, member);
+        assert_eq!(
+            standing.muted,
+            s.sanction(room.id, who, SanctionKind::Mute, now)
+                .await
+                .unwrap()
+        );
+    }
+    let muted = s.standing(room.id, b, now).await.unwrap().unwrap().muted;
+    assert_eq!(muted.map(|m| m.kind), Some(SanctionKind::Mute));
+    let later = s.standing(room.id, b, Timestamp(2_000)).await.unwrap();
+    assert_eq!(later.unwrap().muted, None, "the mute ended");
+    let gone = crate::RoomId(room.id.0 + 1_000);
+    assert_eq!(s.standing(gone, a, now).await.unwrap(), None);
+}
