@@ -7,6 +7,7 @@
 //! resident memory from `/proc`, when its process id is known). Results print as a table and
 //! can be written as JSON.
 
+mod crew;
 mod matrix;
 mod measure;
 mod peer;
@@ -45,6 +46,9 @@ pub struct Options {
     /// token), to use them again in later runs against the same server and data instead of
     /// registering new ones.
     pub accounts: Option<PathBuf>,
+    /// How many load processes open the idle scenario's connections; by default as many as
+    /// this process's open-files limit needs (one below about 19,700 connections here).
+    pub processes: Option<usize>,
 }
 
 /// One scenario's outcome: what was offered, what came back, what it cost.
@@ -63,6 +67,12 @@ pub struct Outcome {
     /// What the load generator itself spent over the same time: a figure is the server's only
     /// while this stays below one core.
     pub load: measure::Usage,
+}
+
+/// A load worker's life (`natter bench --worker`): takes its orders from the process that
+/// started it (see `crew`), on standard input, until that closes.
+pub async fn work(base: &str, target: Target) -> anyhow::Result<()> {
+    crew::work(base, target).await
 }
 
 /// Runs the scenarios in order and returns their outcomes; printing is the caller's.
@@ -106,6 +116,8 @@ pub async fn run(options: &Options) -> anyhow::Result<Vec<Outcome>> {
             connections: options.connections,
             target: options.target,
             accounts: options.accounts.as_deref(),
+            processes: options.processes,
+            exe: &options.serve_with,
         };
         let outcome = scenario.run(&run).await?;
         println!("{}", report::row(&outcome));

@@ -68,22 +68,44 @@ pub fn usage(start: Sample, end: Sample) -> Usage {
 /// from one moment on.
 pub struct Meter {
     server: Option<(u32, Sample)>,
+    /// The load generator's processes: this one, and any workers it started.
+    load_pids: Vec<u32>,
     load: Sample,
 }
 
 impl Meter {
     pub fn start(server_pid: Option<u32>) -> Meter {
+        let load_pids = vec![std::process::id()];
         Meter {
             server: server_pid.map(|pid| (pid, sample(pid))),
-            load: sample(std::process::id()),
+            load: sample_all(&load_pids),
+            load_pids,
         }
+    }
+
+    /// Counts the load worker processes `pids` with this one, from now on.
+    pub fn with_helpers(mut self, pids: Vec<u32>) -> Meter {
+        self.load_pids.extend(pids);
+        self.load = sample_all(&self.load_pids);
+        self
     }
 
     /// What the server and the load generator spent since `start`.
     pub fn read(&self) -> (Option<Usage>, Usage) {
         let server = self.server.map(|(pid, start)| usage(start, sample(pid)));
-        (server, usage(self.load, sample(std::process::id())))
+        (server, usage(self.load, sample_all(&self.load_pids)))
     }
+}
+
+/// The sum of [`sample`] over `pids`.
+fn sample_all(pids: &[u32]) -> Sample {
+    pids.iter()
+        .map(|&pid| sample(pid))
+        .fold(Sample::default(), |a, b| Sample {
+            cpu_secs: a.cpu_secs + b.cpu_secs,
+            user_secs: a.user_secs + b.user_secs,
+            rss_kib: a.rss_kib + b.rss_kib,
+        })
 }
 
 /// The `q` quantile (0..=1) of `samples`, in milliseconds; 0 with no samples.

@@ -90,6 +90,19 @@ pub struct Conn {
 }
 
 impl Account {
+    /// The account whose session is `token`, at the peer at `base`.
+    pub fn with_token(base: &str, dialect: Dialect, token: String) -> Account {
+        Account {
+            base: base.to_owned(),
+            token,
+            dialect,
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// Opens a WebSocket, waits for `ready`, and joins `rooms`, waiting for each `joined`.
     pub async fn connect(&self, rooms: &[String]) -> anyhow::Result<Conn> {
         let ws_base = self.base.replacen("http", "ws", 1);

@@ -4,6 +4,8 @@
 
 use std::str::FromStr;
 
+use anyhow::Context;
+
 use natter_client::proto::{ClientFrame, ServerFrame};
 use natter_client::{Client, Connection};
 
@@ -129,6 +131,32 @@ pub enum Seen {
 }
 
 impl Person {
+    /// The account whose session is `token` at the server at `base`, as another load process
+    /// was handed it (see `crew`).
+    pub fn with_token(
+        target: Target,
+        base: &str,
+        http: &reqwest::Client,
+        token: String,
+    ) -> anyhow::Result<Person> {
+        Ok(match target {
+            Target::Natter => {
+                Person::Natter(Client::with_http(base, http.clone()).with_token(token))
+            }
+            Target::Peer(dialect) => Person::Peer(peer::Account::with_token(base, dialect, token)),
+            Target::Matrix => anyhow::bail!("Matrix accounts are not handed to other processes"),
+        })
+    }
+
+    /// The account's session token.
+    pub fn token(&self) -> anyhow::Result<&str> {
+        match self {
+            Person::Natter(client) => client.token().context("a signed-in account has a token"),
+            Person::Peer(account) => Ok(account.token()),
+            Person::Matrix(_) => anyhow::bail!("Matrix accounts are not handed to other processes"),
+        }
+    }
+
     /// Opens a WebSocket that receives the messages of `rooms` (natter: all of the account's
     /// rooms, from now on; a peer: the rooms it joins on the connection).
     pub async fn connect(&self, rooms: &[String]) -> anyhow::Result<Conn> {

@@ -108,6 +108,15 @@ enum Command {
         /// Argon2 hash: 19,000 take minutes).
         #[arg(long)]
         accounts: Option<PathBuf>,
+        /// How many load processes open the idle scenario's connections (by default as many
+        /// as this process's open-files limit needs: one process holds one socket per
+        /// descriptor).
+        #[arg(long)]
+        processes: Option<usize>,
+        /// Run as one of those load processes, taking orders on standard input (started by
+        /// natter bench itself).
+        #[arg(long, hide = true)]
+        worker: bool,
     },
 }
 
@@ -159,7 +168,17 @@ fn main() -> anyhow::Result<()> {
             connections,
             protocol,
             accounts,
+            processes,
+            worker,
         } => {
+            if worker {
+                let server = server.context("a load worker needs --server")?;
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .context("starting the async runtime")?;
+                return runtime.block_on(natter_bench::work(&server, protocol));
+            }
             let scenarios = if scenarios.is_empty() {
                 let all = natter_bench::Scenario::ALL.into_iter();
                 all.filter(|s| s.runs_on(protocol)).collect()
@@ -178,6 +197,7 @@ fn main() -> anyhow::Result<()> {
                 connections,
                 target: protocol,
                 accounts,
+                processes,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -10,6 +10,8 @@ mod storm;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub(crate) use idle::{answering, open_all};
+
 use crate::wire::Target;
 use crate::Outcome;
 
@@ -23,6 +25,10 @@ pub struct Run<'a> {
     pub target: Target,
     /// Where natter accounts are kept between runs (see [`crate::Options::accounts`]).
     pub accounts: Option<&'a std::path::Path>,
+    /// How many load processes the idle scenario uses (see [`crate::Options::processes`]).
+    pub processes: Option<usize>,
+    /// This binary, to start load workers with.
+    pub exe: &'a std::path::Path,
 }
 
 /// One kind of load.
