@@ -1,5 +1,7 @@
 //! Users and sessions.
 
+use std::sync::LazyLock;
+
 use natter_core::{
     Credentials, NewSession, NewUser, ProfileChange, Session, SessionId, StoreError, Timestamp,
     Toggle, User, UserId,
@@ -56,9 +58,11 @@ pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
         .map_err(backend)
 }
 
+static USER_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {USER_COLS} FROM users WHERE id = ?1"));
+
 pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>, StoreError> {
-    let sql = format!("SELECT {USER_COLS} FROM users WHERE id = ?1");
-    crate::rows::cached_row(conn, &sql, [id.0], rows::user)
+    crate::rows::cached_row(conn, &USER_SQL, [id.0], rows::user)
         .optional()
         .map_err(backend)
 }
@@ -202,18 +206,22 @@ pub(crate) fn create_session(conn: &Connection, new: NewSession) -> Result<Sessi
     Ok(SessionId(conn.last_insert_rowid()))
 }
 
+/// A live session by its token's hash, with its user: every request and connection asks.
+static SESSION_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {USER_COLS}, sessions.id, sessions.expires_at
+         FROM sessions JOIN users ON users.id = sessions.user_id
+         WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2
+           AND users.deactivated_at IS NULL AND users.deleted_at IS NULL"
+    )
+});
+
 pub(crate) fn session_by_token_hash(
     conn: &Connection,
     hash: &[u8; 32],
     now: Timestamp,
 ) -> Result<Option<Session>, StoreError> {
-    let sql = format!(
-        "SELECT {USER_COLS}, sessions.id, sessions.expires_at
-         FROM sessions JOIN users ON users.id = sessions.user_id
-         WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2
-           AND users.deactivated_at IS NULL AND users.deleted_at IS NULL"
-    );
-    crate::rows::cached_row(conn, &sql, params![&hash[..], now.0], |r| {
+    crate::rows::cached_row(conn, &SESSION_SQL, params![&hash[..], now.0], |r| {
         Ok(Session {
             user: rows::user(r)?,
             id: SessionId(r.get(USER_COL_COUNT)?),

@@ -112,11 +112,17 @@ fn index(
     Ok(())
 }
 
+/// A sender's message by its client id: every send with one asks.
+static BY_CLIENT_ID_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.client_id = ?2"));
+
+/// One message by id.
+static BY_ID_SQL: LazyLock<String> = LazyLock::new(|| format!("{MESSAGE_SELECT} WHERE m.id = ?1"));
+
 fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreError> {
     if let Some(client_id) = &new.client_id {
-        let sql = format!("{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.client_id = ?2");
         let existing = tx
-            .prepare_cached(&sql)
+            .prepare_cached(&BY_CLIENT_ID_SQL)
             .and_then(|mut s| {
                 s.query_row(params![new.sender_id.0, client_id.as_str()], rows::message)
                     .optional()
@@ -294,9 +300,8 @@ pub(crate) fn record_mentions(
 
 /// One message with its reactions.
 pub(crate) fn by_id(conn: &Connection, id: MessageId) -> Result<Option<Message>, StoreError> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1");
     let found = conn
-        .prepare_cached(&sql)
+        .prepare_cached(&BY_ID_SQL)
         .and_then(|mut s| s.query_row([id.0], rows::message).optional())
         .map_err(backend)?;
     found.map(|m| with_extras(conn, m)).transpose()

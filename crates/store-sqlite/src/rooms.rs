@@ -29,9 +29,12 @@ pub(crate) fn create_room(conn: &mut Connection, new: NewRoom) -> Result<Room, S
     Ok(room)
 }
 
+/// One room by id: every send and every sync reads it, so its SQL is built once.
+static ROOM_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1"));
+
 pub(crate) fn room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreError> {
-    let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1");
-    crate::rows::cached_row(conn, &sql, [id.0], rows::room)
+    crate::rows::cached_row(conn, &ROOM_SQL, [id.0], rows::room)
         .optional()
         .map_err(backend)
 }
