@@ -117,7 +117,8 @@ impl Account {
         let (ws, _) =
             tokio_tungstenite::client_async_tls_with_config(&url, tcp, Some(config), None)
                 .await
-                .with_context(|| format!("opening {url}"))?;
+                // The `ws` peer's address carries the session token: it stays out of errors.
+                .with_context(|| format!("opening {ws_base}"))?;
         let mut conn = Conn {
             ws,
             dialect: self.dialect,

@@ -103,8 +103,10 @@ impl Service {
     /// The room if `user` is a member of it; `NotFound` if invisible, `Forbidden` if only visible.
     pub async fn member_room(&self, user: UserId, room: RoomId) -> Result<Room, Error> {
         let found = self.store.room(room).await?.ok_or(Error::NotFound)?;
-        let member = self.store.is_member(room, user).await?;
-        as_member(found, member)
+        if !self.store.is_member(room, user).await? {
+            return Err(outsider(&found));
+        }
+        Ok(found)
     }
 
     pub async fn create_room(
@@ -286,15 +288,18 @@ impl Service {
             MessageBody::parse_caption(send.body)?
         };
         let client_id = send.client_id.map(ClientId::parse).transpose()?;
-        // The room, membership and mute in one read: every send asks (as `member_room` and
-        // `check_may_post` would).
+        // The room, membership and mute in one read, for what `member_room` and
+        // `check_may_post` decide: every send asks.
         let now = Timestamp::now();
         let standing = self
             .store
             .standing(send.room, sender, now)
             .await?
             .ok_or(Error::NotFound)?;
-        let room = as_member(standing.room, standing.member)?;
+        if !standing.member {
+            return Err(outsider(&standing.room));
+        }
+        let room = standing.room;
         self.check_may_post_muted(sender, &room, Contribution::Message, standing.muted, now)
             .await?;
         if room.kind == RoomKind::Dm && self.store.blocked_in(room.id, sender).await? {
@@ -377,12 +382,11 @@ impl Service {
     }
 }
 
-/// `room` for one of its members; for anyone else, `NotFound` if it is private (its existence
-/// does not leak) and `Forbidden` if it is public.
-fn as_member(room: Room, member: bool) -> Result<Room, Error> {
-    match (member, room.kind) {
-        (true, _) => Ok(room),
-        (false, RoomKind::Public) => Err(Error::Forbidden("join the room first")),
-        (false, _) => Err(Error::NotFound),
+/// What someone who is not a member of `room` is told when they act as one: `Forbidden` in a
+/// public room, `NotFound` anywhere else (a private room's existence does not leak).
+fn outsider(room: &Room) -> Error {
+    match room.kind {
+        RoomKind::Public => Error::Forbidden("join the room first"),
+        _ => Error::NotFound,
     }
 }

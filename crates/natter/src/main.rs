@@ -93,8 +93,9 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
         /// How many accounts connect in the idle, storm and mix scenarios (2,000 by default),
-        /// and how many members the fanout room has (1,000). Past about 19,000, one process runs
-        /// out of descriptors.
+        /// and how many members the fanout room has (1,000). Past what the open-files limit
+        /// allows one process, idle spreads them over several load processes; storm, mix and
+        /// fanout run in one.
         #[arg(long)]
         connections: Option<usize>,
         /// What --server is, to compare natter with a peer: natter, ws or socketio (the peers

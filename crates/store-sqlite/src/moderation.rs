@@ -1,5 +1,7 @@
 //! Bans, mutes and slow mode.
 
+use std::sync::LazyLock;
+
 use natter_core::{Room, RoomId, Sanction, SanctionKind, StoreError, Timestamp, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -64,6 +66,14 @@ pub(crate) fn lift_sanction(
     Ok(n == 1)
 }
 
+/// The sanction of one kind in force on one person in one room: every send asks about mutes.
+static SANCTION_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {SANCTION_COLS} FROM sanctions
+         WHERE room_id = ?1 AND user_id = ?2 AND kind = ?3 AND (until IS NULL OR until > ?4)"
+    )
+});
+
 pub(crate) fn sanction(
     conn: &Connection,
     room: RoomId,
@@ -71,11 +81,7 @@ pub(crate) fn sanction(
     kind: SanctionKind,
     now: Timestamp,
 ) -> Result<Option<Sanction>, StoreError> {
-    let sql = format!(
-        "SELECT {SANCTION_COLS} FROM sanctions
-         WHERE room_id = ?1 AND user_id = ?2 AND kind = ?3 AND (until IS NULL OR until > ?4)"
-    );
-    conn.prepare_cached(&sql)
+    conn.prepare_cached(&SANCTION_SQL)
         .and_then(|mut s| {
             s.query_row(params![room.0, user.0, kind.as_str(), now.0], sanction_row)
                 .optional()

@@ -1,5 +1,7 @@
 //! Rooms, memberships and DMs.
 
+use std::sync::LazyLock;
+
 use natter_core::{
     FileInfo, NewRoom, Room, RoomId, RoomInvitation, RoomKind, RoomRole, RoomSummary, RoomUpdate,
     StoreError, Timestamp, User, UserId,
@@ -30,8 +32,8 @@ pub(crate) fn create_room(conn: &mut Connection, new: NewRoom) -> Result<Room, S
 }
 
 /// One room by id: every send and every sync reads it, so its SQL is built once.
-static ROOM_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1"));
+static ROOM_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {ROOM_COLS} FROM rooms WHERE id = ?1"));
 
 pub(crate) fn room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreError> {
     crate::rows::cached_row(conn, &ROOM_SQL, [id.0], rows::room)
@@ -85,7 +87,7 @@ pub(crate) fn visible_rooms(conn: &Connection, user: UserId) -> Result<Vec<Room>
 
 /// A person's rooms, found through their memberships (the `room_members_user` index): a
 /// condition on `rooms` would test every room of the server for each `ready`.
-pub(crate) static MEMBER_ROOMS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static MEMBER_ROOMS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {ROOM_COLS} FROM room_members mine JOIN rooms ON rooms.id = mine.room_id
           WHERE mine.user_id = ?1 ORDER BY rooms.name, rooms.id"
