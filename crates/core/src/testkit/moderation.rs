@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{msg, user};
+use super::{msg, room, user};
 use crate::{NewRoom, RoomKind, Sanction, SanctionKind, Store, Timestamp, UserId};
 
 fn sanction(room: crate::RoomId, user: UserId, kind: SanctionKind, until: Option<i64>) -> Sanction {
@@ -113,41 +113,30 @@ pub(super) async fn standing_is_what_the_reads_it_gathers_say(store: Arc<dyn Sto
         user(s, "bob").await,
         user(s, "carol").await,
     );
-    let room = s
-        .create_room(NewRoom {
-            name: "r".into(),
-            topic: String::new(),
-            kind: RoomKind::Public,
-            creator: a,
-        })
+    let room = room(s, a, "r", RoomKind::Public).await;
+    assert!(s.add_member(room, b).await.unwrap());
+    s.put_sanction(sanction(room, b, SanctionKind::Mute, Some(2_000)))
         .await
         .unwrap();
-    assert!(s.add_member(room.id, b).await.unwrap());
-    s.put_sanction(sanction(room.id, b, SanctionKind::Mute, Some(2_000)))
-        .await
-        .unwrap();
-    s.put_sanction(sanction(room.id, c, SanctionKind::Mute, Some(2_000)))
+    s.put_sanction(sanction(room, c, SanctionKind::Mute, Some(2_000)))
         .await
         .unwrap();
     let now = Timestamp(1_000);
     for (who, member) in [(a, true), (b, true), (c, false)] {
-        let standing = s.standing(room.id, who, now).await.unwrap().unwrap();
-        assert_eq!(
-            Some(&standing.room),
-            s.room(room.id).await.unwrap().as_ref()
-        );
+        let standing = s.standing(room, who, now).await.unwrap().unwrap();
+        assert_eq!(Some(&standing.room), s.room(room).await.unwrap().as_ref());
         assert_eq!(standing.member, member);
         assert_eq!(
             standing.muted,
-            s.sanction(room.id, who, SanctionKind::Mute, now)
+            s.sanction(room, who, SanctionKind::Mute, now)
                 .await
                 .unwrap()
         );
     }
-    let muted = s.standing(room.id, b, now).await.unwrap().unwrap().muted;
+    let muted = s.standing(room, b, now).await.unwrap().unwrap().muted;
     assert_eq!(muted.map(|m| m.kind), Some(SanctionKind::Mute));
-    let later = s.standing(room.id, b, Timestamp(2_000)).await.unwrap();
+    let later = s.standing(room, b, Timestamp(2_000)).await.unwrap();
     assert_eq!(later.unwrap().muted, None, "the mute ended");
-    let gone = crate::RoomId(room.id.0 + 1_000);
+    let gone = crate::RoomId(room.0 + 1_000);
     assert_eq!(s.standing(gone, a, now).await.unwrap(), None);
 }
