@@ -190,3 +190,43 @@ async fn users_can_be_found_by_username_prefix() {
     let wildcard = alice.search_users("%").await.unwrap();
     assert!(wildcard.is_empty(), "LIKE wildcards are matched literally");
 }
+
+/// A burst of 100 logins at once, more than the hashing queue holds (32 a core): every one is
+/// answered, either signed in or told to come back (429), never failed otherwise or left
+/// hanging, and each one told to come back gets in when it does.
+#[tokio::test]
+async fn a_burst_of_100_logins_is_answered_in_full() {
+    let app = spawn_app().await;
+    app.user("alice").await;
+    let attempts: Vec<_> = (0..100)
+        .map(|_| {
+            let mut client = app.client();
+            tokio::spawn(async move {
+                let result = client.login("alice", &password("alice")).await;
+                (client, result)
+            })
+        })
+        .collect();
+    let (mut signed_in, mut refused) = (0, Vec::new());
+    for attempt in attempts {
+        let (client, result) = attempt.await.unwrap();
+        match result {
+            Ok(auth) => {
+                assert_eq!(auth.user.username, "alice");
+                signed_in += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.status(), Some(429), "{e}");
+                assert!(e.to_string().contains("rate_limited"), "{e}");
+                refused.push(client);
+            }
+        }
+    }
+    assert!(signed_in > 0, "the queue let some in");
+    assert_eq!(signed_in + refused.len(), 100);
+    // Those told to come back do, one after another, and get in.
+    for mut client in refused {
+        client.login("alice", &password("alice")).await.unwrap();
+        assert_eq!(client.me().await.unwrap().username, "alice");
+    }
+}
