@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use natter_core::{Room, RoomId, Sanction, SanctionKind, StoreError, Timestamp, UserId};
+use natter_core::{Room, RoomId, Sanction, SanctionKind, Standing, StoreError, Timestamp, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::backend;
@@ -140,4 +140,22 @@ pub(crate) fn last_post_at(
             .optional()
     })
     .map_err(backend)
+}
+
+/// `room`, whether `user` is a member, and their mute in force at `now`; `None` if there is no
+/// such room. Run in one read transaction (`Store::standing`).
+pub(crate) fn standing(
+    conn: &Connection,
+    room: RoomId,
+    user: UserId,
+    now: Timestamp,
+) -> Result<Option<Standing>, StoreError> {
+    let Some(found) = crate::rooms::room(conn, room)? else {
+        return Ok(None);
+    };
+    Ok(Some(Standing {
+        room: found,
+        member: crate::rooms::is_member(conn, room, user)?,
+        muted: sanction(conn, room, user, SanctionKind::Mute, now)?,
+    }))
 }

@@ -407,17 +407,8 @@ impl Store for SqliteStore {
         user: UserId,
         now: Timestamp,
     ) -> Result<Option<Standing>, StoreError> {
-        self.read_together(move |c| {
-            let Some(found) = rooms::room(c, room)? else {
-                return Ok(None);
-            };
-            Ok(Some(Standing {
-                room: found,
-                member: rooms::is_member(c, room, user)?,
-                muted: moderation::sanction(c, room, user, SanctionKind::Mute, now)?,
-            }))
-        })
-        .await
+        self.read_together(move |c| moderation::standing(c, room, user, now))
+            .await
     }
     async fn sanctions(
         &self,
