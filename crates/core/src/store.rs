@@ -287,7 +287,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// `room` (`None` if there is none), whether `user` is a member, and their mute in force at
     /// `now`: [`Store::room`], [`Store::is_member`] and [`Store::sanction`]. A back-end that can
-    /// read them in one transaction should: every send asks.
+    /// read them in one transaction should: every send asks. It may keep the answer, but any
+    /// change to the room, the membership or the mute shows as soon as the change returns.
     async fn standing(
         &self,
         room: RoomId,

@@ -20,6 +20,7 @@ mod rich;
 mod rooms;
 mod rows;
 mod schema;
+mod standings;
 mod store_impl;
 mod users;
 
@@ -66,6 +67,8 @@ struct Inner {
     /// The writer is set to commit without fsync, after an unsynced write. Read and written
     /// only with the writer's lock held.
     unsynced: AtomicBool,
+    /// What sends last read of rooms, memberships and mutes; forgotten by writes.
+    standings: standings::Standings,
 }
 
 impl SqliteStore {
@@ -105,34 +108,48 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 sync,
                 unsynced: AtomicBool::new(false),
+                standings: standings::Standings::default(),
             }),
         })
     }
 
     /// Runs `f` on the writer connection on the blocking pool; its commits are as durable as
-    /// the store was opened with.
+    /// the store was opened with. Every kept standing is forgotten before it returns.
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.on_writer(Commit::AsOpened, f).await
+        self.on_writer(Commit::AsOpened, Changes::Anything, f).await
+    }
+
+    /// [`SqliteStore::write`] for appending messages, which changes no room's settings, no
+    /// membership and no sanction: the standings kept for sends stay (`standings.rs`).
+    async fn write_messages<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.on_writer(Commit::AsOpened, Changes::NoStanding, f)
+            .await
     }
 
     /// [`SqliteStore::write`] without waiting for the disk, for writes a power cut may undo at
     /// no real cost (read marks: the client marks again when next shown the room). A crash of
     /// the process loses nothing (the commit is in the log), and the next durable commit
     /// syncs the log with it. Under a chat load, a read mark's fsync cost more than the rest
-    /// of it, and held up the commits of messages queued behind it.
+    /// of it, and held up the commits of messages queued behind it. A read mark changes no
+    /// standing, so the kept ones stay.
     async fn write_unsynced<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.on_writer(Commit::Unsynced, f).await
+        self.on_writer(Commit::Unsynced, Changes::NoStanding, f)
+            .await
     }
 
-    async fn on_writer<T, F>(&self, commit: Commit, f: F) -> Result<T, StoreError>
+    async fn on_writer<T, F>(&self, commit: Commit, changes: Changes, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -140,6 +157,9 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            // Forgets the kept standings when this closure ends: after the write committed,
+            // failed or panicked, and before its caller hears of it.
+            let _forget = (changes == Changes::Anything).then(|| ForgetStandings(&inner));
             let result = inner.commit_as(&conn, commit).and_then(|()| f(&mut conn));
             drop(conn);
             inner.checkpointer.nudge();
@@ -190,6 +210,23 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || with_reader(&inner, f))
             .await
             .map_err(|e| StoreError::Backend(format!("reader task failed: {e}")))?
+    }
+}
+
+/// What a write may change, for the standings kept for sends (`standings.rs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Changes {
+    Anything,
+    /// Neither a room's settings, nor a membership, nor a sanction.
+    NoStanding,
+}
+
+/// Forgets the kept standings when dropped.
+struct ForgetStandings<'a>(&'a Inner);
+
+impl Drop for ForgetStandings<'_> {
+    fn drop(&mut self) {
+        self.0.standings.forget_all();
     }
 }
 

@@ -152,7 +152,8 @@ impl Store for SqliteStore {
         &self,
         batch: Vec<NewMessage>,
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-        self.write(move |c| messages::append_batch(c, batch)).await
+        self.write_messages(move |c| messages::append_batch(c, batch))
+            .await
     }
     async fn messages_by_sender(
         &self,
@@ -407,8 +408,18 @@ impl Store for SqliteStore {
         user: UserId,
         now: Timestamp,
     ) -> Result<Option<Standing>, StoreError> {
-        self.read_together(move |c| moderation::standing(c, room, user, now))
-            .await
+        let kept = &self.inner.standings;
+        if let Some(standing) = kept.get(room, user, now) {
+            return Ok(Some(standing));
+        }
+        let reading = kept.reading(now);
+        let found = self
+            .read_together(move |c| moderation::standing(c, room, user, now))
+            .await?;
+        if let Some(standing) = &found {
+            kept.keep(reading, standing, user);
+        }
+        Ok(found)
     }
     async fn sanctions(
         &self,

@@ -247,3 +247,43 @@ fn the_full_text_index_merges_lazily_and_never_all_at_once_in_a_commit() {
     assert_eq!(setting("crisismerge"), 64);
     assert_eq!(setting("secure-delete"), 1, "set by an earlier migration");
 }
+
+/// A send's standing is kept between writes of this store: a change made by another process
+/// (here another store on the same file) shows once the kept one is older than its time to
+/// live, and a change made through this store shows at once.
+#[tokio::test]
+async fn kept_standings_see_other_processes_after_their_time_to_live() {
+    use natter_core::{NewRoom, RoomKind, Store, Timestamp};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let server = SqliteStore::open(&path).unwrap();
+    let other = SqliteStore::open(&path).unwrap();
+    let alice = server.create_user(new_user("alice")).await.unwrap().id;
+    let bob = server.create_user(new_user("bob")).await.unwrap().id;
+    let room = server
+        .create_room(NewRoom {
+            name: "r".into(),
+            topic: String::new(),
+            kind: RoomKind::Public,
+            creator: alice,
+        })
+        .await
+        .unwrap()
+        .id;
+    assert!(server.add_member(room, bob).await.unwrap());
+    let now = Timestamp::now();
+    let member = async |at: i64| {
+        let standing = server.standing(room, bob, Timestamp(at)).await.unwrap();
+        standing.unwrap().member
+    };
+    assert!(member(now.0).await);
+    assert!(other.remove_member(room, bob).await.unwrap());
+    assert!(member(now.0 + 1).await, "kept: another process's change");
+    let ttl = standings::TTL_MS;
+    assert!(!member(now.0 + ttl).await, "read again when too old");
+    assert!(server.add_member(room, bob).await.unwrap());
+    assert!(
+        member(now.0 + ttl + 1).await,
+        "this store's change, at once"
+    );
+}

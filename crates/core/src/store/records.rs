@@ -167,6 +167,8 @@ pub struct SearchQuery {
 /// ([`crate::Store::standing`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
+    /// The room's settings and staff as they are now. Its `last_seq` and `last_rev` may be
+    /// behind: a back-end may keep standings while messages are appended.
     pub room: Room,
     /// Whether they are a member.
     pub member: bool,

@@ -36,6 +36,7 @@ where
     presence::presence_peers_are_the_people_in_ones_small_rooms(fresh().await).await;
     arrival::arrival_is_what_the_reads_it_gathers_say(fresh().await).await;
     moderation::standing_is_what_the_reads_it_gathers_say(fresh().await).await;
+    moderation::standing_follows_every_change_at_once(fresh().await).await;
     seqs_are_gapless_across_batches_and_client_ids_dedupe(fresh().await).await;
     history_pages_in_both_directions(fresh().await).await;
     pages::the_page_version_changes_with_everything_the_newest_page_shows(fresh().await).await;

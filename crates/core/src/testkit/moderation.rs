@@ -140,3 +140,58 @@ pub(super) async fn standing_is_what_the_reads_it_gathers_say(store: Arc<dyn Sto
     let gone = crate::RoomId(room.0 + 1_000);
     assert_eq!(s.standing(gone, a, now).await.unwrap(), None);
 }
+
+/// A send's standing follows every change to the room, the membership and the mute as soon as
+/// the change returns, however often it was asked before (a back-end may keep standings
+/// between writes), and messages sent meanwhile change nothing in it.
+pub(super) async fn standing_follows_every_change_at_once(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b) = (user(s, "alice").await, user(s, "bob").await);
+    let room = room(s, a, "r", RoomKind::Public).await;
+    assert!(s.add_member(room, b).await.unwrap());
+    let now = Timestamp::now();
+    let standing = async |s: &dyn Store| s.standing(room, b, now).await.unwrap().unwrap();
+    let asked = standing(s).await;
+    assert!(asked.member);
+    assert_eq!(asked.muted, None);
+
+    let batch = vec![msg(room, b, "one", None), msg(room, a, "two", None)];
+    for sent in s.append_messages(batch).await.unwrap() {
+        sent.unwrap();
+    }
+    let after_sends = standing(s).await;
+    assert!(after_sends.member);
+    assert_eq!(after_sends.room.id, room);
+    assert_eq!(after_sends.room.slow_mode_secs, asked.room.slow_mode_secs);
+
+    s.put_sanction(sanction(room, b, SanctionKind::Mute, Some(now.0 + 60_000)))
+        .await
+        .unwrap();
+    let muted = standing(s).await.muted;
+    assert_eq!(muted.map(|m| m.kind), Some(SanctionKind::Mute), "muted");
+    let later = s
+        .standing(room, b, Timestamp(now.0 + 60_000))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(later.muted, None, "the mute ran out");
+    assert!(s.lift_sanction(room, b, SanctionKind::Mute).await.unwrap());
+    assert_eq!(standing(s).await.muted, None, "unmuted");
+
+    assert_eq!(s.set_slow_mode(room, 30).await.unwrap().slow_mode_secs, 30);
+    assert_eq!(standing(s).await.room.slow_mode_secs, 30, "slow mode");
+    let archive = crate::RoomUpdate {
+        archived: Some(true),
+        ..Default::default()
+    };
+    assert!(s.update_room(room, archive).await.unwrap().archived);
+    assert!(standing(s).await.room.archived, "archived");
+
+    assert!(s.remove_member(room, b).await.unwrap());
+    assert!(!standing(s).await.member, "removed");
+    assert!(s.add_member(room, b).await.unwrap());
+    assert!(standing(s).await.member, "added again");
+
+    s.delete_room(room).await.unwrap();
+    assert_eq!(s.standing(room, b, now).await.unwrap(), None, "deleted");
+}
