@@ -268,7 +268,7 @@ impl Server {
         config: ServerConfig,
     ) -> std::io::Result<Self> {
         let Backends { store, hub, blobs } = backends;
-        let listener = TcpListener::bind(addr).await?;
+        let listener = listen::bind(addr)?;
         let service = Service::new(store, config.limits);
         if let Some(mode) = config.registration {
             service
@@ -286,7 +286,7 @@ impl Server {
             metrics.clone(),
         ));
         let metrics_listener = match config.metrics_listen {
-            Some(addr) => Some(TcpListener::bind(addr).await?),
+            Some(addr) => Some(listen::bind(addr)?),
             None => None,
         };
         if let Some(acme) = &config.acme {
@@ -297,7 +297,7 @@ impl Server {
             None => None,
         };
         let redirect_listener = match (config.redirect_listen, &tls) {
-            (Some(addr), Some(_)) => Some(TcpListener::bind(addr).await?),
+            (Some(addr), Some(_)) => Some(listen::bind(addr)?),
             _ => None,
         };
         let sweeper = sweeper::spawn(

@@ -102,6 +102,25 @@ impl Counts {
 /// already sent and not yet acknowledged do not count, so fast transfers keep their speed.
 const NOTSENT_LOWAT: u32 = 64 * 1024;
 
+/// Connections the kernel completes and queues for the accept loop (capped by the system's
+/// `net.core.somaxconn`). The 128 of a plain `bind` overflowed when hundreds reconnected at
+/// once while the server was busy (19,000 resuming after a restart): the kernel then drops
+/// the newcomer's handshake, and the client waits a second or more to try again.
+pub(crate) const BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with an accept queue of [`BACKLOG`].
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted server may take its port back at once.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Socket options for every accepted connection: no Nagle delay (frames are small and
 /// latency matters), and a bound on unsent bytes.
 fn tune(stream: &tokio::net::TcpStream) {
@@ -257,6 +276,27 @@ pub fn descriptor_budget() -> usize {
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tune_tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_crowd_connecting_at_once_is_queued_not_dropped() {
+        // Nobody accepts while they connect: each handshake completes only if the kernel has
+        // room to queue it, else its SYN waits a second to be sent again. 300 is well past a
+        // plain `bind`'s 128 (and under the 4,096 somaxconn of current kernels).
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let crowd = (0..300).map(|_| {
+            tokio::time::timeout(
+                Duration::from_millis(500),
+                tokio::net::TcpStream::connect(addr),
+            )
+        });
+        let connected = futures_util::future::join_all(crowd).await;
+        let queued = connected.iter().filter(|c| matches!(c, Ok(Ok(_)))).count();
+        assert_eq!(queued, 300, "handshakes left waiting for a retry");
+        for _ in 0..300 {
+            listener.accept().await.unwrap();
+        }
+    }
 
     #[tokio::test]
     async fn accepted_sockets_bound_their_unsent_bytes_and_skip_nagle() {

@@ -184,17 +184,24 @@ impl SqliteStore {
 
     /// [`SqliteStore::read`] for several statements, in one read transaction: they see one
     /// snapshot, and the file locks each statement would take and release (two `fcntl` calls)
-    /// are taken once.
+    /// are taken once. `BEGIN` and `COMMIT` come from the statement cache: a `Transaction`
+    /// parses them again on every call. A connection left in its transaction (a failed
+    /// `ROLLBACK`) is not pooled again (`with_reader`).
     async fn read_together<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         self.read(move |c| {
-            let tx = c.unchecked_transaction().map_err(backend)?;
-            let result = f(&tx)?;
-            tx.commit().map_err(backend)?;
-            Ok(result)
+            let run = |sql: &str| {
+                c.prepare_cached(sql)
+                    .and_then(|mut s| s.execute([]))
+                    .map_err(backend)
+            };
+            run("BEGIN")?;
+            let result = f(c);
+            run(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            result
         })
         .await
     }
