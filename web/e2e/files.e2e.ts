@@ -127,6 +127,8 @@ describe("files", () => {
     const refusal = tray(carol.page).getByRole("alert");
     await refusal.waitFor();
     expect(await refusal.textContent()).toBe("That file is too large: files can be at most 1 MiB.");
+    // Sent again it would be refused again: no Retry, only removal.
+    expect(await tray(carol.page).getByRole("button", { name: "Retry" }).count()).toBe(0);
     expect(await carol.page.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
     await carol.page.getByRole("button", { name: "Remove huge.bin" }).click();
 

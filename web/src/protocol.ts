@@ -420,3 +420,20 @@ export function decodeReport(v: unknown): Report {
     resolution: r && clean({ action: str(r, "action"), by: optStr(r, "by"), at: str(r, "at"), note: str(r, "note") }),
   });
 }
+
+/**
+ * Refusals that sending the same thing again can never turn into success: the content itself is
+ * wrong (too long, too large, a mention or a reply it may not make) or its id was used. A
+ * failure with one of these offers no Retry; rate limits, slow mode, a mute, the server or the
+ * network may pass, and do.
+ */
+const FINAL_CODES = new Set([
+  "invalid_body", "invalid_client_id", "client_id_reused", "invalid_request", "malformed_json",
+  "forbidden", "not_found", "file_too_large", "empty_file", "too_many_attachments",
+  "file_already_attached", "payload_too_large", "invalid_file_name", "unsupported_media_type",
+]);
+
+/** Whether a refusal with this code would be refused again, whatever the wait. */
+export function isFinal(code: string): boolean {
+  return FINAL_CODES.has(code);
+}

@@ -150,6 +150,22 @@ describe("pending sends", () => {
     );
     expect(s.pending).toMatchObject([{ status: "failed", error: "join the room first" }]);
   });
+
+  test("a refusal that would come again is final; one that may pass (a rate limit, a mute) is not", () => {
+    const refused = (code: string) =>
+      run(
+        initialState(me),
+        ready([general]),
+        { kind: "queue", pending: pending("c1") },
+        frame({ type: "error", code, message: "no", client_id: "c1" }),
+      ).pending[0];
+    for (const code of ["invalid_body", "forbidden", "file_already_attached", "not_found"]) {
+      expect(refused(code), code).toMatchObject({ status: "failed", final: true });
+    }
+    for (const code of ["rate_limited", "slow_mode", "muted", "internal"]) {
+      expect(refused(code), code).toMatchObject({ status: "failed", final: false });
+    }
+  });
 });
 
 describe("read state", () => {

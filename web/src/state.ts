@@ -2,7 +2,7 @@
 // the controller (chat.ts) feeds it frames, REST answers and user actions through `reduce`.
 // Nothing here touches the network, the DOM or the clock; the tests drive it directly.
 
-import type { Attachment, Id, MemberEvent, Message, ReadState, Room, ServerFrame, User } from "./protocol";
+import { isFinal, type Attachment, type Id, type MemberEvent, type Message, type ReadState, type Room, type ServerFrame, type User } from "./protocol";
 
 export type ConnState = "connecting" | "online" | "offline";
 
@@ -19,6 +19,8 @@ export interface Pending {
   /** queued: waiting for a connection; sending: on the wire; failed: refused or timed out. */
   status: "queued" | "sending" | "failed";
   error?: string;
+  /** Refused for good: sending it again would be refused again (see `isFinal`). */
+  final?: boolean;
 }
 
 /** The loaded window of a room's history: contiguous, ascending by seq. */
@@ -96,6 +98,7 @@ export type Action =
   | { kind: "history"; roomId: Id; messages: Message[]; hasMore: boolean; older: boolean }
   | { kind: "room"; room: Room }
   | { kind: "dismiss-toast" }
+  | { kind: "toast"; text: string }
   | { kind: "users"; users: User[] }
   | { kind: "members"; roomId: Id; members: User[] }
   | { kind: "queue"; pending: Pending }
@@ -132,6 +135,8 @@ export function reduce(s: ChatState, a: Action): ChatState {
       return addRoom(s, a.room);
     case "dismiss-toast":
       return { ...s, toast: null };
+    case "toast":
+      return { ...s, toast: a.text };
     case "users":
       return { ...s, users: { ...s.users, ...Object.fromEntries(a.users.map((u) => [u.id, u])) } };
     case "members": {
@@ -268,7 +273,7 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
       return {
         ...s,
         pending: s.pending.map((p) =>
-          p.clientId === f.client_id ? { ...p, status: "failed", error: f.message } : p,
+          p.clientId === f.client_id ? { ...p, status: "failed", error: f.message, final: isFinal(f.code) } : p,
         ),
       };
     }

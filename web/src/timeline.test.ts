@@ -23,6 +23,17 @@ describe("layout", () => {
     ]);
   });
 
+  test("puts the New messages line before the first unread message, which starts a group again", () => {
+    const t0 = new Date("2026-11-21T10:00:00").getTime();
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    const messages = [msg(1, "a", at(0)), msg(2, "a", at(1_000)), msg(3, "a", at(2_000))];
+    const rows = layout(messages, [], "me", now, 2);
+    expect(rows.map((r) => (r.kind === "message" ? `${r.message.seq}:${r.first}` : r.kind))).toEqual([
+      "day", "1:true", "unread", "2:true", "3:false",
+    ]);
+    expect(layout(messages, [], "me", now).some((r) => r.kind === "unread")).toBe(false);
+  });
+
   test("puts a separator before each new day, labelled Today and Yesterday", () => {
     const rows = layout(
       [msg(1, "a", new Date("2026-11-19T23:59:00").toISOString()), msg(2, "a", new Date("2026-11-20T00:01:00").toISOString()), msg(3, "a", new Date("2026-11-21T08:00:00").toISOString())],

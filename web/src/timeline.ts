@@ -9,11 +9,16 @@ export const GROUP_GAP_MS = 5 * 60 * 1000;
 
 export type Row =
   | { kind: "day"; key: string; label: string }
+  | { kind: "unread"; key: string }
   | { kind: "message"; key: string; message: Message; first: boolean }
   | { kind: "pending"; key: string; pending: Pending; first: boolean };
 
-/** Lays out messages (then pending sends, which are always newest) with day separators and groups. */
-export function layout(messages: Message[], pending: Pending[], senderId: string, now: Date): Row[] {
+/**
+ * Lays out messages (then pending sends, which are always newest) with day separators and groups,
+ * and the "New messages" line before the message whose seq is `unreadAt`: a group starts again
+ * after it, so the first new message shows who sent it.
+ */
+export function layout(messages: Message[], pending: Pending[], senderId: string, now: Date, unreadAt?: number): Row[] {
   const rows: Row[] = [];
   let prevDay = "";
   let prevSender = "";
@@ -31,6 +36,10 @@ export function layout(messages: Message[], pending: Pending[], senderId: string
     return first;
   };
   for (const m of messages) {
+    if (m.seq === unreadAt) {
+      rows.push({ kind: "unread", key: "unread" });
+      prevSender = "";
+    }
     const first = place(m.sender_id, Date.parse(m.created_at));
     rows.push({ kind: "message", key: `m-${m.id}`, message: m, first });
   }

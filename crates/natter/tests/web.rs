@@ -58,6 +58,23 @@ async fn the_web_client_is_served_at_the_root_under_a_strict_content_security_po
     assert_eq!(icon.headers()[header::CONTENT_TYPE], "image/svg+xml");
 }
 
+/// A room's or a message's address (`/r/ROOM`, `/r/ROOM/SEQ`) is the client's page, under the
+/// same headers, whether or not the room exists: the page itself tells nothing.
+#[tokio::test]
+async fn room_and_message_addresses_are_the_client_page() {
+    let app = spawn_app().await;
+    let root = get(&format!("{}/", app.base)).await.text().await.unwrap();
+    for path in ["/r/1", "/r/1/", "/r/42/7", "/r/999999/123"] {
+        let page = get(&format!("{}{path}", app.base)).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let headers = page.headers().clone();
+        assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+        assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY), "{path}");
+        assert_eq!(page.text().await.unwrap(), root, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn paths_that_are_not_part_of_the_client_still_get_the_json_404() {
     let app = spawn_app().await;
@@ -66,6 +83,9 @@ async fn paths_that_are_not_part_of_the_client_still_get_the_json_404() {
         "/assets/missing.js",
         "/api/v1/nope",
         "/index.html/x",
+        "/r",
+        "/r/general",
+        "/r/1/2/3",
     ] {
         let res = get(&format!("{}{path}", app.base)).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");

@@ -46,8 +46,30 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn find(path: &str) -> Option<&'static Asset> {
-    let path = if path == "/" { "/index.html" } else { path };
+    let path = if path == "/" || is_address(path) {
+        "/index.html"
+    } else {
+        path
+    };
     ASSETS.iter().find(|a| a.path == path)
+}
+
+/// A room's or a message's address in the client (`/r/ROOM`, `/r/ROOM/SEQ`): the page that
+/// opens it is the client's own, which reads the path. Whether the room exists, and whether
+/// the reader may see it, is the API's to say when the client asks for it.
+fn is_address(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/r/") else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let number = |p: Option<&str>| {
+        p.is_some_and(|p| !p.is_empty() && p.len() <= 19 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    number(parts.next()) && {
+        let seq = parts.next();
+        (seq.is_none() || number(seq)) && parts.next().is_none()
+    }
 }
 
 /// Serves a web client file for GET and HEAD, and the JSON 404 for everything else.
@@ -115,6 +137,26 @@ mod tests {
             "index.html loads {}",
             script.path
         );
+    }
+
+    #[test]
+    fn room_and_message_addresses_are_the_client_page_and_nothing_else_is() {
+        let index = find("/").unwrap().path;
+        for path in ["/r/1", "/r/12/", "/r/12/345", "/r/12/345/"] {
+            assert_eq!(find(path).map(|a| a.path), Some(index), "{path}");
+        }
+        for path in [
+            "/r",
+            "/r/",
+            "/r/x",
+            "/r/1/2/3",
+            "/r//2",
+            "/r/1/x",
+            "/rooms/1",
+            "/r/1/../x",
+        ] {
+            assert!(find(path).is_none(), "{path}");
+        }
     }
 
     #[test]

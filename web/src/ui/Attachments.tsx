@@ -2,8 +2,8 @@
 // uploads in progress.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, describeError } from "../api";
-import type { Attachment } from "../protocol";
+import { api, ApiError, describeError } from "../api";
+import { isFinal, type Attachment } from "../protocol";
 import { fileUrl, formatSize, thumbnailUrl, upload, type UploadHandle } from "../uploads";
 
 const THUMB_EDGE = 320;
@@ -53,6 +53,8 @@ export interface Upload {
   progress: number;
   attachment?: Attachment;
   error?: string;
+  /** Refused for good (too large, empty, …): offered for removal, not for another try. */
+  final?: boolean;
   handle?: UploadHandle;
 }
 
@@ -83,7 +85,8 @@ export function useUploads(): Uploads {
     const handle = upload(file, (progress) => patch(key, { progress }));
     handle.done.then(
       (attachment) => patch(key, { attachment, progress: 1, handle: undefined }),
-      (e: unknown) => patch(key, { error: describeError(e), handle: undefined }),
+      (e: unknown) =>
+        patch(key, { error: describeError(e), final: e instanceof ApiError && isFinal(e.code), handle: undefined }),
     );
     return handle;
   };
@@ -139,9 +142,11 @@ export function UploadTray({ uploads }: { uploads: Uploads }) {
               <span class="error small" role="alert">
                 {u.error}
               </span>
-              <button type="button" class="link" onClick={() => uploads.retry(u.key)}>
-                Retry
-              </button>
+              {!u.final && (
+                <button type="button" class="link" onClick={() => uploads.retry(u.key)}>
+                  Retry
+                </button>
+              )}
             </>
           ) : (
             <progress

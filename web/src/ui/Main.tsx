@@ -1,6 +1,7 @@
 // The signed-in screen: sidebar (a drawer on phones), the open room, its members, and dialogs.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { addressOf, parseAddress, type Address } from "../address";
 import type { Chat } from "../chat";
 import type { ChatState } from "../state";
 import { sidebarRooms } from "../state";
@@ -39,13 +40,58 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
     if (await chat.reveal(roomId, seq)) requestAnimationFrame(() => jumpTo(seq));
   };
 
-  // Open a room at start (general if there is one) and whenever the open one goes away.
+  /** Opens what an address names: the room, and the message if it names one. */
+  const go = (to: Address) => {
+    setView("chat");
+    if (to.seq === undefined) chat.open(to.roomId);
+    else void jump(to.roomId, to.seq);
+  };
+
+  // The address the page was loaded at, until the user's rooms are known.
+  const wanted = useRef<Address | null>(parseAddress(location.pathname));
+  // Open a room at start (the address's, else general if there is one) and whenever the open
+  // one goes away.
+  // It reads the controller's state as it is now, not as this render saw it: a room opened since
+  // (by the address, say) must not be replaced by general.
   useEffect(() => {
-    if (active) return;
-    const { channels, dms } = sidebarRooms(state);
+    const now = chat.state;
+    const w = wanted.current;
+    if (w) {
+      if (now.rooms[w.roomId]) {
+        wanted.current = null;
+        go(w);
+        return;
+      }
+      if (now.conn !== "online") return; // the list of rooms may not have come yet
+      wanted.current = null;
+      chat.dispatch({ kind: "toast", text: "That link is to a room you are not in, or one that no longer exists." });
+    }
+    if (now.active && now.rooms[now.active]) return;
+    const { channels, dms } = sidebarRooms(now);
     const first = channels.find((r) => r.name === "general") ?? channels[0] ?? dms[0];
     if (first) chat.open(first.id);
-  }, [active, state.rooms]);
+  }, [active, state.rooms, state.conn]);
+
+  // The location bar follows the open room: a new entry for each room opened (so Back returns
+  // to the one before), none while an address to this room (or a message in it) is shown.
+  useEffect(() => {
+    if (!active || wanted.current) return;
+    const shown = parseAddress(location.pathname);
+    if (shown?.roomId === active.id) return;
+    if (shown) history.pushState(null, "", addressOf(active.id));
+    else history.replaceState(null, "", addressOf(active.id));
+  }, [active?.id]);
+
+  // Back and Forward open the room (and message) of the address they go to.
+  useEffect(() => {
+    const onPop = () => {
+      const to = parseAddress(location.pathname);
+      if (to && chat.state.rooms[to.roomId]) go(to);
+      else if (chat.state.active) history.replaceState(null, "", addressOf(chat.state.active));
+    };
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

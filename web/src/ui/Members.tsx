@@ -37,7 +37,7 @@ export function Members({ chat, state, room, onClose }: { chat: Chat; state: Cha
           const on = u.id in state.online;
           return (
             <li key={u.id} class="member">
-              <Avatar name={u.display_name} online={on} />
+              <Avatar id={u.id} name={u.display_name} online={on} />
               <span class="member-text">
                 <span>
                   {u.display_name} <span class="muted small">@{u.username}</span>

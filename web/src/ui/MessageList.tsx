@@ -3,7 +3,6 @@
 // the room read while its bottom is on screen.
 
 import { AttachmentList } from "./Attachments";
-import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
@@ -11,6 +10,11 @@ import { displayName, summary, type ChatState, type Pending } from "../state";
 import { layout, linkify, timeLabel } from "../timeline";
 import { MessageRow, type RowActions } from "./MessageRow";
 import { Avatar } from "./Sidebar";
+
+/** Puts `text` in a room's message box, replacing what was there (`RoomView`'s composer listens). */
+export function compose(roomId: string, text: string) {
+  window.dispatchEvent(new CustomEvent("natter:compose", { detail: { roomId, text } }));
+}
 
 /** Asks the open room's log to scroll to a message (after `Chat.reveal` loaded it). */
 export function jumpTo(seq: number) {
@@ -24,7 +28,9 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   const timeline = state.timelines[room.id];
   const messages = timeline?.messages ?? [];
   const pending = state.pending.filter((p) => p.roomId === room.id);
-  const rows = layout(messages, pending, state.me.id, new Date());
+  const marker = state.markers[room.id];
+  const unreadAt = marker === undefined ? undefined : firstUnread(messages, marker, state.me.id);
+  const rows = layout(messages, pending, state.me.id, new Date(), unreadAt);
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const prev = useRef({ first: "", last: "", height: 0, top: 0 });
@@ -127,19 +133,15 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
               </div>
             );
           }
-          if (row.kind === "message") {
-            const marker = state.markers[room.id];
-            const line = marker !== undefined && row.message.seq === firstUnread(messages, marker, state.me.id);
+          if (row.kind === "unread") {
             return (
-              <Fragment key={row.key}>
-                {line && (
-                  <div class="unread-line" role="separator" aria-label="New messages">
-                    <span aria-hidden="true">New messages</span>
-                  </div>
-                )}
-                <MessageRow chat={chat} state={state} room={room} message={row.message} first={row.first} {...actions} />
-              </Fragment>
+              <div key={row.key} class="unread-line" role="separator" aria-label="New messages">
+                <span aria-hidden="true">New messages</span>
+              </div>
             );
+          }
+          if (row.kind === "message") {
+            return <MessageRow key={row.key} chat={chat} state={state} room={room} message={row.message} first={row.first} {...actions} />;
           }
           return <PendingRow key={row.key} chat={chat} state={state} pending={row.pending} first={row.first} />;
         })}
@@ -181,7 +183,7 @@ function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatSt
         : "Sending…";
   return (
     <article class={`msg pending ${pending.status}${first ? " first" : ""}`} aria-busy={pending.status !== "failed"}>
-      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
+      {first ? <Avatar id={state.me.id} name={name} /> : <span class="gutter" aria-hidden="true" />}
       <div class="msg-main">
         {first && (
           <div class="msg-head">
@@ -196,9 +198,23 @@ function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatSt
           {pending.status === "failed" && (
             <>
               {" "}
-              <button type="button" class="link" onClick={() => chat.retry(pending.clientId)}>
-                Retry
-              </button>{" "}
+              {pending.final ? (
+                // Sent again it would be refused again: the text goes back to the message box.
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => {
+                    compose(pending.roomId, pending.body);
+                    chat.discard(pending.clientId);
+                  }}
+                >
+                  Edit
+                </button>
+              ) : (
+                <button type="button" class="link" onClick={() => chat.retry(pending.clientId)}>
+                  Retry
+                </button>
+              )}{" "}
               <button type="button" class="link" onClick={() => chat.discard(pending.clientId)}>
                 Delete
               </button>

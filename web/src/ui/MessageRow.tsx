@@ -1,6 +1,7 @@
 // One message in a log: the server's sanitized HTML, edits and tombstones, the quote of the
 // message it answers, reactions, its thread, and the actions a person may take on it.
 
+import { linkTo } from "../address";
 import { AttachmentList } from "./Attachments";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
@@ -51,7 +52,7 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
   const classes = ["msg", first ? "first" : "", mentionsMe(state, m) ? "mentioned" : "", m.deleted ? "deleted" : ""];
   return (
     <article class={classes.filter(Boolean).join(" ")} data-seq={m.seq} data-id={m.id} tabIndex={-1}>
-      {first ? <Avatar name={name} /> : <span class="gutter" aria-hidden="true" />}
+      {first ? <Avatar id={m.sender_id} name={name} /> : <span class="gutter" aria-hidden="true" />}
       <div class="msg-main">
         {first && (
           <div class="msg-head">
@@ -96,13 +97,8 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
         ) : (
           <HtmlBody html={m.html} />
         )}
-        {m.edited_at && !m.deleted && (
-          <span class="edited muted small" title={fullTime(m.edited_at)}>
-            (edited)
-          </span>
-        )}
         {!m.deleted && !collapsed && m.attachments && <AttachmentList attachments={m.attachments} />}
-        {m.pinned_at && <span class="pinned-flag muted small"> · 📌 pinned</span>}
+        <MessageMeta message={m} />
         {!collapsed && <Reactions chat={chat} state={state} message={m} act={act} />}
         {(m.reply_count ?? 0) > 0 && (
           <button type="button" class="thread-summary link" onClick={() => onThread(m)}>
@@ -129,6 +125,21 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
           </button>
           <button type="button" class="icon" aria-label="Reply in thread" title="Reply in thread" onClick={() => onThread(m)}>
             🧵
+          </button>
+          <button
+            type="button"
+            class="icon"
+            aria-label="Copy link"
+            title="Copy link"
+            onClick={() => {
+              const link = linkTo(m.room_id, m.seq);
+              // The clipboard needs a secure context (HTTPS or this machine); else show the link.
+              (navigator.clipboard?.writeText(link) ?? Promise.reject(new Error("no clipboard")))
+                .then(() => setNote("Link copied."))
+                .catch(() => setNote(`Link: ${link}`));
+            }}
+          >
+            🔗
           </button>
           {mine && (
             <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => setEditing(true)}>
@@ -176,6 +187,24 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
         </div>
       )}
     </article>
+  );
+}
+
+/** "(edited)" and "📌 pinned" on one quiet line under the message, a dot between the two. */
+function MessageMeta({ message: m }: { message: Message }) {
+  const edited = !!m.edited_at && !m.deleted;
+  const pinned = !!m.pinned_at;
+  if (!edited && !pinned) return null;
+  return (
+    <div class="msg-meta muted small">
+      {edited && (
+        <span class="edited" title={fullTime(m.edited_at!)}>
+          (edited)
+        </span>
+      )}
+      {edited && pinned && <span aria-hidden="true"> · </span>}
+      {pinned && <span class="pinned-flag">📌 pinned</span>}
+    </div>
   );
 }
 

@@ -195,7 +195,7 @@ export function SearchPanel({
         }}
       >
         <input type="search" aria-label="Search messages" placeholder="Search messages" value={q} autoFocus onInput={(e) => setQ(e.currentTarget.value)} />
-        <label class="small">
+        <label class="small inline">
           <input type="checkbox" checked={here} onChange={(e) => setHere(e.currentTarget.checked)} /> Only in {roomTitle(state, room)}
         </label>
         <label class="small">

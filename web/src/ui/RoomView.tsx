@@ -173,6 +173,18 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
   const draftKey = `${chat.state.me.id}/${roomId}`;
   const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
   useEffect(() => () => chat.stopTyping(roomId), [roomId]);
+  // A refused message put back to be edited (`compose` in MessageList).
+  useEffect(() => {
+    const onCompose = (e: Event) => {
+      const { roomId: to, text: put } = (e as CustomEvent<{ roomId: string; text: string }>).detail;
+      if (to !== roomId) return;
+      setText(put);
+      drafts.set(draftKey, put);
+      document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+    };
+    window.addEventListener("natter:compose", onCompose);
+    return () => window.removeEventListener("natter:compose", onCompose);
+  }, [roomId, draftKey]);
   const chars = [...text].length;
   const tooLong = chars > MAX_BODY_CHARS;
   const update = (v: string) => {

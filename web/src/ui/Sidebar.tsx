@@ -98,7 +98,7 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
         )}
       </nav>
       <button type="button" class="me-card" aria-label="Profile and settings" onClick={() => onDialog("profile")}>
-        <Avatar name={me.display_name} online />
+        <Avatar id={me.id} name={me.display_name} online />
         <span class="me-text">
           <strong>{me.display_name}</strong>
           <span class="muted small">{me.status || `@${me.username}`}</span>
@@ -142,10 +142,14 @@ export function ConnectionBanner({ chat, state }: { chat: Chat; state: ChatState
   );
 }
 
-export function Avatar({ name, online }: { name: string; online?: boolean }) {
+/**
+ * A person's initial on a colour of their own. The colour comes from the account's id, not the
+ * name, so it never changes and a rename cannot make two people look alike; ids a step apart
+ * are the golden angle apart on the colour wheel.
+ */
+export function Avatar({ id, name, online }: { id: string; name: string; online?: boolean }) {
   const initials = name.trim().slice(0, 1).toUpperCase() || "?";
-  let hue = 0;
-  for (const ch of name) hue = (hue * 31 + ch.codePointAt(0)!) % 360;
+  const hue = avatarHue(id);
   return (
     <span class="avatar" style={{ "--hue": hue }} aria-hidden="true">
       {initials}
@@ -201,4 +205,10 @@ function Invitations({ chat, state, onOpen }: { chat: Chat; state: ChatState; on
       {error && <p class="error small" role="alert">{error}</p>}
     </section>
   );
+}
+
+/** The hue (0 to 359) of an account's avatar. */
+export function avatarHue(id: string): number {
+  const n = Number.parseInt(id, 10);
+  return Number.isFinite(n) ? Math.floor((n * 137.508) % 360) : 0;
 }
