@@ -99,8 +99,10 @@ test("an admin deactivates someone, makes an invite and reads the audit log in t
   await page.getByLabel("Find people").fill("trouble");
   const card = page.getByRole("listitem", { name: "troublemaker" });
   await card.waitFor();
-  page.once("dialog", (d) => void d.accept("spamming the lobby"));
   await card.getByRole("button", { name: "Deactivate" }).click();
+  const asked = page.getByRole("dialog", { name: "Deactivate troublemaker?" });
+  await asked.getByLabel("Reason (optional)").fill("spamming the lobby");
+  await asked.getByRole("button", { name: "Deactivate" }).click();
   await card.getByText("deactivated").waitFor();
   const me = await fetch(`${app.server.url}/api/v1/me`, { headers: { authorization: `Bearer ${victim}` } });
   expect(me.status).toBe(401);

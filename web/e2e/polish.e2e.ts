@@ -117,4 +117,26 @@ describe("polish", () => {
     expect(await hue()).toBe(before);
     await fay.context.close();
   });
+
+  test("deleting a room is asked inside the app, and waits for the room's name typed exactly", async () => {
+    const gus = await signUp(app.browser, app.server, "gus");
+    let native = false;
+    gus.page.on("dialog", (d) => {
+      native = true;
+      void d.dismiss();
+    });
+    await createRoom(gus.page, "scratch");
+    await gus.page.getByRole("button", { name: "Settings", exact: true }).click();
+    await gus.page.getByRole("dialog").getByRole("button", { name: "Delete room" }).click();
+    const asked = gus.page.getByRole("dialog", { name: "Delete scratch?" });
+    const go = asked.getByRole("button", { name: "Delete room" });
+    expect(await go.isDisabled()).toBe(true);
+    await asked.getByLabel("Type the room's name to confirm").fill("scratc");
+    expect(await go.isDisabled()).toBe(true);
+    await asked.getByLabel("Type the room's name to confirm").fill("scratch");
+    await go.click();
+    await gus.page.getByRole("navigation", { name: "Rooms" }).getByRole("button", { name: /scratch/ }).waitFor({ state: "detached" });
+    expect(native).toBe(false);
+    await gus.context.close();
+  });
 });

@@ -46,7 +46,6 @@ describe("rich messages", () => {
   test("Markdown shows formatted and safe; edits, deletes and reactions reach the other browser live", async () => {
     const alice = await signUp(app.browser, app.server, "alice");
     const bob = await signUp(app.browser, app.server, "bob");
-    alice.page.on("dialog", (d) => void d.accept());
     let alerted = false;
     bob.page.on("dialog", (d) => {
       alerted = true;
@@ -85,6 +84,13 @@ describe("rich messages", () => {
     await message(alice.page, "bold and better").getByRole("button", { name: "🎉 1: alice" }).waitFor();
 
     await action(alice.page, "bold and better", "Delete");
+    // Asked inside the app, with a button named for what it does; Cancel would keep it.
+    const asked = alice.page.getByRole("dialog", { name: "Delete this message?" });
+    await asked.getByRole("button", { name: "Cancel" }).click();
+    await asked.waitFor({ state: "detached" });
+    expect(await log(alice.page).getByText("bold and better").count()).toBe(1);
+    await action(alice.page, "bold and better", "Delete");
+    await alice.page.getByRole("dialog", { name: "Delete this message?" }).getByRole("button", { name: "Delete" }).click();
     await log(bob.page).getByText("This message was deleted.").waitFor();
     expect(await log(bob.page).getByText("bold and better").count()).toBe(0);
     expect(alerted).toBe(false);
@@ -129,7 +135,6 @@ describe("rich messages", () => {
 
   test("read state follows the user to their other browser; pins and search jump into history", async () => {
     const erin = await signUp(app.browser, app.server, "erin");
-    erin.page.on("dialog", (d) => void d.accept());
     await createRoom(erin.page, "ops");
     const second = await signIn(app.server, "erin");
     await nav(second.page).getByRole("button", { name: /^ops/ }).click();
@@ -181,12 +186,12 @@ describe("rich messages", () => {
   test("a blocked user's messages are collapsed and they can no longer write to the DM", async () => {
     const gina = await signUp(app.browser, app.server, "gina");
     const hank = await signUp(app.browser, app.server, "hank");
-    gina.page.on("dialog", (d) => void d.accept());
 
     await send(hank.page, "hello from hank in general");
     await shows(gina.page, "hello from hank in general");
     const members = gina.page.getByRole("complementary", { name: "Members" });
     await members.getByRole("button", { name: "Block hank" }).click();
+    await gina.page.getByRole("dialog", { name: "Block hank?" }).getByRole("button", { name: "Block" }).click();
     await members.getByRole("button", { name: "Unblock hank" }).waitFor();
     await log(gina.page).getByText("Message from someone you blocked.").waitFor();
     expect(await log(gina.page).getByText("hello from hank in general").count()).toBe(0);

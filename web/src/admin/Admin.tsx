@@ -1,6 +1,7 @@
 // The Administration area, for admins only: users, rooms, invites, reports, the audit log and
 // server settings. The server decides who may do what; this only shows its answers.
 
+import { ask } from "../ui/Ask";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "../api";
@@ -148,8 +149,14 @@ function Users({ state }: { state: ChatState }) {
                   ) : (
                     <button
                       type="button"
-                      onClick={() => {
-                        const reason = prompt(`Deactivate ${u.username}? Every session ends now. Reason (optional):`);
+                      onClick={async () => {
+                        const reason = await ask({
+                          title: `Deactivate ${u.username}?`,
+                          message: "Every session of theirs ends now, and they cannot sign in until reactivated.",
+                          confirm: "Deactivate",
+                          danger: true,
+                          input: { label: "Reason (optional)" },
+                        });
                         if (reason !== null) void act(() => adminApi.deactivate(u.id, reason), `${u.username} deactivated.`);
                       }}
                     >
@@ -165,10 +172,15 @@ function Users({ state }: { state: ChatState }) {
                   <button
                     type="button"
                     class="danger"
-                    onClick={() => {
-                      if (prompt(`Delete ${u.username} for good? Their messages stay, from "Deleted user"; their files go. Type the username to confirm:`) === u.username) {
-                        void act(() => adminApi.deleteUser(u.id, ""), `${u.username} deleted.`);
-                      }
+                    onClick={async () => {
+                      const typed = await ask({
+                        title: `Delete ${u.username} for good?`,
+                        message: 'Their messages stay, from "Deleted user"; their files go. This cannot be undone.',
+                        confirm: "Delete account",
+                        danger: true,
+                        input: { label: "Type the username to confirm", mustEqual: u.username },
+                      });
+                      if (typed === u.username) void act(() => adminApi.deleteUser(u.id, ""), `${u.username} deleted.`);
                     }}
                   >
                     Delete
@@ -246,8 +258,14 @@ function Rooms() {
         <button
           type="button"
           class="danger"
-          onClick={() => {
-            const typed = prompt(`Delete ${room.name} with every message and file in it? Type its name to confirm:`);
+          onClick={async () => {
+            const typed = await ask({
+              title: `Delete ${room.name}?`,
+              message: "Every message and file in it goes, for everyone. This cannot be undone.",
+              confirm: "Delete room",
+              danger: true,
+              input: { label: "Type the room's name to confirm", mustEqual: room.name },
+            });
             if (typed !== null) void act(() => adminApi.deleteRoom(room.id, typed), `${room.name} deleted.`);
           }}
         >

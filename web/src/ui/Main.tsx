@@ -12,6 +12,7 @@ import { PinsPanel, SearchPanel, ThreadPanel } from "./Panels";
 import { RoomView } from "./RoomView";
 import { RoomSettings } from "./RoomSettings";
 import { Admin } from "../admin/Admin";
+import { AskHost } from "./Ask";
 import { ReportQueue } from "../admin/Reports";
 import { Sidebar } from "./Sidebar";
 
@@ -189,6 +190,7 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
           </button>
         </div>
       )}
+      <AskHost />
       {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
       {dialog === "room-settings" && active && (
         <RoomSettings state={state} room={active} onClose={() => setDialog(null)} />

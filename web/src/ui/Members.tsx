@@ -1,5 +1,6 @@
 // The members panel: who is in the room, who is online, when the others were last seen.
 
+import { ask } from "./Ask";
 import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
 import type { Chat } from "../chat";
@@ -68,8 +69,16 @@ function BlockButton({ chat, blocked, userId, name }: { chat: Chat; blocked: boo
         type="button"
         class="link small block-button"
         aria-label={`${blocked ? "Unblock" : "Block"} ${name}`}
-        onClick={() => {
-          if (!blocked && !confirm(`Block ${name}? They will not be able to message you directly, and their messages will be collapsed.`)) return;
+        onClick={async () => {
+          if (!blocked) {
+            const sure = await ask({
+              title: `Block ${name}?`,
+              message: "They will not be able to message you directly, and their messages will be collapsed.",
+              confirm: "Block",
+              danger: true,
+            });
+            if (sure === null) return;
+          }
           chat.actions.setBlocked(userId, !blocked).catch((e) => setError(describeError(e)));
         }}
       >
@@ -102,8 +111,14 @@ function ModerateMenu({ state, room, userId, name }: { state: ChatState; room: R
         </button>
         <button
           type="button"
-          onClick={() => {
-            const reason = prompt(`Ban ${name} from this room for good? Reason (optional):`);
+          onClick={async () => {
+            const reason = await ask({
+              title: `Ban ${name}?`,
+              message: `${name} leaves this room and cannot come back until the ban is lifted.`,
+              confirm: "Ban",
+              danger: true,
+              input: { label: "Reason (optional)" },
+            });
             if (reason !== null) void act(() => adminApi.ban(room.id, userId, undefined, reason), `${name} is banned.`);
           }}
         >

@@ -1,6 +1,7 @@
 // One message in a log: the server's sanitized HTML, edits and tombstones, the quote of the
 // message it answers, reactions, its thread, and the actions a person may take on it.
 
+import { ask } from "./Ask";
 import { linkTo } from "../address";
 import { AttachmentList } from "./Attachments";
 import { useState } from "preact/hooks";
@@ -163,8 +164,13 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
               class="icon"
               aria-label="Report"
               title="Report to the room's moderators"
-              onClick={() => {
-                const reason = prompt("Report this message to the room's moderators. Why?");
+              onClick={async () => {
+                const reason = await ask({
+                  title: "Report this message",
+                  message: "The room's moderators will see it with your reason.",
+                  confirm: "Report",
+                  input: { label: "Why?" },
+                });
                 if (reason !== null) act(adminApi.report(m.id, reason).then(() => setNote("Reported. The moderators will look at it.")));
               }}
             >
@@ -177,8 +183,9 @@ export function MessageRow({ chat, state, room, message: m, first, onReply, onTh
               class="icon"
               aria-label="Delete"
               title="Delete"
-              onClick={() => {
-                if (confirm("Delete this message for everyone?")) act(chat.actions.remove(m.id));
+              onClick={async () => {
+                const sure = await ask({ title: "Delete this message?", message: "It is deleted for everyone.", confirm: "Delete", danger: true });
+                if (sure !== null) act(chat.actions.remove(m.id));
               }}
             >
               🗑

@@ -1,6 +1,7 @@
 // Room settings for its owner, moderators and admins: name, topic, visibility, the room's
 // rules, slow mode, archive, bans and mutes in force, and deleting the room.
 
+import { ask } from "./Ask";
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api";
 import { adminApi, type Sanction } from "../admin/api";
@@ -149,8 +150,14 @@ export function RoomSettings({ state, room, onClose }: { state: ChatState; room:
         <button
           type="button"
           class="danger"
-          onClick={() => {
-            const typed = prompt(`Delete ${room.name} with every message and file in it? Type its name to confirm:`);
+          onClick={async () => {
+            const typed = await ask({
+              title: `Delete ${room.name}?`,
+              message: "Every message and file in it goes, for everyone. This cannot be undone.",
+              confirm: "Delete room",
+              danger: true,
+              input: { label: "Type the room's name to confirm", mustEqual: room.name },
+            });
             if (typed === null) return;
             adminApi.deleteRoom(room.id, typed).then(onClose, (e) => setMsg({ error: true, text: describeError(e) }));
           }}

@@ -1,5 +1,6 @@
 // The open room: header, message list, who is typing, and the composer.
 
+import { ask } from "./Ask";
 import { useEffect, useState } from "preact/hooks";
 import { MAX_BODY_CHARS, type Chat } from "../chat";
 import type { Message, Room } from "../protocol";
@@ -84,8 +85,13 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump, on
         {room.kind !== "dm" && (
           <button
             type="button"
-            onClick={() => {
-              if (!confirm(`Leave ${title}?`)) return;
+            onClick={async () => {
+              const sure = await ask({
+                title: `Leave ${title}?`,
+                message: room.kind === "public" ? "You can join it again from Browse." : "To come back, someone in it must add you again.",
+                confirm: "Leave",
+              });
+              if (sure === null) return;
               chat.leave(room.id).catch(() => setError("Could not leave the room. Try again."));
             }}
           >
