@@ -10,6 +10,7 @@ import {
   syncRevs,
   syncSince,
   totalUnread,
+  elsewhere,
   typingNames,
   unreadCount,
   unknownUsers,
@@ -179,6 +180,16 @@ describe("read state", () => {
     expect(unreadCount(s, "10")).toBe(2);
     s = run(s, { kind: "read", roomId: "20", seq: 2 }, { kind: "read", roomId: "10", seq: 6 });
     expect(totalUnread(s)).toBe(0);
+  });
+
+  test("what waits elsewhere leaves out the open room: a dot for unread, a count of mentions", () => {
+    let s = run(initialState(me), ready([general, dm], ["1"], [readState("10", 3, 2, 1), readState("20", 0)]));
+    s = run(s, { kind: "open", roomId: "10" });
+    expect(elsewhere(s)).toEqual({ unread: false, mentions: 0 });
+    s = run(s, frame({ type: "message", message: { ...m("20", 1), mentions: ["1"] } }));
+    expect(elsewhere(s)).toEqual({ unread: true, mentions: 1 });
+    s = run(s, { kind: "open", roomId: "20" });
+    expect(elsewhere(s)).toEqual({ unread: true, mentions: 1 });
   });
 
   test("a message that mentions you, by name or @room, counts as a mention", () => {

@@ -431,6 +431,19 @@ export function totalUnread(s: ChatState): number {
   return Object.keys(s.rooms).reduce((n, id) => n + unreadCount(s, id), 0);
 }
 
+/** What waits in the rooms other than the open one: for the ☰ button of a phone, whose
+ * sidebar is hidden. */
+export function elsewhere(s: ChatState): { unread: boolean; mentions: number } {
+  let unread = false;
+  let mentions = 0;
+  for (const id of Object.keys(s.rooms)) {
+    if (id === s.active) continue;
+    unread ||= unreadCount(s, id) > 0;
+    mentions += mentionCount(s, id);
+  }
+  return { unread, mentions };
+}
+
 /** The `sync` frame's `since`: every room this client knows, from where it left off. */
 export function syncSince(s: ChatState): Record<Id, number> {
   const since: Record<Id, number> = {};

@@ -1,10 +1,11 @@
 // The open room: header, message list, who is typing, and the composer.
 
 import { ask } from "./Ask";
-import { useEffect, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { MAX_BODY_CHARS, type Chat } from "../chat";
 import type { Message, Room } from "../protocol";
-import { displayName, roomTitle, summary, typingNames, type ChatState } from "../state";
+import { displayName, elsewhere, roomTitle, summary, typingNames, type ChatState } from "../state";
 import type { Panel } from "./Main";
 import { nameForPaste } from "../uploads";
 import { PaperclipIcon, UploadTray, useUploads, type Uploads } from "./Attachments";
@@ -42,6 +43,39 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump, on
       {kind === "members" ? "Members" : kind === "pins" ? "Pins" : "Search"}
     </button>
   );
+  // On a phone these go into one menu, so the room's name keeps the header's width.
+  const roomActions = (
+    <>
+      {toggle("search")}
+      {toggle("pins")}
+      {toggle("members")}
+      {room.kind !== "dm" && chat.actions.moderates(room) && (
+        <button type="button" onClick={onSettings}>
+          Settings
+        </button>
+      )}
+      {room.kind !== "dm" && (
+        <button
+          type="button"
+          onClick={async () => {
+            const sure = await ask({
+              title: `Leave ${title}?`,
+              message: room.kind === "public" ? "You can join it again from Browse." : "To come back, someone in it must add you again.",
+              confirm: "Leave",
+            });
+            if (sure === null) return;
+            chat.leave(room.id).catch(() => setError("Could not leave the room. Try again."));
+          }}
+        >
+          Leave
+        </button>
+      )}
+    </>
+  );
+  const waiting = elsewhere(state);
+  const menuLabel =
+    "Open rooms" +
+    (waiting.mentions > 0 ? `, ${waiting.mentions} ${waiting.mentions === 1 ? "mention" : "mentions"} elsewhere` : waiting.unread ? ", unread messages elsewhere" : "");
   return (
     <main
       class={`room${dragging ? " dragging" : ""}`}
@@ -62,8 +96,15 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump, on
       }}
     >
       <header class="room-header">
-        <button type="button" class="icon menu-button" aria-label="Open rooms" onClick={onMenu}>
+        <button type="button" class="icon menu-button" aria-label={menuLabel} onClick={onMenu}>
           ☰
+          {waiting.mentions > 0 ? (
+            <span class="menu-badge count" aria-hidden="true">
+              {waiting.mentions > 99 ? "99+" : waiting.mentions}
+            </span>
+          ) : (
+            waiting.unread && <span class="menu-badge dot" aria-hidden="true" />
+          )}
         </button>
         <div class="room-heading">
           <h1>
@@ -74,30 +115,8 @@ export function RoomView({ chat, state, room, onMenu, panel, onPanel, onJump, on
           </h1>
           {room.topic && <p class="topic">{room.topic}</p>}
         </div>
-        {toggle("search")}
-        {toggle("pins")}
-        {toggle("members")}
-        {room.kind !== "dm" && chat.actions.moderates(room) && (
-          <button type="button" onClick={onSettings}>
-            Settings
-          </button>
-        )}
-        {room.kind !== "dm" && (
-          <button
-            type="button"
-            onClick={async () => {
-              const sure = await ask({
-                title: `Leave ${title}?`,
-                message: room.kind === "public" ? "You can join it again from Browse." : "To come back, someone in it must add you again.",
-                confirm: "Leave",
-              });
-              if (sure === null) return;
-              chat.leave(room.id).catch(() => setError("Could not leave the room. Try again."));
-            }}
-          >
-            Leave
-          </button>
-        )}
+        <div class="room-actions">{roomActions}</div>
+        <RoomMenu>{roomActions}</RoomMenu>
       </header>
       <ConnectionBanner chat={chat} state={state} />
       {error && (
@@ -260,5 +279,19 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
         Send
       </button>
     </form>
+  );
+}
+
+/** The room's actions behind one button, shown instead of the row of them on narrow screens;
+ * it closes once one is chosen. */
+function RoomMenu({ children }: { children: ComponentChildren }) {
+  const ref = useRef<HTMLDetailsElement>(null);
+  return (
+    <details class="room-menu" ref={ref} onClick={(e) => {
+      if ((e.target as HTMLElement).closest(".room-menu-items button")) ref.current!.open = false;
+    }}>
+      <summary aria-label="Room actions">⋯</summary>
+      <div class="room-menu-items">{children}</div>
+    </details>
   );
 }
