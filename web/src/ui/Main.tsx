@@ -15,8 +15,9 @@ import { Admin } from "../admin/Admin";
 import { AskHost } from "./Ask";
 import { ReportQueue } from "../admin/Reports";
 import { Sidebar } from "./Sidebar";
+import { Switcher } from "./Switcher";
 
-export type DialogKind = "create" | "browse" | "dm" | "profile" | "room-settings" | null;
+export type DialogKind = "create" | "browse" | "dm" | "profile" | "room-settings" | "switch" | null;
 
 /** What the main column shows: the open room, the Administration area, or the report queue. */
 export type View = "chat" | "admin" | "reports";
@@ -92,6 +93,19 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
     };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
+  }, []);
+
+  // Ctrl+K (⌘K): the room switcher, from anywhere, even while typing a message.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== "k" || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      e.preventDefault();
+      if (document.querySelector("dialog[open]")) return;
+      setDrawer(false);
+      setDialog("switch");
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
   }, []);
 
   useEffect(() => {
@@ -191,6 +205,16 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
         </div>
       )}
       <AskHost />
+      {dialog === "switch" && (
+        <Switcher
+          state={state}
+          onOpen={(id) => {
+            chat.open(id);
+            setView("chat");
+          }}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog === "create" && <CreateRoom chat={chat} onClose={() => setDialog(null)} />}
       {dialog === "room-settings" && active && (
         <RoomSettings state={state} room={active} onClose={() => setDialog(null)} />

@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
 import { adminApi, type Invitation } from "../admin/api";
 import type { DialogKind, View } from "./Main";
+import { fuzzyFilter } from "../fuzzy";
 
 interface Props {
   chat: Chat;
@@ -20,7 +21,12 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
   const staff = Object.values(state.rooms).some(
     (r) => r.kind !== "dm" && (r.owner_id === state.me.id || (r.moderator_ids ?? []).includes(state.me.id)),
   );
-  const { channels, dms } = sidebarRooms(state);
+  const [filter, setFilter] = useState("");
+  const all = sidebarRooms(state);
+  const label = (r: Room) => roomTitle(state, r);
+  const channels = fuzzyFilter(all.channels, filter, label);
+  const dms = fuzzyFilter(all.dms, filter, label);
+  const filtering = filter.trim() !== "";
   const item = (room: Room) => {
     const unread = room.id === state.active ? 0 : unreadCount(state, room.id);
     const mentions = room.id === state.active ? 0 : mentionCount(state, room.id);
@@ -65,6 +71,27 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
         <ConnectionBadge chat={chat} state={state} />
       </header>
       <nav aria-label="Rooms" class="room-nav">
+        <div class="room-filter">
+          <input
+            type="search"
+            aria-label="Filter rooms"
+            placeholder="Filter rooms (Ctrl+K to switch)"
+            value={filter}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape" && filter) {
+                e.stopPropagation();
+                setFilter("");
+              } else if (e.key === "Enter") {
+                const first = channels[0] ?? dms[0];
+                if (first) {
+                  onOpen(first.id);
+                  setFilter("");
+                }
+              }
+            }}
+          />
+        </div>
         <div class="section-head">
           <h2>Rooms</h2>
           <button type="button" class="icon" aria-label="Browse public rooms" title="Browse public rooms" onClick={() => onDialog("browse")}>
@@ -82,7 +109,12 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
           </button>
         </div>
         <ul>{dms.map(item)}</ul>
-        {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
+        {dms.length === 0 && !filtering && <p class="muted small pad">No conversations yet.</p>}
+        {filtering && channels.length === 0 && dms.length === 0 && (
+          <p class="muted small pad" role="status">
+            No room or conversation matches “{filter.trim()}”.
+          </p>
+        )}
         <Invitations chat={chat} state={state} onOpen={onOpen} />
         {(staff || state.me.is_admin) && (
           <div class="admin-links">
