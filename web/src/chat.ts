@@ -2,6 +2,7 @@
 // `reduce`, and runs the side effects around them (resync, resends, user lookups, notifications,
 // settings in localStorage and the outbox in sessionStorage).
 
+import { Drafts } from "./drafts";
 import { api, ApiError } from "./api";
 import { MessageActions } from "./actions";
 import { notifyOf } from "./notify";
@@ -78,6 +79,8 @@ export class Chat {
   private syncsLeft = 0;
   /** Closed to make way for a newer connection of this account: wait for the user. */
   replaced = false;
+  /** What the user typed and has not sent, per room, kept in this browser. */
+  readonly drafts: Drafts;
   private lastPingAt = 0;
   private lastClockEmit = 0;
   private requested = new Set<Id>();
@@ -94,6 +97,7 @@ export class Chat {
     const k = keys(me.id);
     this.state = initialState(me);
     this.settings = load(localStorage, k.settings, { notifications: false });
+    this.drafts = new Drafts(k.drafts, localStorage);
     const outbox = load<Pending[]>(sessionStorage, k.outbox, []);
     for (const p of outbox) this.dispatch({ kind: "queue", pending: { ...p, status: "queued" } });
   }
@@ -222,6 +226,7 @@ export class Chat {
     this.stop();
     try {
       sessionStorage.removeItem(keys(this.state.me.id).outbox);
+      localStorage.removeItem(keys(this.state.me.id).drafts);
     } catch {
       // Storage disabled: nothing was kept.
     }

@@ -1,5 +1,5 @@
-// What the web client keeps in the browser: settings per browser (localStorage) and the
-// outbox per tab (sessionStorage). Read state lives on the server.
+// What the web client keeps in the browser: settings and unsent drafts per browser
+// (localStorage) and the outbox per tab (sessionStorage). Read state lives on the server.
 
 import type { Id } from "./protocol";
 
@@ -27,4 +27,5 @@ export function save(store: Storage, key: string, value: unknown) {
 export const keys = (userId: Id) => ({
   settings: `natter.settings.${userId}`,
   outbox: `natter.outbox.${userId}`,
+  drafts: `natter.drafts.${userId}`,
 });

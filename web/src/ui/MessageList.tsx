@@ -16,6 +16,11 @@ export function compose(roomId: string, text: string) {
   window.dispatchEvent(new CustomEvent("natter:compose", { detail: { roomId, text } }));
 }
 
+/** Asks the open room's log to open message `id` for editing (Up in an empty message box). */
+export function editMessage(id: string) {
+  window.dispatchEvent(new CustomEvent("natter:edit", { detail: id }));
+}
+
 /** Asks the open room's log to scroll to a message (after `Chat.reveal` loaded it). */
 export function jumpTo(seq: number) {
   window.dispatchEvent(new CustomEvent("natter:jump", { detail: seq }));
@@ -35,6 +40,17 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   const pinned = useRef(true);
   const prev = useRef({ first: "", last: "", height: 0, top: 0 });
   const [unseen, setUnseen] = useState(0);
+  const [editRequest, setEditRequest] = useState<string | null>(null);
+  useEffect(() => {
+    const onEdit = (e: Event) => {
+      const id = (e as CustomEvent<string>).detail;
+      setEditRequest(id);
+      pinned.current = false;
+      ref.current?.querySelector<HTMLElement>(`article[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
+    };
+    window.addEventListener("natter:edit", onEdit);
+    return () => window.removeEventListener("natter:edit", onEdit);
+  }, [room.id]);
 
   const readIfVisible = () => {
     // Only what is on screen counts as read: not while the history is still loading.
@@ -141,7 +157,19 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
             );
           }
           if (row.kind === "message") {
-            return <MessageRow key={row.key} chat={chat} state={state} room={room} message={row.message} first={row.first} {...actions} />;
+            return (
+              <MessageRow
+                key={row.key}
+                chat={chat}
+                state={state}
+                room={room}
+                message={row.message}
+                first={row.first}
+                editRequested={editRequest === row.message.id}
+                onEditStarted={() => setEditRequest(null)}
+                {...actions}
+              />
+            );
           }
           return <PendingRow key={row.key} chat={chat} state={state} pending={row.pending} first={row.first} />;
         })}

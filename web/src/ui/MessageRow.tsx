@@ -4,7 +4,7 @@
 import { ask } from "./Ask";
 import { linkTo } from "../address";
 import { AttachmentList } from "./Attachments";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
@@ -28,6 +28,9 @@ interface Props extends RowActions {
   room: Room;
   message: Message;
   first: boolean;
+  /** Open the edit box now (Up in an empty message box); `onEditStarted` says it did. */
+  editRequested?: boolean;
+  onEditStarted?: () => void;
 }
 
 /**
@@ -38,9 +41,14 @@ export function HtmlBody({ html }: { html: string }) {
   return <div class="body rich" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
-export function MessageRow({ chat, state, room, message: m, first, onReply, onThread, onJump }: Props) {
+export function MessageRow({ chat, state, room, message: m, first, onReply, onThread, onJump, editRequested, onEditStarted }: Props) {
   const name = displayName(state, m.sender_id);
   const [editing, setEditing] = useState(false);
+  useEffect(() => {
+    if (!editRequested) return;
+    setEditing(true);
+    onEditStarted?.();
+  }, [editRequested]);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [revealed, setRevealed] = useState(false);
@@ -217,8 +225,20 @@ function MessageMeta({ message: m }: { message: Message }) {
 
 function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (b: string) => void; onCancel: () => void }) {
   const [text, setText] = useState(initial);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // The focus goes into the box, after its text (autofocus works only as a page loads).
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+  const backToComposer = () => document.querySelector<HTMLTextAreaElement>(".room .composer textarea")?.focus();
   const save = () => {
-    if (text.trim()) onSave(text.trim());
+    if (text.trim()) {
+      onSave(text.trim());
+      backToComposer();
+    }
   };
   return (
     <form
@@ -231,13 +251,14 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (b: 
       <textarea
         aria-label="Edit message"
         value={text}
-        autoFocus
+        ref={box}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === "Escape") {
             e.preventDefault();
             e.stopPropagation();
             onCancel();
+            backToComposer();
           } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
             save();

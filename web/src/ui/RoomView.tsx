@@ -9,7 +9,8 @@ import { displayName, elsewhere, roomTitle, summary, typingNames, type ChatState
 import type { Panel } from "./Main";
 import { nameForPaste } from "../uploads";
 import { PaperclipIcon, UploadTray, useUploads, type Uploads } from "./Attachments";
-import { MessageList } from "./MessageList";
+import { editMessage, MessageList } from "./MessageList";
+import { complete, mentionAt, mentionCandidates, type Candidate } from "../mentions";
 import { ConnectionBanner } from "./Sidebar";
 
 interface Props {
@@ -179,9 +180,6 @@ function Typing({ names }: { names: string[] }) {
   );
 }
 
-/** Unsent text per user and room, kept while the user looks at other rooms. */
-const drafts = new Map<string, string>();
-
 /** On touch screens there is no Shift key: Enter makes a new line and the button sends. */
 const enterSends = () => !window.matchMedia("(pointer: coarse)").matches;
 
@@ -195,8 +193,31 @@ interface ComposerProps {
 }
 
 function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerProps) {
-  const draftKey = `${chat.state.me.id}/${roomId}`;
-  const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
+  const [text, setText] = useState(() => chat.drafts.get(roomId));
+  const box = useRef<HTMLTextAreaElement>(null);
+  // @-mentions: the word at the caret, who it could name, which is chosen, and one dismissed.
+  const [caret, setCaret] = useState(0);
+  const [pick, setPick] = useState(0);
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const token = mentionAt(text, caret);
+  const tokenKey = token ? `${token.start}:${token.query}` : null;
+  const room = chat.state.rooms[roomId];
+  const people = (chat.state.members[roomId] ?? [])
+    .filter((id) => id !== chat.state.me.id)
+    .flatMap((id) => (chat.state.users[id] ? [chat.state.users[id]] : []));
+  const candidates =
+    token && tokenKey !== dismissed && room ? mentionCandidates(people, token.query, room.kind !== "dm" && chat.actions.moderates(room)) : [];
+  const chosen = Math.min(pick, Math.max(0, candidates.length - 1));
+  const choose = (c: Candidate) => {
+    if (!token) return;
+    const done = complete(text, caret, token.start, c.insert);
+    update(done.text);
+    setCaret(done.caret);
+    requestAnimationFrame(() => {
+      box.current?.focus();
+      box.current?.setSelectionRange(done.caret, done.caret);
+    });
+  };
   useEffect(() => () => chat.stopTyping(roomId), [roomId]);
   // A refused message put back to be edited (`compose` in MessageList).
   useEffect(() => {
@@ -204,17 +225,17 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
       const { roomId: to, text: put } = (e as CustomEvent<{ roomId: string; text: string }>).detail;
       if (to !== roomId) return;
       setText(put);
-      drafts.set(draftKey, put);
+      chat.drafts.set(roomId, put);
       document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
     };
     window.addEventListener("natter:compose", onCompose);
     return () => window.removeEventListener("natter:compose", onCompose);
-  }, [roomId, draftKey]);
+  }, [roomId]);
   const chars = [...text].length;
   const tooLong = chars > MAX_BODY_CHARS;
   const update = (v: string) => {
     setText(v);
-    drafts.set(draftKey, v);
+    chat.drafts.set(roomId, v);
     if (v.trim()) chat.typing(roomId);
     else chat.stopTyping(roomId);
   };
@@ -259,17 +280,74 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
         placeholder={`Message ${title}`}
         rows={1}
         value={text}
-        onInput={(e) => update(e.currentTarget.value)}
+        ref={box}
+        aria-autocomplete="list"
+        aria-controls={candidates.length > 0 ? "mention-list" : undefined}
+        aria-activedescendant={candidates.length > 0 ? `mention-${chosen}` : undefined}
+        onInput={(e) => {
+          update(e.currentTarget.value);
+          setCaret(e.currentTarget.selectionStart ?? e.currentTarget.value.length);
+          setPick(0);
+        }}
+        onKeyUp={(e) => {
+          if (e.key.startsWith("Arrow") || e.key === "Home" || e.key === "End") setCaret(e.currentTarget.selectionStart ?? 0);
+        }}
+        onClick={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
         onKeyDown={(e) => {
+          if (candidates.length > 0 && !e.isComposing) {
+            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+              e.preventDefault();
+              const step = e.key === "ArrowDown" ? 1 : -1;
+              setPick((chosen + step + candidates.length) % candidates.length);
+              return;
+            }
+            if (e.key === "Enter" || e.key === "Tab") {
+              e.preventDefault();
+              choose(candidates[chosen]);
+              return;
+            }
+            if (e.key === "Escape") {
+              e.preventDefault();
+              setDismissed(tokenKey);
+              return;
+            }
+          }
           if (e.key === "Escape" && replyTo) {
             e.preventDefault();
             onSent();
+          } else if (e.key === "ArrowUp" && text === "" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+            // Up in an empty box edits your last message here, as in Slack and Element.
+            const messages = chat.state.timelines[roomId]?.messages ?? [];
+            const mine = [...messages].reverse().find((m) => m.sender_id === chat.state.me.id && !m.deleted);
+            if (mine) {
+              e.preventDefault();
+              editMessage(mine.id);
+            }
           } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing && enterSends()) {
             e.preventDefault();
             send();
           }
         }}
       />
+      {candidates.length > 0 && (
+        <ul id="mention-list" class="mention-list" role="listbox" aria-label="People to mention">
+          {candidates.map((c, i) => (
+            <li
+              key={c.insert}
+              id={`mention-${i}`}
+              role="option"
+              aria-selected={i === chosen}
+              class={i === chosen ? "selected" : ""}
+              onMouseDown={(e) => {
+                e.preventDefault(); // keep the focus in the message box
+                choose(c);
+              }}
+            >
+              <strong>{c.label}</strong> <span class="muted small">{c.detail}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       {chars > MAX_BODY_CHARS - 200 && (
         <span class={`counter${tooLong ? " over" : ""}`} aria-live="polite">
           {chars}/{MAX_BODY_CHARS}
