@@ -139,4 +139,29 @@ describe("polish", () => {
     expect(native).toBe(false);
     await gus.context.close();
   });
+
+  test("headings, tables and task lists show formatted; a reply quotes its parent as text", async () => {
+    const ivy = await signUp(app.browser, app.server, "ivy");
+    await expect.poll(() => new URL(ivy.page.url()).pathname).toMatch(/^\/r\/\d+$/);
+    const general = new URL(ivy.page.url()).pathname.split("/")[2];
+    const token = await app.server.register("jon");
+    await app.server.api(token, "POST", `/rooms/${general}/join`).catch(() => undefined);
+    const body = "## Plan\n\n| step | owner |\n|-|-|\n| ship | jon |\n\n- [ ] write notes\n- [x] tag release";
+    await app.server.api(token, "POST", `/rooms/${general}/messages`, { body });
+    await shows(ivy.page, "write notes");
+    const plan = message(ivy.page, "write notes");
+    expect(await plan.locator("h2").textContent()).toBe("Plan");
+    expect(await plan.locator("table th").allTextContents()).toEqual(["step", "owner"]);
+    expect(await plan.locator("table td").allTextContents()).toEqual(["ship", "jon"]);
+    expect(await plan.locator("li").allTextContents()).toEqual(["☐ write notes", "☑ tag release"]);
+    expect(await plan.locator(".body input, .body [style]").count()).toBe(0);
+
+    const kickoff = await app.server.api(token, "POST", `/rooms/${general}/messages`, { body: "**Kickoff** :tada:" });
+    await app.server.api(token, "POST", `/rooms/${general}/messages`, { body: "see above", reply_to: kickoff.id });
+    await shows(ivy.page, "see above");
+    const quote = message(ivy.page, "see above").locator(".reply-quote");
+    await expect.poll(() => quote.textContent()).toContain("Kickoff 🎉");
+    expect(await quote.textContent()).not.toContain("**");
+    await ivy.context.close();
+  });
 });

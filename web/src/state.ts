@@ -505,10 +505,32 @@ export function unknownUsers(s: ChatState, a: Action): Id[] {
 }
 
 /** A message in a line of text: its body, or what it did when it has none. */
-export function summary(m: Pick<Message, "body" | "deleted" | "attachments">): string {
+export function summary(m: Pick<Message, "body" | "deleted" | "attachments"> & { html?: string }): string {
   if (m.deleted) return "deleted a message";
-  if (m.body) return m.body;
+  // What the reader sees, not the Markdown typed: "Kickoff 🎉", not "**Kickoff** :tada:".
+  if (m.body) return m.html ? plainText(m.html) || m.body : m.body;
   const files = m.attachments ?? [];
   if (files.length === 1) return `sent ${files[0].name}`;
   return files.length > 1 ? `sent ${files.length} files` : "";
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'", nbsp: " " };
+
+/**
+ * The text of the server's sanitized message HTML on one line: tags dropped (blocks and line
+ * breaks become spaces), entities decoded, whitespace collapsed. For previews, notifications and
+ * screen readers; never inserted as HTML.
+ */
+export function plainText(html: string): string {
+  return html
+    .replace(/<(?:br|\/p|\/li|\/h[1-6]|\/tr|\/th|\/td|\/blockquote|\/pre)\b[^>]*>/gi, " ")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(#?[a-z0-9]+);/gi, (all, name: string) => ENTITIES[name.toLowerCase()] ?? (name.startsWith("#") ? decodeNumeric(name) ?? all : all))
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function decodeNumeric(name: string): string | undefined {
+  const code = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+  return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
 }

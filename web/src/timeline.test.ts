@@ -94,3 +94,13 @@ describe("backoffDelay", () => {
     expect(backoffDelay(0, 1)).toBe(625);
   });
 });
+
+describe("plain text of a message", () => {
+  test("drops tags, keeps words apart across blocks, decodes entities", async () => {
+    const { plainText } = await import("./state");
+    expect(plainText("<h1>Plan</h1>\n<ul>\n<li>☐ one</li>\n<li>two</li>\n</ul>")).toBe("Plan ☐ one two");
+    expect(plainText("<p>a &lt;b&gt; &amp; &quot;c&quot; &#39;d&#39; &#x1F389;</p>")).toBe(`a <b> & "c" 'd' 🎉`);
+    expect(plainText("<p>line<br>\nnext</p>")).toBe("line next");
+    expect(plainText("<table><thead><tr><th>a</th><th>b</th></tr></thead></table>")).toBe("a b");
+  });
+});

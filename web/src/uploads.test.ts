@@ -28,5 +28,6 @@ describe("files", () => {
     expect(summary({ body: "", attachments: [file] })).toBe("sent cat.png");
     expect(summary({ body: "", attachments: [file, { ...file, id: "8" }] })).toBe("sent 2 files");
     expect(summary({ body: "", deleted: true })).toBe("deleted a message");
+    expect(summary({ body: "**Kickoff** :tada:", html: "<p><strong>Kickoff</strong> 🎉</p>" })).toBe("Kickoff 🎉");
   });
 });

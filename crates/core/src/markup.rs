@@ -29,6 +29,18 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         "ul",
         "ol",
         "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
     ])
     .add_tag_attributes("a", ["href"])
     .add_tag_attributes("ol", ["start"])
@@ -65,7 +77,10 @@ pub fn render(body: &str) -> String {
     if let Some(html) = plain_paragraph(body) {
         return html;
     }
-    let parser = Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(
+        body,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS,
+    );
     let mut in_code_block = false;
     let mut in_link = false;
     let mut events: Vec<Event<'_>> = Vec::new();
@@ -75,9 +90,13 @@ pub fn render(body: &str) -> String {
             Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
             // In chat a newline is a line break.
             Event::SoftBreak => events.push(Event::HardBreak),
-            // Headings, images and tables are not in the subset: keep their text.
-            Event::Start(Tag::Heading { .. }) => events.push(Event::Start(Tag::Paragraph)),
-            Event::End(TagEnd::Heading(_)) => events.push(Event::End(TagEnd::Paragraph)),
+            // A task list's box is a character, not a form control.
+            Event::TaskListMarker(done) => events.push(Event::Text(CowStr::Borrowed(if done {
+                "☑ "
+            } else {
+                "☐ "
+            }))),
+            // Images are not shown inline: they become links to themselves.
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) => {
@@ -135,6 +154,45 @@ fn plain_paragraph(body: &str) -> Option<String> {
             c.is_alphanumeric() || matches!(c, ' ' | '.' | ',' | '?' | '!' | '\'' | '(' | ')')
         });
     plain.then(|| format!("<p>{body}</p>"))
+}
+
+/// How many characters a reply's quote of its parent keeps ([`excerpt`]).
+pub const EXCERPT_CHARS: usize = 200;
+
+/// A body as one line of plain text, for a reply's quote of its parent: what the reader sees,
+/// without Markdown's markers (`**`, `#`, `>`, list bullets, link targets), emoji shortcodes
+/// replaced, whitespace collapsed, and cut at [`EXCERPT_CHARS`] characters. Raw HTML stays as
+/// typed, as it shows in the message.
+pub fn excerpt(body: &str) -> String {
+    let mut text = String::new();
+    let options =
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS;
+    for event in Parser::new_ext(body, options) {
+        match event {
+            Event::Text(t) => text.push_str(&with_emoji(&t)),
+            Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => text.push_str(&t),
+            Event::TaskListMarker(done) => text.push_str(if done { "☑ " } else { "☐ " }),
+            Event::SoftBreak | Event::HardBreak | Event::Rule => text.push(' '),
+            // Blocks and cells end with a space; inline ends (emphasis, links) add none.
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::TableRow
+                | TagEnd::TableHead,
+            ) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(EXCERPT_CHARS)
+        .collect()
 }
 
 /// Plain text with bare `http(s)://` links made into links and `:shortcode:` emoji replaced.
@@ -358,8 +416,24 @@ mod tests {
     }
 
     #[test]
-    fn headings_and_images_keep_only_their_text() {
-        assert_eq!(render("# Title"), "<p>Title</p>");
+    fn headings_tables_and_task_lists_render_and_images_become_links() {
+        assert_eq!(render("# Title"), "<h1>Title</h1>");
+        assert_eq!(
+            render("### Notes <b>x</b>"),
+            "<h3>Notes &lt;b&gt;x&lt;/b&gt;</h3>"
+        );
+        let table = render("| a | b |\n|:-|-:|\n| 1 | **2** |");
+        assert_eq!(
+            table,
+            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td><strong>2</strong></td></tr>\n</tbody></table>"
+        );
+        // Column alignment comes as a style attribute: dropped (the page allows no inline style).
+        assert!(!table.contains("style"), "{table}");
+        assert_eq!(
+            render("- [ ] todo\n- [x] done"),
+            "<ul>\n<li>☐ todo</li>\n<li>☑ done</li>\n</ul>"
+        );
+        assert!(!render("- [x] done").contains("<input"));
         let html = render("![alt](https://example.com/x.png)");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains(">alt</a>"), "{html}");
@@ -369,6 +443,21 @@ mod tests {
     fn code_classes_are_limited_to_languages() {
         let html = render("```x\" onclick=\"y\nz\n```");
         assert!(!html.contains("onclick"), "{html}");
+    }
+
+    #[test]
+    fn excerpts_are_the_text_a_reader_sees_on_one_line() {
+        assert_eq!(excerpt("**Kickoff** :tada:"), "Kickoff 🎉");
+        assert_eq!(
+            excerpt("# Plan\n\n> quoted\n\n- [x] one\n- two `code`\n\n[site](https://x.example)"),
+            "Plan quoted ☑ one two code site"
+        );
+        assert_eq!(excerpt("<b>typed</b> as is"), "<b>typed</b> as is");
+        assert_eq!(excerpt("in**side**word"), "insideword");
+        assert_eq!(excerpt("| a | b |\n|-|-|\n| 1 | 2 |"), "a b 1 2");
+        let long = "word ".repeat(100);
+        assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS);
+        assert_eq!(excerpt("   "), "");
     }
 
     #[test]

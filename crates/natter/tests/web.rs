@@ -70,7 +70,10 @@ async fn room_and_message_addresses_are_the_client_page() {
         let headers = page.headers().clone();
         assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
-        assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY), "{path}");
+        assert!(
+            headers.contains_key(header::CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
         assert_eq!(page.text().await.unwrap(), root, "{path}");
     }
 }

@@ -222,7 +222,7 @@ fn append_one(tx: &Connection, new: NewMessage) -> Result<AppendOutcome, StoreEr
 /// What a reply shows of `parent`.
 fn reply_ref(tx: &Connection, parent: MessageId) -> Result<ReplyRef, StoreError> {
     tx.prepare_cached(
-        "SELECT seq, sender_id, substr(body, 1, 200), deleted_at FROM messages WHERE id = ?1",
+        "SELECT seq, sender_id, substr(body, 1, 800), deleted_at FROM messages WHERE id = ?1",
     )
     .and_then(|mut s| s.query_row([parent.0], |r| rows::reply_ref(parent, r, 0)))
     .map_err(backend)

@@ -35,7 +35,7 @@ pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at,
     m.html, m.rev, m.edited_at, m.deleted_at, m.thread_root, m.reply_count, m.last_reply_at,
     m.pinned_at, m.mentions, m.mentions_room,
-    m.reply_to, p.seq, p.sender_id, substr(p.body, 1, 200), p.deleted_at
+    m.reply_to, p.seq, p.sender_id, substr(p.body, 1, 800), p.deleted_at
     FROM messages m LEFT JOIN messages p ON p.id = m.reply_to";
 
 /// Maps the first `USER_COL_COUNT` columns of `row`, in `USER_COLS` order.
@@ -111,7 +111,9 @@ pub(crate) fn message(row: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// The parent's `seq, sender_id, substr(body, 1, 200), deleted_at`, from column `at` on.
+/// The parent's `seq, sender_id, substr(body, 1, 800), deleted_at`, from column `at` on. The
+/// excerpt is made from the body's start: 800 characters of Markdown hold the first 200 of its
+/// text unless markers or link targets fill them ([`natter_core::markup::excerpt`]).
 pub(crate) fn reply_ref(id: MessageId, row: &Row<'_>, at: usize) -> rusqlite::Result<ReplyRef> {
     let deleted = row.get::<_, Option<i64>>(at + 3)?.is_some();
     Ok(ReplyRef {
@@ -121,7 +123,7 @@ pub(crate) fn reply_ref(id: MessageId, row: &Row<'_>, at: usize) -> rusqlite::Re
         excerpt: if deleted {
             String::new()
         } else {
-            row.get(at + 2)?
+            natter_core::markup::excerpt(&row.get::<_, String>(at + 2)?)
         },
         deleted,
     })

@@ -125,6 +125,33 @@ pub(super) async fn changes_after_lists_each_changed_message_once_by_rev(store: 
     );
 }
 
+/// A reply quotes its parent as the reader sees it: the text without Markdown, on one line, at
+/// most `markup::EXCERPT_CHARS` characters, whether the reply was just stored or read back.
+pub(super) async fn reply_quotes_are_plain_text(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (a, b) = (user(s, "alice").await, user(s, "bob").await);
+    let general = s.member_rooms(a).await.unwrap()[0].id;
+    let long = format!("**Kickoff** :tada:\n\n- [x] {}", "agenda ".repeat(60));
+    let root = append(s, msg(general, a, &long, None)).await;
+    let reply = append(
+        s,
+        NewMessage {
+            reply_to: Some(root.id),
+            ..msg(general, b, "on it", None)
+        },
+    )
+    .await;
+    let expected = crate::markup::excerpt(&long);
+    assert!(
+        expected.starts_with("Kickoff 🎉 ☑ agenda agenda"),
+        "{expected}"
+    );
+    assert_eq!(expected.chars().count(), crate::markup::EXCERPT_CHARS);
+    assert_eq!(reply.reply_to.as_ref().unwrap().excerpt, expected);
+    let read = s.messages_after(general, reply.seq - 1, 10).await.unwrap();
+    assert_eq!(read[0].reply_to.as_ref().unwrap().excerpt, expected);
+}
+
 pub(super) async fn replies_join_the_thread_of_their_parent(store: Arc<dyn Store>) {
     let s = store.as_ref();
     let (a, b) = (user(s, "alice").await, user(s, "bob").await);

@@ -45,6 +45,7 @@ where
     changes::a_delete_leaves_a_tombstone(fresh().await).await;
     changes::changes_after_lists_each_changed_message_once_by_rev(fresh().await).await;
     changes::replies_join_the_thread_of_their_parent(fresh().await).await;
+    changes::reply_quotes_are_plain_text(fresh().await).await;
     changes::pinned_lists_the_pinned_messages_of_one_room(fresh().await).await;
     reading::read_state_counts_others_messages_and_mentions_and_never_goes_back(fresh().await)
         .await;
