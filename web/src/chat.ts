@@ -470,6 +470,11 @@ export class Chat {
     this.sendFrame({ type: "read", room_id: roomId, seq: room.last_seq });
   }
 
+  /** Marks every room read, as far as each goes now ("Mark all as read"). */
+  markAllRead() {
+    for (const id of Object.keys(this.state.rooms)) this.markRead(id);
+  }
+
   /**
    * Loads older pages until message `seq` of the room is in its timeline (for a reply's quote
    * or a search result); resolves whether it is.

@@ -40,6 +40,10 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   const pinned = useRef(true);
   const prev = useRef({ first: "", last: "", height: 0, top: 0 });
   const [unseen, setUnseen] = useState(0);
+  /** Scrolled away from the newest message: "Jump to newest" is offered. */
+  const [away, setAway] = useState(false);
+  /** Whether this room's first screen was placed (at the first unread, or the newest). */
+  const landed = useRef(false);
   const [editRequest, setEditRequest] = useState<string | null>(null);
   useEffect(() => {
     const onEdit = (e: Event) => {
@@ -65,6 +69,20 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     const last = rows[rows.length - 1]?.key ?? "";
     const p = prev.current;
     if (last !== p.last && last.startsWith("p-")) pinned.current = true; // the user just sent
+    if (timeline?.loaded && !landed.current) {
+      landed.current = true;
+      // With more unread than a screen holds, open at the New messages line, not the newest:
+      // the room is read as the user scrolls down to the end, not before.
+      const line = el.querySelector<HTMLElement>(".unread-line");
+      if (line) {
+        const lineTop = line.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+        if (lineTop < el.scrollHeight - el.clientHeight - NEAR_BOTTOM_PX) {
+          pinned.current = false;
+          el.scrollTop = Math.max(0, lineTop - 8);
+          setAway(true);
+        }
+      }
+    }
     if (pinned.current) {
       el.scrollTop = el.scrollHeight;
     } else if (first !== p.first && last === p.last) {
@@ -115,6 +133,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   const onScroll = () => {
     const el = ref.current!;
     pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (away === pinned.current) setAway(!pinned.current);
     prev.current = { ...prev.current, top: el.scrollTop, height: el.scrollHeight };
     if (pinned.current) {
       setUnseen(0);
@@ -128,6 +147,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     pinned.current = true;
     el.scrollTop = el.scrollHeight;
     setUnseen(0);
+    setAway(false);
     readIfVisible();
   };
 
@@ -175,10 +195,16 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
         })}
       </div>
       <Announcer state={state} messages={messages} />
-      {unseen > 0 && (
+      {unseen > 0 ? (
         <button type="button" class="new-messages" onClick={jumpToBottom}>
           New messages ↓
         </button>
+      ) : (
+        away && (
+          <button type="button" class="new-messages" onClick={jumpToBottom}>
+            Jump to newest ↓
+          </button>
+        )
       )}
     </div>
   );

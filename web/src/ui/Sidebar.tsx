@@ -2,7 +2,7 @@
 
 import type { Chat } from "../chat";
 import type { Room } from "../protocol";
-import { mentionCount, roomTitle, sidebarRooms, unreadCount, type ChatState } from "../state";
+import { mentionCount, roomTitle, sidebarRooms, totalUnread, unreadCount, type ChatState } from "../state";
 import { useEffect, useState } from "preact/hooks";
 import { api, describeError } from "../api";
 import { adminApi, type Invitation } from "../admin/api";
@@ -92,6 +92,11 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
             }}
           />
         </div>
+        {totalUnread(state) > 0 && (
+          <button type="button" class="link small mark-all" onClick={() => chat.markAllRead()}>
+            Mark all as read
+          </button>
+        )}
         <div class="section-head">
           <h2>Rooms</h2>
           <button type="button" class="icon" aria-label="Browse public rooms" title="Browse public rooms" onClick={() => onDialog("browse")}>
