@@ -4,13 +4,10 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, connected, desktop, log, phone, setup, shows, signUp } from "./harness";
+import { composer, connected, desktop, heading, log, phone, setup, shows, signUp } from "./harness";
 
 const app = setup();
 
-function heading(page: Page) {
-  return page.locator(".room-header h1");
-}
 
 async function touch(page: Page): Promise<boolean> {
   return page.evaluate(() => matchMedia("(pointer: coarse)").matches);

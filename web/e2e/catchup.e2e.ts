@@ -3,16 +3,10 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { log, setup, signUp } from "./harness";
+import { createRoom, log, setup, signUp } from "./harness";
 
 const app = setup();
 
-async function createRoom(page: Page, name: string) {
-  await page.getByRole("button", { name: "Create a room" }).click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create room" }).click();
-  await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
-}
 
 /** Whether `el` is within the log's visible part. */
 function inView(page: Page, selector: string) {

@@ -3,7 +3,7 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, log, screenshotPath, setup, shows, signUp } from "./harness";
+import { composer, message, screenshotPath, setup, shows, signUp } from "./harness";
 
 const app = setup({ NATTER_MAX_FILE_MB: "1" });
 
@@ -36,11 +36,6 @@ async function uploaded(page: Page, count: number) {
     (n) => document.querySelectorAll(".upload-tray li.done").length === n,
     count,
   );
-}
-
-/** The sent message in the log that contains `text`. */
-function message(page: Page, text: string) {
-  return log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first();
 }
 
 /** Fires a real drop (or paste) of `files` made in the page, as a person would. */

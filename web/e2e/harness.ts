@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -194,6 +194,36 @@ export async function send(page: Page, text: string) {
 /** Waits until the message list shows `text`, sent and not pending. */
 export async function shows(page: Page, text: string) {
   await log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first().waitFor();
+}
+
+/** The sent message in the log that contains `text`. */
+export function message(page: Page, text: string): Locator {
+  return log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first();
+}
+
+/** Clicks one of a message's actions (they show on hover or focus). */
+export async function action(page: Page, text: string, name: string) {
+  const m = message(page, text);
+  await m.hover();
+  await m.getByRole("button", { name, exact: true }).click();
+}
+
+/** Creates a public room through the sidebar's + (desktop), which opens it. */
+export async function createRoom(page: Page, name: string) {
+  await page.getByRole("button", { name: "Create a room" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create room" }).click();
+  await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
+}
+
+/** The open room's title in its header. */
+export function heading(page: Page): Locator {
+  return page.locator(".room-header h1");
+}
+
+/** The sidebar's list of rooms. */
+export function nav(page: Page): Locator {
+  return page.getByRole("navigation", { name: "Rooms" });
 }
 
 /** How many times the message list shows a message with exactly this body. */

@@ -2,33 +2,19 @@
 // first new message, where "(edited)" and "pinned" go, no Retry for a refusal that would come
 // again, the search box's checkbox, and avatar colours that survive a rename.
 
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, log, send, setup, shows, signUp } from "./harness";
+import { action, composer, createRoom, log, message, nav, send, setup, shows, signUp } from "./harness";
 
 const app = setup();
 
-function message(page: Page, text: string): Locator {
-  return log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first();
-}
-
-async function action(page: Page, text: string, name: string) {
-  const m = message(page, text);
-  await m.hover();
-  await m.getByRole("button", { name, exact: true }).click();
-}
-
-async function createRoom(page: Page, name: string) {
-  await page.getByRole("button", { name: "Create a room" }).click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create room" }).click();
-  await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
-}
-
 async function openRoom(page: Page, name: string) {
-  await page.getByRole("navigation", { name: "Rooms" }).getByRole("button", { name: new RegExp(`${name}`) }).first().click();
+  await nav(page).getByRole("button", { name: new RegExp(`${name}`) }).first().click();
   await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
 }
+
+
+
 
 describe("polish", () => {
   test("the first message after the New messages line says who sent it", async () => {

@@ -1,23 +1,12 @@
 // Rich messaging end to end: formatting, edits, deletes, reactions, replies, threads, mentions,
 // read state across devices, pins, search and blocking, in real Chromium against the real binary.
 
-import type { Locator, Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, connected, desktop, log, send, setup, shows, signUp, type Server } from "./harness";
+import { action, composer, connected, createRoom, desktop, log, message, nav, send, setup, shows, signUp, type Server } from "./harness";
 
 const app = setup();
 
-/** The sent message in the log that contains `text`. */
-function message(page: Page, text: string): Locator {
-  return log(page).locator("article.msg:not(.pending)").filter({ hasText: text }).first();
-}
 
-/** Clicks one of a message's actions (they show on hover or focus). */
-async function action(page: Page, text: string, name: string) {
-  const m = message(page, text);
-  await m.hover();
-  await m.getByRole("button", { name, exact: true }).click();
-}
 
 async function signIn(server: Server, username: string) {
   const context = await app.browser.newContext(desktop);
@@ -31,16 +20,7 @@ async function signIn(server: Server, username: string) {
   return { context, page };
 }
 
-async function createRoom(page: Page, name: string) {
-  await page.getByRole("button", { name: "Create a room" }).click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create room" }).click();
-  await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
-}
 
-function nav(page: Page) {
-  return page.getByRole("navigation", { name: "Rooms" });
-}
 
 describe("rich messages", () => {
   test("Markdown shows formatted and safe; edits, deletes and reactions reach the other browser live", async () => {

@@ -1,22 +1,12 @@
 // Finding a room among many: Ctrl+K switches by a few letters of the name (as in the terminal
 // client), and the sidebar's filter box narrows the list. Real Chromium against the real binary.
 
-import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { composer, setup, signUp } from "./harness";
+import { composer, createRoom, heading, setup, signUp } from "./harness";
 
 const app = setup();
 
-async function createRoom(page: Page, name: string) {
-  await page.getByRole("button", { name: "Create a room" }).click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create room" }).click();
-  await page.getByRole("heading", { name: new RegExp(name) }).waitFor();
-}
 
-function heading(page: Page) {
-  return page.locator(".room-header h1");
-}
 
 describe("finding a room", () => {
   test("Ctrl+K switches by a few letters; arrows choose; Escape closes", async () => {
@@ -45,6 +35,8 @@ describe("finding a room", () => {
     expect(await options.nth(1).getAttribute("aria-selected")).toBe("true");
     await page.keyboard.press("Enter");
     await expect.poll(() => heading(page).textContent()).toContain("design-reviews");
+    // Ctrl+K opens nothing while another dialog is still open: wait for this one to go.
+    await dialog.waitFor({ state: "detached" });
 
     await page.keyboard.press("Control+k");
     await dialog.getByRole("combobox", { name: "Room name" }).fill("zzz");

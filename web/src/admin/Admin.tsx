@@ -1,7 +1,7 @@
 // The Administration area, for admins only: users, rooms, invites, reports, the audit log and
 // server settings. The server decides who may do what; this only shows its answers.
 
-import { ask } from "../ui/Ask";
+import { ask, askToDeleteRoom } from "../ui/Ask";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "../api";
@@ -259,13 +259,7 @@ function Rooms() {
           type="button"
           class="danger"
           onClick={async () => {
-            const typed = await ask({
-              title: `Delete ${room.name}?`,
-              message: "Every message and file in it goes, for everyone. This cannot be undone.",
-              confirm: "Delete room",
-              danger: true,
-              input: { label: "Type the room's name to confirm", mustEqual: room.name },
-            });
+            const typed = await askToDeleteRoom(room.name);
             if (typed !== null) void act(() => adminApi.deleteRoom(room.id, typed), `${room.name} deleted.`);
           }}
         >

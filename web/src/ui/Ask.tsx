@@ -86,3 +86,15 @@ function AskDialog({ question: q, onAnswer }: { question: Question; onAnswer: (t
     </Modal>
   );
 }
+
+/** Asks to delete a room for good, the button waiting for its name typed exactly; resolves with
+ * the name (what the server wants as its confirmation) or null. */
+export function askToDeleteRoom(name: string): Promise<string | null> {
+  return ask({
+    title: `Delete ${name}?`,
+    message: "Every message and file in it goes, for everyone. This cannot be undone.",
+    confirm: "Delete room",
+    danger: true,
+    input: { label: "Type the room's name to confirm", mustEqual: name },
+  });
+}

@@ -1,7 +1,7 @@
 // Room settings for its owner, moderators and admins: name, topic, visibility, the room's
 // rules, slow mode, archive, bans and mutes in force, and deleting the room.
 
-import { ask } from "./Ask";
+import { askToDeleteRoom } from "./Ask";
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api";
 import { adminApi, type Sanction } from "../admin/api";
@@ -151,13 +151,7 @@ export function RoomSettings({ state, room, onClose }: { state: ChatState; room:
           type="button"
           class="danger"
           onClick={async () => {
-            const typed = await ask({
-              title: `Delete ${room.name}?`,
-              message: "Every message and file in it goes, for everyone. This cannot be undone.",
-              confirm: "Delete room",
-              danger: true,
-              input: { label: "Type the room's name to confirm", mustEqual: room.name },
-            });
+            const typed = await askToDeleteRoom(room.name);
             if (typed === null) return;
             adminApi.deleteRoom(room.id, typed).then(onClose, (e) => setMsg({ error: true, text: describeError(e) }));
           }}
