@@ -150,4 +150,24 @@ describe("polish", () => {
     expect(await quote.textContent()).not.toContain("**");
     await ivy.context.close();
   });
+
+  test("a question left open when the session ends is cancelled, not shown to the next sign-in", async () => {
+    const oz = await signUp(app.browser, app.server, "ozzy");
+    const page = oz.page;
+    await send(page, "keep me");
+    await shows(page, "keep me");
+    await action(page, "keep me", "Delete");
+    await page.getByRole("dialog", { name: "Delete this message?" }).waitFor();
+    // The session ends elsewhere (this one's cookie, from another tab): the screen signs out.
+    await page.evaluate(() => fetch("/api/v1/auth/logout", { method: "POST" }));
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
+    await page.getByLabel("Username").fill("ozzy");
+    await page.getByLabel("Password").fill("correct horse");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await composer(page).waitFor();
+    await shows(page, "keep me");
+    expect(await page.getByRole("dialog", { name: "Delete this message?" }).count()).toBe(0);
+    await oz.context.close();
+  });
 });

@@ -216,17 +216,20 @@ export class Chat {
     this.connect();
   }
 
+  /** The session ended without the user asking (expired, revoked): their drafts stay for when
+   * they sign in again; a sign-out they chose drops them too (`forget`). */
   private signedOut() {
-    this.forget();
+    this.forget(false);
     this.onSignedOut();
   }
 
-  /** Stops, and drops what this tab kept for the user (unsent messages), for a sign-out. */
-  forget() {
+  /** Stops, and drops what this tab kept for the user: unsent messages, and with `drafts` (a
+   * sign-out the user chose, say on a shared computer) what they typed and did not send. */
+  forget(drafts = true) {
     this.stop();
     try {
       sessionStorage.removeItem(keys(this.state.me.id).outbox);
-      localStorage.removeItem(keys(this.state.me.id).drafts);
+      if (drafts) localStorage.removeItem(keys(this.state.me.id).drafts);
     } catch {
       // Storage disabled: nothing was kept.
     }

@@ -34,6 +34,21 @@ describe("drafts", () => {
     expect(new Drafts("k", store).get("1")).toBe("");
   });
 
+  it("from two tabs, each change only its own room's draft", () => {
+    const store = new MemoryStorage();
+    const one = new Drafts("k", store);
+    const two = new Drafts("k", store);
+    one.set("1", "from tab one");
+    two.set("2", "from tab two");
+    one.set("1", "from tab one, longer");
+    const again = new Drafts("k", store);
+    expect(again.get("1")).toBe("from tab one, longer");
+    expect(again.get("2")).toBe("from tab two");
+    store.removeItem("k"); // a sign-out in another tab
+    one.set("3", "after");
+    expect(new Drafts("k", store).get("1")).toBe("");
+  });
+
   it("keep the most recently changed rooms, and cut long texts", () => {
     const store = new MemoryStorage();
     const drafts = new Drafts("k", store);

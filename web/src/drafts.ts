@@ -21,11 +21,15 @@ export class Drafts {
   }
 
   get(roomId: Id): string {
+    this.kept = load<Kept>(this.store, this.key, {});
     return this.kept[roomId]?.text ?? "";
   }
 
-  /** Keeps `text` for `roomId` (an empty one forgets it), at the time `now`. */
+  /** Keeps `text` for `roomId` (an empty one forgets it), at the time `now`. What is stored is
+   * read again first, so two tabs of the same person each change only their own room's draft,
+   * and drafts dropped by a sign-out in another tab are not written back. */
   set(roomId: Id, text: string, now = Date.now()) {
+    this.kept = load<Kept>(this.store, this.key, {});
     if (text === "") {
       if (!(roomId in this.kept)) return;
       delete this.kept[roomId];

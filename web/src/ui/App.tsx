@@ -29,7 +29,11 @@ export function App() {
         <ChatScreen
           key={phase.user.id}
           user={phase.user}
-          onSignedOut={(notice) => setPhase({ kind: "signed-out", notice })}
+          onSignedOut={(notice) => {
+            // The next person to sign in here starts at /, not at this one's last room.
+            history.replaceState(null, "", "/");
+            setPhase({ kind: "signed-out", notice });
+          }}
         />
       );
   }

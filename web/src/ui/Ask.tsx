@@ -43,6 +43,10 @@ export function AskHost() {
     host = setPending;
     return () => {
       host = null;
+      // Signed out (or the screen went) with a question open: it is cancelled, never answered
+      // later by whoever signs in next in this tab.
+      waiting?.answer(null);
+      waiting = null;
     };
   }, []);
   if (!pending) return null;

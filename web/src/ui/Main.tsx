@@ -66,6 +66,8 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
       }
       if (now.conn !== "online") return; // the list of rooms may not have come yet
       wanted.current = null;
+      // The address is replaced, not kept in history: Back must not come back to it.
+      history.replaceState(null, "", "/");
       chat.dispatch({ kind: "toast", text: "That link is to a room you are not in, or one that no longer exists." });
     }
     if (now.active && now.rooms[now.active]) return;
@@ -98,7 +100,8 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
   // Ctrl+K (⌘K): the room switcher, from anywhere, even while typing a message.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key.toLowerCase() !== "k" || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      // `key` is missing on the keydown some browsers send for autofill.
+      if (e.key?.toLowerCase() !== "k" || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
       e.preventDefault();
       if (document.querySelector("dialog[open]")) return;
       setDrawer(false);

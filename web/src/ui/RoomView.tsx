@@ -318,7 +318,8 @@ function Composer({ chat, roomId, title, replyTo, uploads, onSent }: ComposerPro
           } else if (e.key === "ArrowUp" && text === "" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
             // Up in an empty box edits your last message here, as in Slack and Element.
             const messages = chat.state.timelines[roomId]?.messages ?? [];
-            const mine = [...messages].reverse().find((m) => m.sender_id === chat.state.me.id && !m.deleted);
+            // Its text, that is: a message of files alone has none to edit.
+            const mine = [...messages].reverse().find((m) => m.sender_id === chat.state.me.id && !m.deleted && m.body !== "");
             if (mine) {
               e.preventDefault();
               editMessage(mine.id);
