@@ -26,6 +26,8 @@ describe("finding a room", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => heading(page).textContent()).toContain("devops");
     await dialog.waitFor({ state: "detached" });
+    // Ready to write in the room switched to.
+    await expect.poll(() => composer(page).evaluate((el) => el === document.activeElement)).toBe(true);
 
     await page.keyboard.press("Control+k");
     await dialog.getByRole("combobox", { name: "Room name" }).fill("de");
@@ -35,8 +37,8 @@ describe("finding a room", () => {
     expect(await options.nth(1).getAttribute("aria-selected")).toBe("true");
     await page.keyboard.press("Enter");
     await expect.poll(() => heading(page).textContent()).toContain("design-reviews");
-    // Ctrl+K opens nothing while another dialog is still open: wait for this one to go.
     await dialog.waitFor({ state: "detached" });
+    await expect.poll(() => composer(page).evaluate((el) => el === document.activeElement)).toBe(true);
 
     await page.keyboard.press("Control+k");
     await dialog.getByRole("combobox", { name: "Room name" }).fill("zzz");

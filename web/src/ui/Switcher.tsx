@@ -21,6 +21,9 @@ export function Switcher({ state, onOpen, onClose }: { state: ChatState; onOpen:
     if (!room) return;
     onOpen(room.id);
     onClose();
+    // The focus goes to the new room's message box: switching is for writing there, and a focus
+    // left on the input being removed would swallow the next key (a second Ctrl+K).
+    requestAnimationFrame(() => document.querySelector<HTMLTextAreaElement>(".room .composer textarea")?.focus());
   };
   return (
     <Modal title="Switch to a room" onClose={onClose}>
