@@ -108,6 +108,29 @@ impl Standings {
     }
 }
 
+impl crate::SqliteStore {
+    /// `Store::standing`: the kept answer if it is fresh, else read together and kept.
+    pub(crate) async fn kept_standing(
+        &self,
+        room: RoomId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Option<Standing>, natter_core::StoreError> {
+        let kept = &self.inner.standings;
+        if let Some(standing) = kept.get(room, user, now) {
+            return Ok(Some(standing));
+        }
+        let reading = kept.reading(now);
+        let found = self
+            .read_together(move |c| crate::moderation::standing(c, room, user, now))
+            .await?;
+        if let Some(standing) = &found {
+            kept.keep(reading, standing, user);
+        }
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use natter_core::{Room, RoomKind, Sanction, SanctionKind};

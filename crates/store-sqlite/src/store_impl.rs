@@ -408,18 +408,7 @@ impl Store for SqliteStore {
         user: UserId,
         now: Timestamp,
     ) -> Result<Option<Standing>, StoreError> {
-        let kept = &self.inner.standings;
-        if let Some(standing) = kept.get(room, user, now) {
-            return Ok(Some(standing));
-        }
-        let reading = kept.reading(now);
-        let found = self
-            .read_together(move |c| moderation::standing(c, room, user, now))
-            .await?;
-        if let Some(standing) = &found {
-            kept.keep(reading, standing, user);
-        }
-        Ok(found)
+        self.kept_standing(room, user, now).await
     }
     async fn sanctions(
         &self,
