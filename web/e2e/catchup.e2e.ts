@@ -1,5 +1,5 @@
 // Catching up: a room with more unread messages than a screen holds opens at the New messages
-// line and stays unread until the user reaches the end; Jump to newest; Mark all as read.
+// line and is read only as far as the user has seen; Jump to newest; Mark all as read.
 
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
@@ -39,8 +39,10 @@ describe("catching up", () => {
     await log(page).getByRole("separator", { name: "New messages" }).waitFor();
     await expect.poll(() => inView(page, ".unread-line")).toBe(true);
     expect(await inView(page, "article.msg:last-of-type")).toBe(false);
-    // Not read yet: the user has not seen the end (the tab's title counts every room's unread).
-    expect(await page.title()).toBe("(45) natter");
+    // Read as far as the screen shows, not to the end (the tab's title counts every room's unread).
+    const unread = async () => Number((await page.title()).match(/^\((\d+)\)/)?.[1] ?? 0);
+    await expect.poll(unread).toBeLessThan(45);
+    expect(await unread()).toBeGreaterThan(0);
 
     await page.getByRole("button", { name: "Jump to newest ↓" }).click();
     await expect.poll(() => inView(page, "article.msg:last-of-type")).toBe(true);

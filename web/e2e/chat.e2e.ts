@@ -123,7 +123,9 @@ describe("chatting in the browser", () => {
       await reader.page.waitForTimeout(250);
     }
     await reader.page.getByText("This is the beginning of the room.").waitFor();
-    for (const i of [1, 50, 51, 100, 130]) expect(await count(reader.page, `archived message ${i}`)).toBe(1);
+    // Pages join without a gap or a repeat; the page holds only a run of the room at a time.
+    for (const i of [1, 50, 51, 100]) expect(await count(reader.page, `archived message ${i}`)).toBe(1);
+    expect(await log(reader.page).locator("article").count()).toBeLessThanOrEqual(120);
 
     // Scrolled up, a new message does not yank the view down; a button offers to jump to it.
     const atBottom = () =>

@@ -20,14 +20,16 @@ export class Server {
   port = 0;
   private child: ChildProcess | null = null;
 
-  /** `env` adds settings, e.g. `NATTER_MAX_FILE_MB`. */
+  /** `env` adds settings, e.g. `NATTER_MAX_FILE_MB`; `limits`, rate limits changed from what
+   * ships (`send=off` for a test that fills a room). */
   constructor(
     readonly dataDir: string,
     readonly env: Record<string, string> = {},
+    readonly limits: string[] = [],
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<Server> {
-    const server = new Server(mkdtempSync(join(tmpdir(), "natter-e2e-")), env);
+  static async start(env: Record<string, string> = {}, limits: string[] = []): Promise<Server> {
+    const server = new Server(mkdtempSync(join(tmpdir(), "natter-e2e-")), env, limits);
     await server.run(0);
     return server;
   }
@@ -38,7 +40,7 @@ export class Server {
     // on sign-ups and logins per address are off; every other limit is as shipped.
     const args = [
       "serve", "--listen", `127.0.0.1:${port}`, "--registration", "open", "--data-dir", this.dataDir,
-      "--rate-limit", "register=off,login_addr=off",
+      "--rate-limit", ["register=off", "login_addr=off", ...this.limits].join(","),
     ];
     const child = spawn(bin, args, {
       stdio: ["ignore", "ignore", "pipe"],
@@ -97,6 +99,28 @@ export class Server {
     });
     if (!res.ok) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { token: string }).token;
+  }
+
+  /**
+   * Makes a public room holding `bodies` in one request, as an admin's room import does (each
+   * body after a line naming "Seed"): for tests that need thousands of messages.
+   */
+  async importRoom(adminToken: string, name: string, bodies: string[]): Promise<{ id: string }> {
+    const now = new Date().toISOString();
+    const messages = bodies.map((body, i) => ({
+      sender_username: "seed",
+      sender_name: "Seed",
+      id: String(i + 1),
+      room_id: "0",
+      seq: i + 1,
+      sender_id: "0",
+      body,
+      html: "",
+      created_at: now,
+    }));
+    const room = { id: "0", name, kind: "public", topic: "", last_seq: bodies.length, last_rev: 0 };
+    const answer = await this.api(adminToken, "POST", "/rooms/import", { format: "natter-room-export", version: 1, exported_at: now, room, messages });
+    return answer.room;
   }
 
   async api(token: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -244,10 +268,10 @@ export function screenshotPath(name: string): string {
 }
 
 /** One server and one browser for a test file, started before its tests and stopped after. */
-export function setup(env: Record<string, string> = {}): { server: Server; browser: Browser } {
+export function setup(env: Record<string, string> = {}, limits: string[] = []): { server: Server; browser: Browser } {
   const app = {} as { server: Server; browser: Browser };
   beforeAll(async () => {
-    app.server = await Server.start(env);
+    app.server = await Server.start(env, limits);
     app.browser = await launch();
   });
   afterAll(async () => {

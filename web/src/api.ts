@@ -89,8 +89,11 @@ export const api = {
   members: async (roomId: string) => decodeUsers(await call("GET", `/rooms/${roomId}/members`)),
   addMember: (roomId: string, userId: string) =>
     call("POST", `/rooms/${roomId}/members`, { user_id: userId }),
-  history: async (roomId: string, before?: number): Promise<MessagesPage> => {
-    const q = before === undefined ? "limit=50" : `limit=50&before=${before}`;
+  /** A page of a room's history: the newest, the one `before` a seq, or the one `after` it. */
+  history: async (roomId: string, at: { before?: number; after?: number } = {}, limit = 50): Promise<MessagesPage> => {
+    let q = `limit=${limit}`;
+    if (at.before !== undefined) q += `&before=${at.before}`;
+    if (at.after !== undefined) q += `&after=${at.after}`;
     return decodeMessagesPage(await call("GET", `/rooms/${roomId}/messages?${q}`));
   },
   openDm: async (userIds: string[]) => decodeRoom(await call("POST", "/dms", { user_ids: userIds })),

@@ -5,6 +5,7 @@
 import { Drafts } from "./drafts";
 import { api, ApiError } from "./api";
 import { MessageActions } from "./actions";
+import { HistoryLoader } from "./history";
 import { notifyOf } from "./notify";
 import { PresenceWatch } from "./presence";
 import {
@@ -33,6 +34,7 @@ import {
 } from "./state";
 import { keys, load, save } from "./storage";
 import { backoffDelay } from "./timeline";
+import { behind } from "./window";
 
 /** Client-side heartbeat: a `ping` this often, and a connection silent for DEAD_MS is dropped. */
 const PING_MS = 20_000;
@@ -54,6 +56,8 @@ type Listener = (s: ChatState) => void;
 const NO_ANSWER = "No answer from the server.";
 /** While connected, clock-only changes ("last seen 5 min ago") are shown this often. */
 const CLOCK_EMIT_MS = 30_000;
+/** Opening a room with more unread than this starts at the first unread, not the newest. */
+const UNREAD_PAGE = 40;
 /** The server refuses a `sync` naming more rooms than this. */
 const SYNC_MAX_ROOMS = 1000;
 
@@ -65,6 +69,8 @@ export class Chat {
   state: ChatState;
   /** Edits, deletes, reactions, pins and blocks. */
   readonly actions: MessageActions = new MessageActions(this);
+  /** The rooms' windows of history. */
+  readonly history: HistoryLoader = new HistoryLoader(this);
   /** The people whose presence the open members panel shows. */
   readonly presence = new PresenceWatch((frame) => this.sendFrame(frame));
   /** When the next reconnect attempt is due (ms since the epoch), while offline. */
@@ -84,7 +90,6 @@ export class Chat {
   private lastPingAt = 0;
   private lastClockEmit = 0;
   private requested = new Set<Id>();
-  private loadingOlder = new Set<Id>();
   private typingSentAt: Record<Id, number> = {};
   private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private stopped = false;
@@ -273,7 +278,7 @@ export class Chat {
         // the same client_id is stored once.
         this.requeueUnanswered();
         this.flush();
-        if (this.state.active) void this.refreshRoom(this.state.active);
+        if (this.state.active && !this.state.timelines[this.state.active]?.loaded) void this.openAt(this.state.active);
         break;
       case "message":
         this.maybeNotify(before, frame.message);
@@ -418,40 +423,41 @@ export class Chat {
 
   // Rooms and history.
 
-  open(roomId: Id | null) {
+  /** Opens a room (at message `seq`, for a link or a search result); resolves whether that
+   * message is in the room's window, ready to be shown. */
+  async open(roomId: Id | null, seq?: number): Promise<boolean> {
     this.dispatch({ kind: "open", roomId });
-    if (roomId) void this.refreshRoom(roomId);
-  }
-
-  private async refreshRoom(roomId: Id) {
+    if (!roomId) return false;
     const t = this.state.timelines[roomId];
-    await Promise.all([t?.loaded ? undefined : this.loadNewest(roomId), this.loadMembers(roomId)]);
+    // Loaded already, it opens as it is, unless it starts after where the user left off.
+    const marker = this.state.markers[roomId];
+    const first = t?.messages[0]?.seq;
+    const missesUnread = marker !== undefined && first !== undefined && first > marker + 1;
+    const history =
+      seq !== undefined
+        ? this.history.reveal(roomId, seq)
+        : t?.loaded && !missesUnread
+          ? Promise.resolve(true)
+          : this.openAt(roomId);
+    const [shown] = await Promise.all([history, this.loadMembers(roomId)]);
+    return shown;
   }
 
-  private async loadNewest(roomId: Id) {
-    try {
-      const page = await api.history(roomId);
-      this.dispatch({ kind: "history", roomId, messages: page.messages, hasMore: page.has_more, older: false });
-    } catch (e) {
-      console.warn("natter: loading history failed", e);
-    }
+  /** Loads an opened room's history where the user will read: the newest page, or, when more is
+   * unread than a page holds, the messages around where they left off. */
+  private openAt(roomId: Id): Promise<boolean> {
+    const r = readOf(this.state, roomId);
+    const cursor = this.state.cursors[roomId] ?? 0;
+    const marker = this.state.markers[roomId];
+    if (marker !== undefined && r.unread > 0 && cursor - marker > UNREAD_PAGE) return this.history.around(roomId, marker);
+    return this.history.newest(roomId);
   }
 
-  /** Loads the page before the oldest loaded message; resolves false when there is nothing more. */
-  async loadOlder(roomId: Id): Promise<boolean> {
-    const t = this.state.timelines[roomId];
-    if (!t?.loaded || !t.hasMore || this.loadingOlder.has(roomId)) return false;
-    const first = t.messages[0]?.seq;
-    this.loadingOlder.add(roomId);
-    try {
-      const page = await api.history(roomId, first);
-      this.dispatch({ kind: "history", roomId, messages: page.messages, hasMore: page.has_more, older: true });
-      return page.messages.length > 0;
-    } catch {
-      return false;
-    } finally {
-      this.loadingOlder.delete(roomId);
-    }
+  /** Loads the room's newest messages if its window is further back (to show what was just sent,
+   * or "Jump to newest"). */
+  showNewest(roomId: Id): Promise<boolean> {
+    if (!behind(this.state.timelines[roomId], this.state.cursors[roomId] ?? 0)) return Promise.resolve(true);
+    return this.history.newest(roomId);
   }
 
   async loadMembers(roomId: Id) {
@@ -473,27 +479,18 @@ export class Chat {
     this.sendFrame({ type: "read", room_id: roomId, seq: room.last_seq });
   }
 
+  /** The user has read the room up to message `seq` (the last one on screen while they read
+   * further back than its end). */
+  markReadUpTo(roomId: Id, seq: number) {
+    if (seq >= (this.state.rooms[roomId]?.last_seq ?? 0)) return this.markRead(roomId);
+    if (readOf(this.state, roomId).last_read >= seq) return;
+    this.dispatch({ kind: "read", roomId, seq });
+    this.sendFrame({ type: "read", room_id: roomId, seq });
+  }
+
   /** Marks every room read, as far as each goes now ("Mark all as read"). */
   markAllRead() {
     for (const id of Object.keys(this.state.rooms)) this.markRead(id);
-  }
-
-  /**
-   * Loads older pages until message `seq` of the room is in its timeline (for a reply's quote
-   * or a search result); resolves whether it is.
-   */
-  async reveal(roomId: Id, seq: number): Promise<boolean> {
-    for (let i = 0; i < 50; i++) {
-      const t = this.state.timelines[roomId];
-      if (t?.messages.some((m) => m.seq === seq)) return true;
-      if (!t?.loaded) {
-        await this.loadNewest(roomId);
-        continue;
-      }
-      if (!t.hasMore || (t.messages[0] && t.messages[0].seq < seq)) return false;
-      if (!(await this.loadOlder(roomId))) return false;
-    }
-    return false;
   }
 
   addRoom(room: Room) {

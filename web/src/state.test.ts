@@ -78,7 +78,7 @@ describe("resume", () => {
       ready([general]),
       frame({ type: "message", message: m("10", 6) }),
       frame({ type: "message", message: m("10", 6) }),
-      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5), m("10", 6)], hasMore: true, older: false },
+      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5), m("10", 6)], hasMore: true, page: { kind: "newest" } },
     );
     expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([4, 5, 6]);
     expect(s.timelines["10"].hasMore).toBe(true);
@@ -90,7 +90,7 @@ describe("the loaded window stays contiguous", () => {
     let s = run(
       initialState(me),
       ready([general]),
-      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5)], hasMore: true, older: false },
+      { kind: "history", roomId: "10", messages: [m("10", 4), m("10", 5)], hasMore: true, page: { kind: "newest" } },
       frame({ type: "member", room_id: "10", user_id: "1", event: "left" }),
     );
     expect(s.timelines["10"]).toBeUndefined();
@@ -106,12 +106,13 @@ describe("the loaded window stays contiguous", () => {
       initialState(me),
       ready([{ ...general, last_seq: 100 }]),
       frame({ type: "ack", client_id: "c1", message: m("10", 40, "1", "c1") }),
-      { kind: "history", roomId: "10", messages: [m("10", 99), m("10", 100)], hasMore: true, older: false },
+      { kind: "history", roomId: "10", messages: [m("10", 99), m("10", 100)], hasMore: true, page: { kind: "newest" } },
     );
     expect(s.timelines["10"].messages.map((x) => x.seq)).toEqual([99, 100]);
     // Once paging reaches it, it is there.
-    const paged = run(s, { kind: "history", roomId: "10", messages: [m("10", 40, "1", "c1"), m("10", 98)], hasMore: true, older: true });
-    expect(paged.timelines["10"].messages.map((x) => x.seq)).toEqual([40, 98, 99, 100]);
+    const page = Array.from({ length: 59 }, (_, i) => (i === 0 ? m("10", 40, "1", "c1") : m("10", 40 + i)));
+    const paged = run(s, { kind: "history", roomId: "10", messages: page, hasMore: true, page: { kind: "older", before: 99 } });
+    expect(paged.timelines["10"].messages.map((x) => x.seq)).toEqual(Array.from({ length: 61 }, (_, i) => 40 + i));
   });
 });
 
@@ -231,7 +232,7 @@ describe("changes to messages", () => {
       roomId: "10",
       messages: [m("10", 4), m("10", 5)],
       hasMore: false,
-      older: false,
+      page: { kind: "newest" },
     });
     s = run(s, frame({ type: "message_updated", message: { ...m("10", 5), body: "edited", rev: 3 } }));
     expect(s.timelines["10"].messages[1].body).toBe("edited");

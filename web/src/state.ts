@@ -3,6 +3,9 @@
 // Nothing here touches the network, the DOM or the clock; the tests drive it directly.
 
 import { isFinal, type Attachment, type Id, type MemberEvent, type Message, type ReadState, type Room, type ServerFrame, type User } from "./protocol";
+import { applyLive, applyPage, emptyTimeline, KEPT_AWAY, putAway, WINDOW_MAX, type PageKind, type Timeline } from "./window";
+
+export { mergeMessages, type Timeline } from "./window";
 
 export type ConnState = "connecting" | "online" | "offline";
 
@@ -23,15 +26,6 @@ export interface Pending {
   final?: boolean;
 }
 
-/** The loaded window of a room's history: contiguous, ascending by seq. */
-export interface Timeline {
-  messages: Message[];
-  /** Older messages exist on the server before the first one here. */
-  hasMore: boolean;
-  /** The newest page has been fetched (otherwise only live messages are here). */
-  loaded: boolean;
-}
-
 export interface ChatState {
   me: User;
   conn: ConnState;
@@ -39,7 +33,11 @@ export interface ChatState {
   rooms: Record<Id, Room>;
   /** Per room, the highest seq this client has received: what `sync` resumes from. */
   cursors: Record<Id, number>;
+  /** Per room, the loaded window of its history (window.ts). */
   timelines: Record<Id, Timeline>;
+  /** The user is reading the open room away from its newest messages: its window, once full,
+   * stops taking live ones rather than drop what they read. */
+  readingBack: boolean;
   pending: Pending[];
   users: Record<Id, User>;
   online: Record<Id, true>;
@@ -76,6 +74,7 @@ export function initialState(me: User): ChatState {
     rooms: {},
     cursors: {},
     timelines: {},
+    readingBack: false,
     pending: [],
     users: { [me.id]: me },
     online: {},
@@ -95,7 +94,8 @@ export function initialState(me: User): ChatState {
 export type Action =
   | { kind: "frame"; frame: ServerFrame; now: number }
   | { kind: "conn"; conn: ConnState }
-  | { kind: "history"; roomId: Id; messages: Message[]; hasMore: boolean; older: boolean }
+  | { kind: "history"; roomId: Id; messages: Message[]; hasMore: boolean; page: PageKind }
+  | { kind: "reading-back"; on: boolean }
   | { kind: "room"; room: Room }
   | { kind: "dismiss-toast" }
   | { kind: "toast"; text: string }
@@ -127,10 +127,11 @@ export function reduce(s: ChatState, a: Action): ChatState {
           };
     case "history": {
       const t = timelineOf(s, a.roomId);
-      const hasMore = a.older || !t.loaded ? a.hasMore : t.hasMore;
-      const next = { messages: mergeMessages(t.messages, a.messages), hasMore, loaded: true };
-      return { ...s, timelines: { ...s.timelines, [a.roomId]: next } };
+      const next = applyPage(t, a.messages, a.hasMore, a.page);
+      return next === t ? s : { ...s, timelines: { ...s.timelines, [a.roomId]: next } };
     }
+    case "reading-back":
+      return s.readingBack === a.on ? s : { ...s, readingBack: a.on };
     case "room":
       return addRoom(s, a.room);
     case "dismiss-toast":
@@ -172,13 +173,17 @@ export function reduce(s: ChatState, a: Action): ChatState {
     case "updated":
       return updateMessage(s, a.message);
     case "open": {
-      if (!a.roomId) return { ...s, active: null };
+      // The room left keeps only what opening it again shows first.
+      const left = s.active && s.active !== a.roomId ? s.timelines[s.active] : undefined;
+      const timelines =
+        left && s.active ? { ...s.timelines, [s.active]: putAway(left, s.cursors[s.active] ?? 0) } : s.timelines;
+      if (!a.roomId) return { ...s, active: null, timelines, readingBack: false };
       const r = readOf(s, a.roomId);
       const markers = { ...s.markers };
       // The line goes where the user left off, if there is anything after it.
       if (r.unread > 0) markers[a.roomId] = r.last_read;
       else delete markers[a.roomId];
-      return { ...s, active: a.roomId, markers };
+      return { ...s, active: a.roomId, markers, timelines, readingBack: false };
     }
     case "expire-typing":
       return expireTyping(s, a.now);
@@ -281,7 +286,7 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
 }
 
 function timelineOf(s: ChatState, roomId: Id): Timeline {
-  return s.timelines[roomId] ?? { messages: [], hasMore: true, loaded: false };
+  return s.timelines[roomId] ?? emptyTimeline();
 }
 
 export function readOf(s: ChatState, roomId: Id): ReadState {
@@ -323,25 +328,16 @@ function updateMessage(s: ChatState, m: Message): ChatState {
   return { ...s, revs, timelines: { ...s.timelines, [m.room_id]: { ...t, messages } } };
 }
 
-/**
- * Whether a message belongs in the room's loaded window. The window must stay contiguous: a
- * message older than the window (an old message returned by a resend's ack, say) is left for
- * history paging, or it would leave a hole that paging never fills.
- */
-function fitsTimeline(s: ChatState, t: Timeline, m: Message): boolean {
-  if (m.seq > (s.cursors[m.room_id] ?? 0)) return true;
-  const first = t.messages[0];
-  return first !== undefined && m.seq >= first.seq;
-}
-
 function addMessage(s: ChatState, m: Message): ChatState {
   const t = timelineOf(s, m.room_id);
   const room = s.rooms[m.room_id];
+  // The window stays contiguous: a message it does not reach (an old one returned by a resend's
+  // ack, or a new one while the window is further back) is left for history paging.
+  const onScreen = s.active === m.room_id;
+  const kept = applyLive(t, m, onScreen ? WINDOW_MAX : KEPT_AWAY, onScreen && s.readingBack);
   const next: ChatState = {
     ...s,
-    timelines: fitsTimeline(s, t, m)
-      ? { ...s.timelines, [m.room_id]: { ...t, messages: mergeMessages(t.messages, [m]) } }
-      : s.timelines,
+    timelines: kept === t ? s.timelines : { ...s.timelines, [m.room_id]: kept },
     cursors: { ...s.cursors, [m.room_id]: Math.max(s.cursors[m.room_id] ?? 0, m.seq) },
     rooms: room && room.last_seq < m.seq ? { ...s.rooms, [m.room_id]: { ...room, last_seq: m.seq } } : s.rooms,
   };
@@ -404,17 +400,6 @@ function expireTyping(s: ChatState, now: number): ChatState {
     typing[roomId] = kept;
   }
   return changed ? { ...s, typing } : s;
-}
-
-/** Merges messages into an ascending list, keeping one copy per seq. */
-export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
-  if (incoming.length === 0) return list;
-  const last = list[list.length - 1];
-  if (incoming.length === 1 && (!last || incoming[0].seq > last.seq)) return [...list, incoming[0]];
-  const bySeq = new Map<number, Message>();
-  for (const m of list) bySeq.set(m.seq, m);
-  for (const m of incoming) bySeq.set(m.seq, m);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 // Derived values the UI shows.

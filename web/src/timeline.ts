@@ -16,13 +16,22 @@ export type Row =
 /**
  * Lays out messages (then pending sends, which are always newest) with day separators and groups,
  * and the "New messages" line before the message whose seq is `unreadAt`: a group starts again
- * after it, so the first new message shows who sent it.
+ * after it, so the first new message shows who sent it. `before` is the message just above the
+ * first one, when the page shows only part of the room: the first row continues its day and group.
  */
-export function layout(messages: Message[], pending: Pending[], senderId: string, now: Date, unreadAt?: number): Row[] {
+export function layout(
+  messages: Message[],
+  pending: Pending[],
+  senderId: string,
+  now: Date,
+  unreadAt?: number,
+  before?: Message,
+): Row[] {
   const rows: Row[] = [];
-  let prevDay = "";
-  let prevSender = "";
-  let prevTime = 0;
+  const beforeAt = before ? Date.parse(before.created_at) : 0;
+  let prevDay = before ? dayKey(new Date(beforeAt)) : "";
+  let prevSender = before?.sender_id ?? "";
+  let prevTime = beforeAt;
   const place = (sender: string, time: number) => {
     const day = dayKey(new Date(time));
     if (day !== prevDay) {

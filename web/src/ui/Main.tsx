@@ -35,11 +35,11 @@ export function Main({ chat, state, onSignedOut }: { chat: Chat; state: ChatStat
   const showMembers = panel !== null;
   const setShowMembers = (on: boolean) => setPanel(on ? { kind: "members" } : null);
   const active = state.active ? state.rooms[state.active] : undefined;
-  /** Opens the room and scrolls to message `seq`, loading older history until it is there. */
+  /** Opens the room and scrolls to message `seq`, loading the history around it if need be. */
   const jump = async (roomId: string, seq: number) => {
     if (!chat.state.rooms[roomId]) return;
-    if (chat.state.active !== roomId) chat.open(roomId);
-    if (await chat.reveal(roomId, seq)) requestAnimationFrame(() => jumpTo(seq));
+    const shown = chat.state.active !== roomId ? await chat.open(roomId, seq) : await chat.history.reveal(roomId, seq);
+    if (shown) jumpTo(roomId, seq);
   };
 
   /** Opens what an address names: the room, and the message if it names one. */

@@ -12,6 +12,7 @@ import { displayName, mentionsMe, type ChatState } from "../state";
 import { fullTime, timeLabel } from "../timeline";
 import { Avatar } from "./Sidebar";
 import { adminApi } from "../admin/api";
+import { memo } from "./memo";
 
 /** The reactions offered one click away; any emoji the server knows can be sent. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
@@ -41,7 +42,26 @@ export function HtmlBody({ html }: { html: string }) {
   return <div class="body rich" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
-export function MessageRow({ chat, state, room, message: m, first, onReply, onThread, onJump, editRequested, onEditStarted }: Props) {
+/** The users a message shows the names of: whether they changed decides whether it renders again. */
+function namesShown(m: Message): string[] {
+  const ids = [m.sender_id];
+  if (m.reply_to) ids.push(m.reply_to.sender_id);
+  m.reactions?.forEach((r) => ids.push(...r.user_ids));
+  return ids;
+}
+
+/** Whether a row would render the same: most changes to the state (a message elsewhere, a
+ * presence change) concern none of the rows on screen. */
+function sameRow(a: Props, b: Props): boolean {
+  const keys: (keyof Props)[] = ["message", "first", "editRequested", "room", "chat", "onReply", "onThread", "onJump", "onEditStarted"];
+  if (keys.some((k) => a[k] !== b[k])) return false;
+  if (a.state.me !== b.state.me || a.state.blocked !== b.state.blocked) return false;
+  return a.state.users === b.state.users || namesShown(b.message).every((id) => a.state.users[id] === b.state.users[id]);
+}
+
+export const MessageRow = memo(Row, sameRow);
+
+function Row({ chat, state, room, message: m, first, onReply, onThread, onJump, editRequested, onEditStarted }: Props) {
   const name = displayName(state, m.sender_id);
   const [editing, setEditing] = useState(false);
   useEffect(() => {
