@@ -142,7 +142,7 @@ export class Server {
   }
 }
 
-export async function launch(): Promise<Browser> {
+export async function launch(extra: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [
@@ -154,6 +154,7 @@ export async function launch(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      ...extra,
     ],
   });
 }

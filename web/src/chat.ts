@@ -56,6 +56,8 @@ type Listener = (s: ChatState) => void;
 const NO_ANSWER = "No answer from the server.";
 /** While connected, clock-only changes ("last seen 5 min ago") are shown this often. */
 const CLOCK_EMIT_MS = 30_000;
+/** Read positions go to the server at most this often per room. */
+const READ_EVERY_MS = 1000;
 /** Opening a room with more unread than this starts at the first unread, not the newest. */
 const UNREAD_PAGE = 40;
 /** The server refuses a `sync` naming more rooms than this. */
@@ -90,6 +92,9 @@ export class Chat {
   private lastPingAt = 0;
   private lastClockEmit = 0;
   private requested = new Set<Id>();
+  private readWanted: Record<Id, number> = {};
+  private readSentAt: Record<Id, number> = {};
+  private readTimers = new Map<Id, ReturnType<typeof setTimeout>>();
   private typingSentAt: Record<Id, number> = {};
   private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private stopped = false;
@@ -124,6 +129,8 @@ export class Chat {
 
   stop() {
     this.stopped = true;
+    for (const t of this.readTimers.values()) clearTimeout(t);
+    this.readTimers.clear();
     clearTimeout(this.retryTimer);
     clearInterval(this.tickTimer);
     window.removeEventListener("online", this.retryNow);
@@ -278,7 +285,10 @@ export class Chat {
         // the same client_id is stored once.
         this.requeueUnanswered();
         this.flush();
-        if (this.state.active && !this.state.timelines[this.state.active]?.loaded) void this.openAt(this.state.active);
+        // The open room's history, if it could not be loaded before (and is not being loaded).
+        if (this.state.active && !this.state.timelines[this.state.active]?.loaded && !this.history.loading(this.state.active)) {
+          void this.openAt(this.state.active);
+        }
         break;
       case "message":
         this.maybeNotify(before, frame.message);
@@ -476,7 +486,27 @@ export class Chat {
     const r = readOf(this.state, roomId);
     if (r.last_read >= room.last_seq && r.unread === 0) return;
     this.dispatch({ kind: "read", roomId, seq: room.last_seq });
-    this.sendFrame({ type: "read", room_id: roomId, seq: room.last_seq });
+    this.reportRead(roomId, room.last_seq);
+  }
+
+  /** Tells the server how far the user has read: at once, then at most once a second per room
+   * (a busy room read live would otherwise send a frame per message), the last one always. */
+  private reportRead(roomId: Id, seq: number) {
+    this.readWanted[roomId] = Math.max(this.readWanted[roomId] ?? 0, seq);
+    if (this.readTimers.has(roomId)) return;
+    const send = () => {
+      this.readSentAt[roomId] = Date.now();
+      this.sendFrame({ type: "read", room_id: roomId, seq: this.readWanted[roomId] });
+    };
+    const wait = (this.readSentAt[roomId] ?? 0) + READ_EVERY_MS - Date.now();
+    if (wait <= 0) return send();
+    this.readTimers.set(
+      roomId,
+      setTimeout(() => {
+        this.readTimers.delete(roomId);
+        send();
+      }, wait),
+    );
   }
 
   /** The user has read the room up to message `seq` (the last one on screen while they read
@@ -485,7 +515,7 @@ export class Chat {
     if (seq >= (this.state.rooms[roomId]?.last_seq ?? 0)) return this.markRead(roomId);
     if (readOf(this.state, roomId).last_read >= seq) return;
     this.dispatch({ kind: "read", roomId, seq });
-    this.sendFrame({ type: "read", room_id: roomId, seq });
+    this.reportRead(roomId, seq);
   }
 
   /** Marks every room read, as far as each goes now ("Mark all as read"). */

@@ -19,6 +19,9 @@ const PAGE = 50;
 export class HistoryLoader {
   /** Requests in flight, per room and direction: one of each at a time. */
   private busy = new Set<string>();
+  /** Per room, bumped by every jump: a newest page or a jump asked for before the latest jump
+   * must not replace the window that jump brought. */
+  private jumps = new Map<Id, number>();
 
   constructor(private readonly host: Host) {}
 
@@ -35,10 +38,17 @@ export class HistoryLoader {
     }
   }
 
+  /** Whether a page of the room's history is on its way. */
+  loading(roomId: Id): boolean {
+    return [...this.busy].some((key) => key.startsWith(`${roomId}:`));
+  }
+
   /** The room's newest page: joins the window, or replaces it if it is further back. */
   newest(roomId: Id): Promise<boolean> {
+    const jump = this.jumps.get(roomId) ?? 0;
     return this.once(`${roomId}:newest`, async () => {
       const page = await api.history(roomId);
+      if ((this.jumps.get(roomId) ?? 0) !== jump) return false;
       this.host.dispatch({ kind: "history", roomId, messages: page.messages, hasMore: page.has_more, page: { kind: "newest" } });
       return true;
     });
@@ -70,11 +80,14 @@ export class HistoryLoader {
 
   /** Replaces the window with the messages around `seq`: a few before it, a page after. */
   around(roomId: Id, seq: number): Promise<boolean> {
-    return this.once(`${roomId}:around`, async () => {
+    const jump = (this.jumps.get(roomId) ?? 0) + 1;
+    this.jumps.set(roomId, jump);
+    return this.once(`${roomId}:around:${seq}`, async () => {
       const [before, after] = await Promise.all([
         api.history(roomId, { before: seq + 1 }, CONTEXT_BEFORE),
         api.history(roomId, { after: seq }, PAGE),
       ]);
+      if (this.jumps.get(roomId) !== jump) return false;
       const messages = [...before.messages, ...after.messages.filter((m) => m.seq > seq)];
       this.host.dispatch({ kind: "history", roomId, messages, hasMore: before.has_more, page: { kind: "around" } });
       return true;

@@ -171,6 +171,21 @@ describe("pending sends", () => {
 });
 
 describe("read state", () => {
+  test("an answer to an earlier read that arrives after a later one is stale and changes nothing", () => {
+    let s = run(initialState(me), ready([{ ...general, last_seq: 9 }], ["1"], [readState("10", 5, 4)]));
+    s = run(s, { kind: "read", roomId: "10", seq: 9 });
+    expect(unreadCount(s, "10")).toBe(0);
+    // The server's answer to a read of 7, sent before the read of 9, arrives now.
+    s = run(s, frame({ type: "read", ...readState("10", 7, 2) }));
+    expect(unreadCount(s, "10")).toBe(0);
+    expect(s.reads["10"].last_read).toBe(9);
+    // Its answer to the read of 9, or another device reading further, is applied.
+    s = run(s, frame({ type: "read", ...readState("10", 9, 0) }));
+    expect(s.reads["10"].last_read).toBe(9);
+    s = run(s, frame({ type: "message", message: m("10", 10) }), frame({ type: "read", ...readState("10", 10, 0) }));
+    expect(s.reads["10"].last_read).toBe(10);
+  });
+
   test("ready carries the server's counts; new messages from others add to them, your own do not", () => {
     let s = run(initialState(me), ready([general, dm], ["1"], [readState("10", 3, 2, 1), readState("20", 0)]));
     expect(unreadCount(s, "10")).toBe(2);

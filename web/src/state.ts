@@ -210,6 +210,10 @@ function applyFrame(s: ChatState, f: ServerFrame, now: number): ChatState {
     case "message_updated":
       return updateMessage(s, f.message);
     case "read": {
+      // The server only moves a read state forward: an answer older than what this client has
+      // since reported (a later read crossed it on the wire) is stale, and applying it would
+      // show messages already read as unread again.
+      if (f.last_read < (s.reads[f.room_id]?.last_read ?? 0)) return s;
       const { type: _, ...read } = f;
       return { ...s, reads: { ...s.reads, [f.room_id]: read } };
     }

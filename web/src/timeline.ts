@@ -73,17 +73,22 @@ export function dayLabel(d: Date, now: Date): string {
   const days = Math.round((today.getTime() - that.getTime()) / 86_400_000);
   if (days === 0) return "Today";
   if (days === 1) return "Yesterday";
-  const opts: Intl.DateTimeFormatOptions = { weekday: "long", month: "long", day: "numeric" };
-  if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
-  return d.toLocaleDateString(undefined, opts);
+  return (d.getFullYear() !== now.getFullYear() ? DAY_WITH_YEAR : DAY).format(d);
 }
 
+// Formatters in the browser's locale, made once: making one per call (what toLocaleString does)
+// cost more than everything else in rendering a message.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+const DAY = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
+const DAY_WITH_YEAR = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
+
 export function timeLabel(iso: string | number): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return TIME.format(new Date(iso));
 }
 
 export function fullTime(iso: string | number): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "full", timeStyle: "medium" });
+  return FULL.format(new Date(iso));
 }
 
 /** "last seen 5 minutes ago" style wording. */

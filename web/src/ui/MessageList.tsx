@@ -292,7 +292,8 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   }, [room.id]);
 
   const onScroll = () => {
-    const el = ref.current!;
+    const el = ref.current;
+    if (!el) return; // a scroll event for a log already taken off the page
     const t = chat.state.timelines[room.id];
     const all = t?.messages ?? NO_MESSAGES;
     const v = viewRef.current;

@@ -53,10 +53,25 @@ function namesShown(m: Message): string[] {
 /** Whether a row would render the same: most changes to the state (a message elsewhere, a
  * presence change) concern none of the rows on screen. */
 function sameRow(a: Props, b: Props): boolean {
-  const keys: (keyof Props)[] = ["message", "first", "editRequested", "room", "chat", "onReply", "onThread", "onJump", "onEditStarted"];
+  const keys: (keyof Props)[] = ["message", "first", "editRequested", "chat", "onReply", "onThread", "onJump", "onEditStarted"];
   if (keys.some((k) => a[k] !== b[k])) return false;
+  if (!sameRoom(a.room, b.room)) return false;
   if (a.state.me !== b.state.me || a.state.blocked !== b.state.blocked) return false;
   return a.state.users === b.state.users || namesShown(b.message).every((id) => a.state.users[id] === b.state.users[id]);
+}
+
+/** Whether a room is the same but for its newest seq and rev, which every message moves and no
+ * row shows. */
+function sameRoom(a: Room, b: Room): boolean {
+  if (a === b) return true;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (k === "last_seq" || k === "last_rev") continue;
+    const x = a[k as keyof Room];
+    const y = b[k as keyof Room];
+    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 export const MessageRow = memo(Row, sameRow);

@@ -3,7 +3,8 @@
 import type { Chat } from "../chat";
 import type { Room } from "../protocol";
 import { mentionCount, roomTitle, sidebarRooms, totalUnread, unreadCount, type ChatState } from "../state";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { memo } from "./memo";
 import { api, describeError } from "../api";
 import { adminApi, type Invitation } from "../admin/api";
 import type { DialogKind, View } from "./Main";
@@ -27,38 +28,22 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
   const channels = fuzzyFilter(all.channels, filter, label);
   const dms = fuzzyFilter(all.dms, filter, label);
   const filtering = filter.trim() !== "";
+  // The rows compare their props to skip rendering again: give them the same function each time.
+  const open = useRef(onOpen);
+  open.current = onOpen;
+  const openRoom = useMemo(() => (id: string) => open.current(id), []);
   const item = (room: Room) => {
-    const unread = room.id === state.active ? 0 : unreadCount(state, room.id);
-    const mentions = room.id === state.active ? 0 : mentionCount(state, room.id);
-    const title = roomTitle(state, room);
-    const shown = unread >= 999 ? "999+" : String(unread);
-    let label = unread > 0 ? `${title}, ${shown} unread` : title;
-    if (mentions > 0) label += `, ${mentions} ${mentions === 1 ? "mention" : "mentions"}`;
+    const active = room.id === state.active;
     return (
-      <li key={room.id}>
-        <button
-          type="button"
-          class={`room-item${room.id === state.active ? " active" : ""}${unread ? " unread" : ""}`}
-          aria-current={room.id === state.active ? "page" : undefined}
-          aria-label={label}
-          onClick={() => onOpen(room.id)}
-        >
-          <span class="room-icon" aria-hidden="true">
-            {room.kind === "dm" ? "@" : room.kind === "private" ? "🔒" : "#"}
-          </span>
-          <span class="room-name">{title}</span>
-          {mentions > 0 && (
-            <span class="badge mention-badge" aria-hidden="true">
-              @{mentions}
-            </span>
-          )}
-          {unread > 0 && (
-            <span class="badge" aria-hidden="true">
-              {unread > 99 ? "99+" : unread}
-            </span>
-          )}
-        </button>
-      </li>
+      <RoomItem
+        key={room.id}
+        room={room}
+        title={roomTitle(state, room)}
+        unread={active ? 0 : unreadCount(state, room.id)}
+        mentions={active ? 0 : mentionCount(state, room.id)}
+        active={active}
+        onOpen={openRoom}
+      />
     );
   };
   const me = state.me;
@@ -144,6 +129,59 @@ export function Sidebar({ chat, state, onOpen, onDialog, onView }: Props) {
     </aside>
   );
 }
+
+interface ItemProps {
+  room: Room;
+  title: string;
+  unread: number;
+  mentions: number;
+  active: boolean;
+  onOpen: (roomId: string) => void;
+}
+
+/** One room in the list: it renders again only when what it shows changes, not for every
+ * message that moves the room's newest seq. */
+const RoomItem = memo(
+  ({ room, title, unread, mentions, active, onOpen }: ItemProps) => {
+    const shown = unread >= 999 ? "999+" : String(unread);
+    let label = unread > 0 ? `${title}, ${shown} unread` : title;
+    if (mentions > 0) label += `, ${mentions} ${mentions === 1 ? "mention" : "mentions"}`;
+    return (
+      <li>
+        <button
+          type="button"
+          class={`room-item${active ? " active" : ""}${unread ? " unread" : ""}`}
+          aria-current={active ? "page" : undefined}
+          aria-label={label}
+          onClick={() => onOpen(room.id)}
+        >
+          <span class="room-icon" aria-hidden="true">
+            {room.kind === "dm" ? "@" : room.kind === "private" ? "🔒" : "#"}
+          </span>
+          <span class="room-name">{title}</span>
+          {mentions > 0 && (
+            <span class="badge mention-badge" aria-hidden="true">
+              @{mentions}
+            </span>
+          )}
+          {unread > 0 && (
+            <span class="badge" aria-hidden="true">
+              {unread > 99 ? "99+" : unread}
+            </span>
+          )}
+        </button>
+      </li>
+    );
+  },
+  (a, b) =>
+    a.title === b.title &&
+    a.unread === b.unread &&
+    a.mentions === b.mentions &&
+    a.active === b.active &&
+    a.onOpen === b.onOpen &&
+    a.room.id === b.room.id &&
+    a.room.kind === b.room.kind,
+);
 
 function ConnectionBadge({ chat, state }: { chat: Chat; state: ChatState }) {
   const label = state.conn === "online" ? "Connected" : connectionText(chat, state);
