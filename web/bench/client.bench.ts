@@ -12,11 +12,16 @@ import type { Page } from "playwright-core";
 import { test } from "vitest";
 import { composer, connected, desktop, launch, log, nav, Server } from "../e2e/harness";
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
-const ROOMS = Number(process.env.BENCH_ROOMS ?? 300);
+/** BENCH_QUICK=1: a small run that only shows the benchmark still works (scripts/test). */
+const QUICK = process.env.BENCH_QUICK === "1";
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? (QUICK ? 2000 : 100_000));
+const ROOMS = Number(process.env.BENCH_ROOMS ?? (QUICK ? 30 : 300));
 const RATE = Number(process.env.BENCH_RATE ?? 20);
 /** How far back the reader scrolls before typing again (the issue's report: 1,550). */
-const BACK = 1550;
+const BACK = QUICK ? 300 : 1550;
+const RELOADS = QUICK ? 1 : 5;
+const SENDS = QUICK ? 5 : 30;
+const KEYS = QUICK ? 40 : 200;
 
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
@@ -153,7 +158,6 @@ test("the web client in a busy room", async () => {
     const context = await browser.newContext(desktop);
     const page = await context.newPage();
     page.on("pageerror", (e) => console.error("page error:", e));
-    page.on("console", (m) => process.stderr.write(`console: ${m.text()}\n`));
     await page.goto(server.url);
     await page.getByLabel("Username").fill("reader");
     await page.getByLabel("Password").fill("correct horse");
@@ -172,7 +176,7 @@ test("the web client in a busy room", async () => {
     // another room, its newest messages kept).
     const cold: number[] = [];
     const warm: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < RELOADS; i++) {
       await page.reload();
       await composer(page).waitFor();
       await connected(page);
@@ -183,6 +187,7 @@ test("the web client in a busy room", async () => {
         warm.push(await openRoom(page, "busy"));
       }
     }
+    if (![...cold, ...warm].every(Number.isFinite)) throw new Error("the room did not open within 30 s");
     report("open the room, cold (p50 / p95)", `${ms(quantile(cold, 0.5))} / ${ms(quantile(cold, 0.95))}`);
     report("open the room, warm (p50 / p95)", `${ms(quantile(warm, 0.5))} / ${ms(quantile(warm, 0.95))}`);
 
@@ -193,7 +198,7 @@ test("the web client in a busy room", async () => {
       Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value])) as Record<string, number>;
     const m0 = await metrics();
     const posted0 = posted;
-    await page.waitForTimeout(10_000);
+    await page.waitForTimeout(QUICK ? 2000 : 10_000);
     const m1 = await metrics();
     const per = (name: string) => ((m1[name] - m0[name]) * 1000) / (posted - posted0);
     report(
@@ -204,7 +209,7 @@ test("the web client in a busy room", async () => {
     // Sending: shown pending at once, then as sent once stored.
     const pending: number[] = [];
     const sent: number[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < SENDS; i++) {
       const s = await sendTimed(page, `my reply number ${i} in the busy room`);
       pending.push(s.pending);
       sent.push(s.sent);
@@ -213,7 +218,7 @@ test("the web client in a busy room", async () => {
     report("sent to shown pending (p50 / p95)", `${ms(quantile(pending, 0.5))} / ${ms(quantile(pending, 0.95))}`);
     report("sent to shown as sent (p50 / p95)", `${ms(quantile(sent, 0.5))} / ${ms(quantile(sent, 0.95))}`);
 
-    const atEnd = await typeTimed(page, 200);
+    const atEnd = await typeTimed(page, KEYS);
     report("keystroke at the newest (p50 / p95 / max)", `${ms(quantile(atEnd, 0.5))} / ${ms(quantile(atEnd, 0.95))} / ${ms(Math.max(...atEnd))}`);
     const n1 = await nodes(page);
     report("nodes at the newest (page / log / messages)", `${n1.page} / ${n1.log} / ${n1.messages}`);
@@ -221,16 +226,27 @@ test("the web client in a busy room", async () => {
     // Scroll back BACK messages, as a reader catching up would, then type again.
     t = Date.now();
     const newest = await log(page).evaluate((el) => Number([...el.querySelectorAll<HTMLElement>("article[data-seq]")].pop()!.dataset.seq));
-    for (let i = 0; i < 400; i++) {
+    let reached = false;
+    for (let i = 0; i < 400 && !reached; i++) {
       const first = await log(page).evaluate(async (el) => {
         el.scrollTop = 0;
         await new Promise((ok) => setTimeout(ok, 50));
         return Number(el.querySelector<HTMLElement>("article[data-seq]")!.dataset.seq);
       });
-      if (first <= newest - BACK) break;
+      reached = first <= newest - BACK;
+      if (process.env.BENCH_DEBUG && i % 10 === 0) {
+        const info = await page.evaluate(() => ({
+          heap: ((performance as any).memory?.usedJSHeapSize ?? 0) / 2 ** 20,
+          nodes: document.querySelectorAll("*").length,
+          st: document.querySelector("[role=log]")!.scrollTop,
+          sh: document.querySelector("[role=log]")!.scrollHeight,
+        }));
+        process.stderr.write(`back ${i}: first=${first} newest=${newest} ${JSON.stringify(info)}\n`);
+      }
     }
+    if (!reached) throw new Error(`could not scroll back ${BACK} messages`);
     report(`scrolled back ${BACK} messages`, `in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    const back = await typeTimed(page, 200);
+    const back = await typeTimed(page, KEYS);
     report(`keystroke ${BACK} back (p50 / p95 / max)`, `${ms(quantile(back, 0.5))} / ${ms(quantile(back, 0.95))} / ${ms(Math.max(...back))}`);
     const n2 = await nodes(page);
     report(`nodes ${BACK} back (page / log / messages)`, `${n2.page} / ${n2.log} / ${n2.messages}`);

@@ -459,11 +459,21 @@ export function roomTitle(s: ChatState, room: Room): string {
   return others.map((id) => s.users[id]?.display_name ?? room.name).join(", ");
 }
 
+const COLLATOR = new Intl.Collator();
+/** The channels' order by name, kept until a room is added, removed or renamed: sorting three
+ * hundred names for every message was most of what a message cost to show. */
+let channelOrder: { key: string; ids: Id[] } | undefined;
+
 /** Rooms for the sidebar: channels by name, then DMs by most recent activity. */
 export function sidebarRooms(s: ChatState): { channels: Room[]; dms: Room[] } {
   const all = Object.values(s.rooms);
-  const channels = all.filter((r) => r.kind !== "dm").sort((a, b) => a.name.localeCompare(b.name));
-  const dms = all.filter((r) => r.kind === "dm").sort((a, b) => b.last_seq - a.last_seq || a.name.localeCompare(b.name));
+  const unsorted = all.filter((r) => r.kind !== "dm");
+  const key = unsorted.map((r) => `${r.id}\u0000${r.name}`).join("\u0001");
+  if (channelOrder?.key !== key) {
+    channelOrder = { key, ids: unsorted.sort((a, b) => COLLATOR.compare(a.name, b.name)).map((r) => r.id) };
+  }
+  const channels = channelOrder.ids.map((id) => s.rooms[id]);
+  const dms = all.filter((r) => r.kind === "dm").sort((a, b) => b.last_seq - a.last_seq || COLLATOR.compare(a.name, b.name));
   return { channels, dms };
 }
 
