@@ -29,6 +29,12 @@ describe("pages of history", () => {
     // Asked for before 51, but the window now starts at 500 (the user jumped): not applied.
     const moved = loaded(500, 520);
     expect(applyPage(moved, run(1, 50), false, { kind: "older", before: 51 })).toBe(moved);
+    // Asked for before 51, and live messages trimmed the window to start at 53 meanwhile: the
+    // page still joins it, so it is kept (dropping it would ask again, and again).
+    const trimmed = loaded(53, 120);
+    expect(seqs(applyPage(trimmed, run(1, 50), false, { kind: "older", before: 51 }))).toEqual(seqs(trimmed));
+    const slid = loaded(45, 120);
+    expect(seqs(applyPage(slid, run(1, 50), false, { kind: "older", before: 51 }))[0]).toBe(1);
   });
 
   test("paging back past the maximum drops the newest messages, which are then fetched again", () => {

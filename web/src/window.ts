@@ -65,12 +65,15 @@ export function applyPage(t: Timeline, page: Message[], hasMore: boolean, kind: 
   const first = t.messages[0];
   const last = t.messages[t.messages.length - 1];
   switch (kind.kind) {
+    // A page that still joins the window is merged even if the window moved a little since it
+    // was asked for (live messages trimmed its oldest, say): dropping it would ask again, and
+    // under a steady stream of messages never get there.
     case "older": {
-      if (!first || first.seq !== kind.before || !joinable(t.messages, page)) return t;
+      if (!first || page.length === 0 || !joinable(t.messages, page) || page[0].seq >= first.seq) return t;
       return keepOldest({ ...t, messages: mergeMessages(t.messages, page), hasMore });
     }
     case "newer": {
-      if (!last || last.seq !== kind.after || !joinable(t.messages, page)) return t;
+      if (!last || page.length === 0 || !joinable(t.messages, page) || page[page.length - 1].seq <= last.seq) return t;
       return keepNewest({ ...t, messages: mergeMessages(t.messages, page) }, WINDOW_MAX);
     }
     case "around":
