@@ -15,10 +15,16 @@ interface Host {
 /** Messages shown before the one jumped to (the rest of the page comes after it). */
 const CONTEXT_BEFORE = 30;
 const PAGE = 50;
+/** A page not answered in this long is given up (and asked again when needed). */
+const TIMEOUT_MS = 20_000;
+/** After a failed request, the same one waits this long before it is tried again. */
+const RETRY_AFTER_MS = 2_000;
 
 export class HistoryLoader {
   /** Requests in flight, per room and direction: one of each at a time. */
   private busy = new Set<string>();
+  /** When each request last failed. */
+  private failedAt = new Map<string, number>();
   /** Per room, bumped by every jump: a newest page or a jump asked for before the latest jump
    * must not replace the window that jump brought. */
   private jumps = new Map<Id, number>();
@@ -27,13 +33,23 @@ export class HistoryLoader {
 
   private async once(key: string, load: () => Promise<boolean>): Promise<boolean> {
     if (this.busy.has(key)) return false;
+    // After a failure, wait a little before the next try: the log asks on every render.
+    if (Date.now() - (this.failedAt.get(key) ?? 0) < RETRY_AFTER_MS) return false;
     this.busy.add(key);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await load();
+      // An answer that never comes must not keep the room from loading for good; a late one
+      // is still applied (or dropped) by the window's rules.
+      const timeout = new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error("no answer")), TIMEOUT_MS);
+      });
+      return await Promise.race([load(), timeout]);
     } catch (e) {
+      this.failedAt.set(key, Date.now());
       console.warn("natter: loading history failed", e);
       return false;
     } finally {
+      clearTimeout(timer);
       this.busy.delete(key);
     }
   }

@@ -86,6 +86,14 @@ describe("resume", () => {
 });
 
 describe("the loaded window stays contiguous", () => {
+  test("opening the room already open keeps the user reading back; opening another starts at its end", () => {
+    let s = run(initialState(me), ready([general, dm]), { kind: "open", roomId: "10" }, { kind: "reading-back", on: true });
+    s = run(s, { kind: "open", roomId: "10" });
+    expect(s.readingBack).toBe(true);
+    s = run(s, { kind: "open", roomId: "20" });
+    expect(s.readingBack).toBe(false);
+  });
+
   test("leaving and rejoining a room starts it over, so the gap while away is never hidden", () => {
     let s = run(
       initialState(me),

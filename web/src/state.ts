@@ -183,7 +183,8 @@ export function reduce(s: ChatState, a: Action): ChatState {
       // The line goes where the user left off, if there is anything after it.
       if (r.unread > 0) markers[a.roomId] = r.last_read;
       else delete markers[a.roomId];
-      return { ...s, active: a.roomId, markers, timelines, readingBack: false };
+      // Opening the room already open (from the sidebar, say) leaves the user where they read.
+      return { ...s, active: a.roomId, markers, timelines, readingBack: s.active === a.roomId && s.readingBack };
     }
     case "expire-typing":
       return expireTyping(s, a.now);

@@ -10,7 +10,7 @@ import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
 import { displayName, summary, type ChatState, type Pending } from "../state";
 import { layout, linkify, timeLabel } from "../timeline";
-import { around, follow, growDown, growUp, hold, indexOf, LIVE, span, type View } from "../view";
+import { around, follow, growDown, growUp, hold, indexOf, LIVE, span, VIEW_MAX, type View } from "../view";
 import { behind } from "../window";
 import { MessageRow, type RowActions } from "./MessageRow";
 import { Avatar } from "./Sidebar";
@@ -78,8 +78,9 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   /** The row at the top of the screen and how far below the top it was: put back there after
    * anything changes above it (rows added or cut, images loaded). */
   const anchor = useRef<{ el: Element; offset: number } | null>(null);
-  /** Where code last scrolled the log to: a scroll event there is not the user's. */
-  const ownScroll = useRef(Number.NaN);
+  /** Where the log was scrolled to when last looked at (by code, or handling a scroll): a
+   * position anywhere else is the user's doing, even before its scroll event arrives. */
+  const lastTop = useRef(0);
   /** Scrolled away from the newest message: "Jump to newest" is offered. */
   const [away, setAway] = useState(false);
   /** The newest seq when the user scrolled away: anything past it is news to them. */
@@ -103,7 +104,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   );
 
   const goAway = (on: boolean) => {
-    if (on && !away) setAwayAt(chat.state.cursors[room.id] ?? 0);
+    if (on && !chat.state.readingBack) setAwayAt(chat.state.cursors[room.id] ?? 0);
     setAway(on);
     chat.dispatch({ kind: "reading-back", on });
   };
@@ -128,7 +129,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   const scrollTo = (top: number) => {
     const el = ref.current!;
     el.scrollTop = top;
-    ownScroll.current = el.scrollTop;
+    lastTop.current = el.scrollTop;
   };
 
   /** Puts the anchor row back where it was. Until the user scrolls, it stays the anchor, so a
@@ -143,7 +144,10 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     if (Math.abs(delta) >= 1) scrollTo(el.scrollTop + delta);
   };
 
-  const readIfVisible = () => {
+  /** Reports read what is on screen: everything at the end, else (after the screen settles)
+   * up to the last message wholly in view. A scroll restarts the wait; a render (a message
+   * arriving) does not, or a busy room would never settle. */
+  const readIfVisible = (scrolled = false) => {
     const el = ref.current;
     // Nothing counts as read before the room's first screen is placed.
     if (!el || document.hidden || !landed.current) return;
@@ -151,9 +155,13 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
       chat.markRead(room.id);
       return;
     }
-    // Reading further back: what is on screen, up to the last message wholly in view.
-    clearTimeout(readTimer.current);
+    if (scrolled) {
+      clearTimeout(readTimer.current);
+      readTimer.current = undefined;
+    }
+    if (readTimer.current !== undefined) return;
     readTimer.current = setTimeout(() => {
+      readTimer.current = undefined;
       const seq = lastInView(el);
       if (seq !== undefined && !document.hidden) chat.markReadUpTo(room.id, seq);
     }, READ_DELAY_MS);
@@ -166,12 +174,18 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     if (!el || !t?.loaded) return;
     const all = t.messages;
     const v = viewRef.current;
-    if (el.scrollTop < EDGE_PX) {
+    const nearTop = el.scrollTop < EDGE_PX;
+    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
+    // Near both ends with a full run in the page, growing at one end would cut rows on screen
+    // at the other, and the next render would grow them back: leave it.
+    const [start, end] = span(all, v);
+    if (nearTop && nearBottom && end - start >= VIEW_MAX) return;
+    if (nearTop) {
       const up = growUp(all, v);
       if (up) return setView(up);
-      if (t.hasMore) void chat.history.older(room.id);
+      if (t.hasMore) return void chat.history.older(room.id);
     }
-    if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX) {
+    if (nearBottom) {
       const down = growDown(all, v);
       if (down) return setView(down);
       void chat.history.newer(room.id);
@@ -200,7 +214,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     if (viewRef.current.to === null) setView(hold(messages, viewRef.current));
     goAway(true);
     target.scrollIntoView({ block: w.flash ? "center" : "nearest" });
-    ownScroll.current = el.scrollTop;
+    lastTop.current = el.scrollTop;
     recordAnchor();
     if (w.flash) {
       target.classList.remove("flash");
@@ -242,6 +256,7 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
+    if (scrolledSince()) userScrolled();
     if (!showWanted() && !land()) {
       if (pinned.current) scrollTo(el.scrollHeight);
       else if (anchor.current) restoreAnchor();
@@ -277,7 +292,8 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     // size (an image loads, a message is edited), keep what the user reads where it was.
     const el = ref.current!;
     const resized = new ResizeObserver(() => {
-      if (pinned.current) scrollTo(el.scrollHeight);
+      if (scrolledSince()) userScrolled();
+      else if (pinned.current) scrollTo(el.scrollHeight);
       else restoreAnchor();
     });
     resized.observe(el);
@@ -291,9 +307,12 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     };
   }, [room.id]);
 
-  const onScroll = () => {
+  /** The user scrolled (the scroll event, or a render or resize that found the log somewhere
+   * code did not put it: a message can arrive between the scroll and its event). */
+  const userScrolled = () => {
     const el = ref.current;
-    if (!el) return; // a scroll event for a log already taken off the page
+    if (!el) return;
+    lastTop.current = el.scrollTop;
     const t = chat.state.timelines[room.id];
     const all = t?.messages ?? NO_MESSAGES;
     const v = viewRef.current;
@@ -302,10 +321,19 @@ export function MessageList({ chat, state, room, actions }: { chat: Chat; state:
     if (atEnd && v.to !== null) setView(follow(all, v));
     if (!atEnd && v.to === null) setView(hold(all, v));
     pinned.current = atEnd;
-    if (away === atEnd) goAway(!atEnd);
-    if (!(Math.abs(el.scrollTop - ownScroll.current) < 1)) recordAnchor();
-    ownScroll.current = Number.NaN;
-    readIfVisible();
+    if (chat.state.readingBack === atEnd) goAway(!atEnd);
+    recordAnchor();
+  };
+  const scrolledSince = () => {
+    const el = ref.current;
+    return !!el && Math.abs(el.scrollTop - lastTop.current) >= 1;
+  };
+
+  const onScroll = () => {
+    // A scroll event for a log already off the page, or for a position already handled.
+    if (!scrolledSince()) return;
+    userScrolled();
+    readIfVisible(true);
     fillEdges();
   };
 
