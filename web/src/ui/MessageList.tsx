@@ -4,16 +4,15 @@
 // at the newest message unless the user scrolled away (then offers "Jump to newest"), opens a
 // room with much unread at the New messages line, and reports read what the user has seen.
 
-import { AttachmentList } from "./Attachments";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../chat";
 import type { Message, Room } from "../protocol";
 import { displayName, summary, type ChatState, type Pending } from "../state";
-import { layout, linkify, timeLabel } from "../timeline";
+import { layout } from "../timeline";
 import { around, follow, growDown, growUp, hold, indexOf, LIVE, span, VIEW_MAX, type View } from "../view";
 import { behind } from "../window";
 import { MessageRow, type RowActions } from "./MessageRow";
-import { Avatar } from "./Sidebar";
+import { PendingRow } from "./PendingRow";
 
 /** Puts `text` in a room's message box, replacing what was there (`RoomView`'s composer listens). */
 export function compose(roomId: string, text: string) {
@@ -412,76 +411,6 @@ function lastInView(el: HTMLElement): number | undefined {
 }
 
 const NO_PENDING: Pending[] = [];
-
-function Body({ text }: { text: string }) {
-  // Text is rendered as text nodes only; links become <a> elements built here, never parsed HTML.
-  return (
-    <div class="body">
-      {linkify(text).map((seg, i) =>
-        seg.kind === "text" ? (
-          seg.text
-        ) : (
-          <a key={i} href={seg.href} target="_blank" rel="noopener noreferrer nofollow">
-            {seg.text}
-          </a>
-        ),
-      )}
-    </div>
-  );
-}
-
-function PendingRow({ chat, state, pending, first }: { chat: Chat; state: ChatState; pending: Pending; first: boolean }) {
-  const name = displayName(state, state.me.id);
-  const status =
-    pending.status === "failed"
-      ? `Not sent: ${pending.error ?? "failed"}`
-      : pending.status === "queued" && state.conn !== "online"
-        ? "Waiting for connection…"
-        : "Sending…";
-  return (
-    <article class={`msg pending ${pending.status}${first ? " first" : ""}`} aria-busy={pending.status !== "failed"}>
-      {first ? <Avatar id={state.me.id} name={name} /> : <span class="gutter" aria-hidden="true" />}
-      <div class="msg-main">
-        {first && (
-          <div class="msg-head">
-            <strong class="sender">{name}</strong>
-            <time dateTime={new Date(pending.createdAt).toISOString()}>{timeLabel(pending.createdAt)}</time>
-          </div>
-        )}
-        <Body text={pending.body} />
-        {pending.attachments && <AttachmentList attachments={pending.attachments} />}
-        <div class="msg-status" role={pending.status === "failed" ? "alert" : undefined}>
-          {status}
-          {pending.status === "failed" && (
-            <>
-              {" "}
-              {pending.final ? (
-                // Sent again it would be refused again: the text goes back to the message box.
-                <button
-                  type="button"
-                  class="link"
-                  onClick={() => {
-                    compose(pending.roomId, pending.body);
-                    chat.discard(pending.clientId);
-                  }}
-                >
-                  Edit
-                </button>
-              ) : (
-                <button type="button" class="link" onClick={() => chat.retry(pending.clientId)}>
-                  Retry
-                </button>
-              )}{" "}
-              <button type="button" class="link" onClick={() => chat.discard(pending.clientId)}>
-                Delete
-              </button>
-            </>
-          )}
-        </div>
-      </div>
-    </article>
-  );
-}
 
 /** The seq of the first message from someone else after `marker`, where the line goes; none if
  * the loaded messages start after it (the first unread is not among them). */
